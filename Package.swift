@@ -1,0 +1,97 @@
+// swift-tools-version:6.0
+//
+// hypergrid — distributed hyperparameter search for multi-layer perceptrons.
+//
+// The import graph is one-way:
+//   leaves:      HypergridKernel (SIMD numerics), HypergridData (datasets),
+//                HypergridSearchSpace (grid, trial config, trial id)
+//   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver)
+//   wrappers:    ZeroMQ (the only importer of CZeroMQ)
+//   middle:      HypergridPreprocessing (Data + Kernel + CLAPACK),
+//                HypergridProtocol (SearchSpace), HypergridTraining (Kernel + Data + SearchSpace)
+//   services:    HypergridCoordinator (never imports the kernel), HypergridWorker
+//   executable:  hypergrid (parses arguments and wires the libraries together)
+import PackageDescription
+import class Foundation.ProcessInfo
+
+// The kernel needs real FMA/AVX instructions: without a target CPU, `addProduct`
+// lowers to a libm `fmaf` call and training runs ~100x slower. x86-64-v3 (AVX2+FMA)
+// runs on any x86-64 from the last decade; set HYPERGRID_MARCH=x86-64-v4 (AVX-512)
+// or `native` when building to opt into a wider target.
+let march = ProcessInfo.processInfo.environment["HYPERGRID_MARCH"] ?? "x86-64-v3"
+#if arch(x86_64)
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=\(march)"])]
+#else
+let cpuFlags: [SwiftSetting] = []
+#endif
+let language: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "hypergrid",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hypergrid", targets: ["hypergrid"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+    ],
+    targets: [
+        // MARK: C system libraries
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CLAPACK",
+                       providers: [.apt(["liblapack-dev", "libopenblas-dev"])]),
+
+        // MARK: leaves
+        .target(name: "HypergridKernel",
+                swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "HypergridData", swiftSettings: language),
+        .target(name: "HypergridSearchSpace",
+                dependencies: [.product(name: "Yams", package: "Yams"),
+                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: language),
+
+        // MARK: wrappers and middle layers
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: language),
+        .target(name: "HypergridPreprocessing",
+                dependencies: ["HypergridData", "HypergridKernel", "CLAPACK",
+                               .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: language + cpuFlags),
+        .target(name: "HypergridProtocol", dependencies: ["HypergridSearchSpace"],
+                swiftSettings: language),
+        .target(name: "HypergridTraining",
+                dependencies: ["HypergridKernel", "HypergridData", "HypergridPreprocessing",
+                               "HypergridSearchSpace"],
+                swiftSettings: language + cpuFlags),
+
+        // MARK: services
+        .target(name: "HypergridCoordinator",
+                dependencies: ["HypergridSearchSpace", "HypergridProtocol", "ZeroMQ",
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: language),
+        .target(name: "HypergridWorker",
+                dependencies: ["HypergridTraining", "HypergridProtocol", "ZeroMQ",
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: language + cpuFlags),
+
+        // MARK: the executable
+        .executableTarget(name: "hypergrid",
+                          dependencies: ["HypergridTraining", "HypergridCoordinator",
+                                         "HypergridWorker",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log")],
+                          swiftSettings: language),
+
+        // MARK: tests
+        .testTarget(name: "HypergridKernelTests", dependencies: ["HypergridKernel"],
+                    swiftSettings: language + cpuFlags),
+        .testTarget(name: "HypergridDataTests",
+                    dependencies: ["HypergridData", "HypergridPreprocessing"],
+                    swiftSettings: language),
+        .testTarget(name: "HypergridTrainingTests",
+                    dependencies: ["HypergridTraining"], swiftSettings: language),
+    ]
+)

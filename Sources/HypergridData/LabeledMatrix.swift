@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Contiguous float32 storage that is either owned (allocated, 64-byte aligned)
+/// or borrowed from a memory-mapped file, so that several worker processes can
+/// share one cached dataset through the page cache instead of each holding a copy.
+public final class FloatStorage: @unchecked Sendable {
+    /// The first element. Valid for `count` elements while this object lives.
+    public let base: UnsafeMutablePointer<Float>
+    public let count: Int
+    private let release: (() -> Void)?
+
+    /// Allocates `count` zeroed floats, 64-byte aligned for the SIMD kernels.
+    public init(zeroedCount count: Int) {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+        self.base = raw.assumingMemoryBound(to: Float.self)
+        self.count = count
+        self.release = { raw.deallocate() }
+    }
+
+    /// Wraps memory owned elsewhere (e.g. an `mmap`ed cache file); `release`
+    /// runs once when this storage is freed (e.g. `munmap`).
+    public init(borrowing base: UnsafeMutablePointer<Float>, count: Int, release: (() -> Void)?) {
+        self.base = base
+        self.count = count
+        self.release = release
+    }
+
+    deinit { release?() }
+
+    /// A buffer pointer over all elements.
+    public var buffer: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: base, count: count)
+    }
+}
+
+/// `rows` examples of `columns` float32 features each (row-major) with a class label per row.
+public struct LabeledMatrix: @unchecked Sendable {
+    public let rows: Int
+    public let columns: Int
+    /// Row-major features: row `i` starts at `features.base + i * columns`.
+    public let features: FloatStorage
+    /// One class label per row, each `< classCount` of the owning dataset.
+    public let labels: [Int32]
+
+    public init(rows: Int, columns: Int, features: FloatStorage, labels: [Int32]) {
+        precondition(features.count >= rows * columns, "feature storage too small")
+        precondition(labels.count == rows, "one label per row")
+        self.rows = rows
+        self.columns = columns
+        self.features = features
+        self.labels = labels
+    }
+
+    /// Copies `values` (row-major, `rows × columns`) into new owned storage.
+    public init(rows: Int, columns: Int, values: [Float], labels: [Int32]) {
+        precondition(values.count == rows * columns, "values must be rows × columns")
+        let storage = FloatStorage(zeroedCount: rows * columns)
+        values.withUnsafeBufferPointer { src in
+            if let s = src.baseAddress { storage.base.update(from: s, count: values.count) }
+        }
+        self.init(rows: rows, columns: columns, features: storage, labels: labels)
+    }
+
+    /// A pointer to row `i`.
+    @inline(__always)
+    public func row(_ i: Int) -> UnsafeMutablePointer<Float> { features.base + i * columns }
+}
+
+/// A dataset split three ways, as the seed: choose hyperparameters on `validation`,
+/// report `test` once for the chosen configuration.
+public struct DatasetSplits: @unchecked Sendable {
+    /// Human-readable name, e.g. `cifar10` or `fashion-mnist`.
+    public var name: String
+    public var classCount: Int
+    public var train: LabeledMatrix
+    public var validation: LabeledMatrix
+    public var test: LabeledMatrix
+
+    public init(name: String, classCount: Int, train: LabeledMatrix, validation: LabeledMatrix,
+                test: LabeledMatrix) {
+        precondition(train.columns == validation.columns && train.columns == test.columns,
+                     "all splits need the same feature count")
+        self.name = name
+        self.classCount = classCount
+        self.train = train
+        self.validation = validation
+        self.test = test
+    }
+
+    /// Features per row.
+    public var featureCount: Int { train.columns }
+}

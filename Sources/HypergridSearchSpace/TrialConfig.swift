@@ -1,0 +1,145 @@
+import Foundation
+
+/// The optimizer a trial trains with.
+public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
+    /// Plain stochastic gradient descent: `w -= lr·g`.
+    case sgd
+    /// SGD with classical (heavy-ball) momentum.
+    case momentum
+    /// SGD with Nesterov momentum.
+    case nesterov
+    /// Adam (β₁ 0.9, β₂ 0.999, ε 1e-8).
+    case adam
+}
+
+/// How weights are initialised; biases always start at zero.
+public enum InitScheme: Codable, Sendable, Hashable {
+    /// Gaussian with a fixed standard deviation (the seed's `std = 1e-4`).
+    case gaussian(std: Double)
+    /// He et al. (2015): Gaussian with `std = sqrt(2 / fan_in)`.
+    case he
+
+    /// The canonical text form used in grid files, CLI flags and the leaderboard:
+    /// `he` or `std=1e-4`.
+    public var description: String {
+        switch self {
+        case .he: return "he"
+        case .gaussian(let std): return "std=\(std)"
+        }
+    }
+
+    /// Parses `he`, `std=0.0001` or a bare number (a standard deviation).
+    public init?(parsing text: String) {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if t == "he" { self = .he; return }
+        let number = t.hasPrefix("std=") ? String(t.dropFirst(4)) : t
+        guard let std = Double(number), std > 0, std.isFinite else { return nil }
+        self = .gaussian(std: std)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let scheme = InitScheme(parsing: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "init must be 'he' or a positive standard deviation, got '\(text)'"))
+        }
+        self = scheme
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+/// How long a trial trains.
+public enum TrainingLength: Codable, Sendable, Hashable {
+    /// A fixed number of minibatch iterations (the seed's `num_iters`).
+    case iterations(Int)
+    /// Whole epochs; an epoch is `max(trainRows / batchSize, 1)` iterations.
+    case epochs(Int)
+
+    /// The number of iterations for a training split of `trainRows` rows.
+    public func iterationCount(trainRows: Int, batchSize: Int) -> Int {
+        switch self {
+        case .iterations(let n): return n
+        case .epochs(let e): return e * max(trainRows / batchSize, 1)
+        }
+    }
+}
+
+/// Every hyperparameter of one trial: the model and how it is trained.
+///
+/// The dataset and its preprocessing are the run's, not the trial's (see ``DatasetSpec``);
+/// a trial id hashes both (see ``TrialID``).
+public struct TrialConfig: Codable, Sendable, Hashable {
+    /// Hidden layer widths, input side first: `[256]` is the seed's two-layer net.
+    public var hidden: [Int]
+    /// BatchNorm1d after each hidden affine layer (before ReLU).
+    public var batchNorm: Bool
+    public var optimizer: OptimizerKind
+    /// Momentum coefficient for `.momentum` and `.nesterov` (ignored otherwise).
+    public var momentum: Double
+    public var learningRate: Double
+    /// The learning rate is multiplied by this after every epoch (the seed: 0.95).
+    public var learningRateDecay: Double
+    /// L2 strength: the loss adds `reg·Σ‖W‖²` over weight matrices only.
+    public var reg: Double
+    public var batchSize: Int
+    public var length: TrainingLength
+    public var initScheme: InitScheme
+    /// Seeds weight initialisation and minibatch sampling.
+    public var seed: UInt64
+    /// Record the training loss every this many iterations.
+    public var lossEvery: Int
+
+    public init(hidden: [Int] = [256], batchNorm: Bool = false, optimizer: OptimizerKind = .sgd,
+                momentum: Double = 0.9, learningRate: Double = 1e-3, learningRateDecay: Double = 0.95,
+                reg: Double = 0, batchSize: Int = 200, length: TrainingLength = .iterations(1000),
+                initScheme: InitScheme = .gaussian(std: 1e-4), seed: UInt64 = 0, lossEvery: Int = 1) {
+        self.hidden = hidden
+        self.batchNorm = batchNorm
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.learningRate = learningRate
+        self.learningRateDecay = learningRateDecay
+        self.reg = reg
+        self.batchSize = batchSize
+        self.length = length
+        self.initScheme = initScheme
+        self.seed = seed
+        self.lossEvery = lossEvery
+    }
+}
+
+/// Which dataset a run trains on, and how it is split and preprocessed.
+public struct DatasetSpec: Codable, Sendable, Hashable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case cifar10
+        case fashionMNIST = "fashion-mnist"
+        case mnist
+        case synthetic
+    }
+    public var kind: Kind
+    /// Folder with the dataset's files; `nil` means the kind's default location.
+    public var path: String?
+    /// Rows used for training, validation and test; `nil` means the kind's default split.
+    public var trainRows: Int?
+    public var validationRows: Int?
+    public var testRows: Int?
+    /// Standardise each feature with the training split's mean and deviation.
+    public var standardize: Bool
+    /// Keep this fraction of variance with PCA after standardising; `nil` for none.
+    public var pcaVariance: Double?
+
+    public init(kind: Kind, path: String? = nil, trainRows: Int? = nil, validationRows: Int? = nil,
+                testRows: Int? = nil, standardize: Bool = true, pcaVariance: Double? = nil) {
+        self.kind = kind
+        self.path = path
+        self.trainRows = trainRows
+        self.validationRows = validationRows
+        self.testRows = testRows
+        self.standardize = standardize
+        self.pcaVariance = pcaVariance
+    }
+}
