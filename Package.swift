@@ -91,6 +91,8 @@ let package = Package(
         .testTarget(name: "HypergridDataTests",
                     dependencies: ["HypergridData", "HypergridPreprocessing"],
                     swiftSettings: language),
+        .testTarget(name: "HypergridSearchSpaceTests", dependencies: ["HypergridSearchSpace"],
+                    swiftSettings: language),
         .testTarget(name: "HypergridTrainingTests",
                     dependencies: ["HypergridTraining"], swiftSettings: language),
     ]

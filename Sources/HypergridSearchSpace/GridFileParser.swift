@@ -1,0 +1,202 @@
+import Foundation
+import Yams
+
+/// Reads grid files (YAML). Validation is strict: unknown keys, wrong types, empty
+/// lists, non-positive sizes or rates and out-of-range fractions are errors naming
+/// the file, the line and the key; nothing is guessed.
+///
+/// ```yaml
+/// dataset:   {name: cifar10, path: ../shared/data/cifar-10-batches-bin, pca: 0.9}
+/// model:     {hidden: [[256], [256, 128]], batch_norm: [false, true], init: std=1e-4}
+/// training:  {optimizer: sgd, learning_rate: [0.1, 0.01], reg: [0.001, 0.0001],
+///             decay: 0.95, batch_size: 200, iterations: 5000}
+/// search:    {kind: grid, repeats: 1, seed: 0}
+/// ```
+/// `hidden` takes one width (`256`), a list of widths to sweep one-hidden-layer nets
+/// (`[128, 256]`), or a list of architectures (`[[256], [256, 128, 64]]`).
+public enum GridFileParser {
+    /// Parses the grid file at `path`.
+    public static func parse(contentsOf path: String) throws -> GridSpec {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path)
+                ? "cannot be read as UTF-8 text" : "no such file"
+            throw GridFileError(file: path, line: nil, key: "", message: reason)
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Parses grid-file text; `file` names it in errors.
+    public static func parse(yaml: String, file: String) throws -> GridSpec {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw GridFileError(file: file, line: yamlErrorLine(error), key: "",
+                                message: "is not valid YAML (\(yamlProblem(error)))")
+        } catch {
+            throw GridFileError(file: file, line: nil, key: "", message: "is not valid YAML")
+        }
+        guard let root else {
+            throw GridFileError(file: file, line: nil, key: "", message: "is empty; it needs at least a dataset and a model or training section")
+        }
+        let reader = NodeReader(file: file)
+        let top = try reader.mapping(root, key: "", allowed: ["dataset", "model", "training", "search"])
+        guard let datasetNode = top["dataset"] else {
+            throw GridFileError(file: file, line: root.mark?.line, key: "dataset", message: "is missing; name the data to train on, e.g. dataset: {name: fashion-mnist}")
+        }
+        let dataset = try parseDataset(datasetNode, reader)
+        var axes = ParameterAxes()
+        if let model = top["model"] { try parseModel(model, reader, into: &axes) }
+        if let training = top["training"] { try parseTraining(training, reader, into: &axes) }
+        let search = try top["search"].map { try parseSearch($0, reader, pointCount: axes.pointCount) } ?? SearchSpec()
+        return GridSpec(dataset: dataset, axes: axes, search: search)
+    }
+
+    private static func parseDataset(_ node: Node, _ r: NodeReader) throws -> DatasetSpec {
+        let m = try r.mapping(node, key: "dataset", allowed: ["name", "path", "train_rows", "validation_rows", "test_rows", "standardize", "pca"])
+        guard let nameNode = m["name"] else {
+            throw r.error(node, "dataset.name", "is missing; one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let name = try r.string(nameNode, key: "dataset.name")
+        guard let kind = DatasetSpec.Kind(rawValue: name) else {
+            throw r.error(nameNode, "dataset.name", "unknown dataset '\(name)'; one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var spec = DatasetSpec(kind: kind)
+        if let p = m["path"] { spec.path = try r.string(p, key: "dataset.path") }
+        if let n = m["train_rows"] { spec.trainRows = try r.positiveInt(n, key: "dataset.train_rows") }
+        if let n = m["validation_rows"] { spec.validationRows = try r.positiveInt(n, key: "dataset.validation_rows") }
+        if let n = m["test_rows"] { spec.testRows = try r.positiveInt(n, key: "dataset.test_rows") }
+        if let s = m["standardize"] { spec.standardize = try r.bool(s, key: "dataset.standardize") }
+        if let p = m["pca"] {
+            let fraction = try r.double(p, key: "dataset.pca")
+            guard fraction > 0, fraction <= 1 else {
+                throw r.error(p, "dataset.pca", "must be a fraction of variance in (0, 1], got \(fraction)")
+            }
+            spec.pcaVariance = fraction
+        }
+        return spec
+    }
+
+    private static func parseModel(_ node: Node, _ r: NodeReader, into axes: inout ParameterAxes) throws {
+        let m = try r.mapping(node, key: "model", allowed: ["hidden", "batch_norm", "init"])
+        if let h = m["hidden"] { axes.hidden = try parseHidden(h, r) }
+        if let b = m["batch_norm"] { axes.batchNorm = try r.list(b, key: "model.batch_norm") { try r.bool($0, key: "model.batch_norm") } }
+        if let i = m["init"] {
+            axes.initScheme = try r.list(i, key: "model.init") { n in
+                let text = try r.scalarText(n, key: "model.init")
+                guard let scheme = InitScheme(parsing: text) else {
+                    throw r.error(n, "model.init", "must be 'he' or a positive standard deviation such as std=1e-4, got '\(text)'")
+                }
+                return scheme
+            }
+        }
+    }
+
+    /// `256` → [[256]]; `[128, 256]` → [[128], [256]]; `[[256], [256, 128]]` as written.
+    private static func parseHidden(_ node: Node, _ r: NodeReader) throws -> [[Int]] {
+        let key = "model.hidden"
+        if case .scalar = node { return [[try r.positiveInt(node, key: key)]] }
+        let items = try r.list(node, key: key) { $0 }
+        if items.allSatisfy({ if case .scalar = $0 { return true } else { return false } }) {
+            return try items.map { [try r.positiveInt($0, key: key)] }
+        }
+        return try items.map { item in
+            guard case .sequence = item else {
+                throw r.error(item, key, "mixes widths and architectures; write every entry as a list, e.g. [[256], [256, 128]]")
+            }
+            return try r.list(item, key: key) { try r.positiveInt($0, key: key) }
+        }
+    }
+
+    private static func parseTraining(_ node: Node, _ r: NodeReader, into axes: inout ParameterAxes) throws {
+        let m = try r.mapping(node, key: "training", allowed: ["optimizer", "momentum", "learning_rate", "decay", "reg", "batch_size", "iterations", "epochs", "loss_every"])
+        if let n = m["optimizer"] {
+            axes.optimizer = try r.list(n, key: "training.optimizer") { item in
+                let text = try r.string(item, key: "training.optimizer")
+                guard let kind = OptimizerKind(rawValue: text) else {
+                    throw r.error(item, "training.optimizer", "unknown optimizer '\(text)'; one of \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return kind
+            }
+        }
+        if let n = m["momentum"] {
+            axes.momentum = try r.list(n, key: "training.momentum") { item in
+                let v = try r.double(item, key: "training.momentum")
+                guard v >= 0, v < 1 else { throw r.error(item, "training.momentum", "must be in [0, 1), got \(v)") }
+                return v
+            }
+        }
+        if let n = m["learning_rate"] { axes.learningRate = try r.list(n, key: "training.learning_rate") { try r.positiveDouble($0, key: "training.learning_rate") } }
+        if let n = m["decay"] {
+            axes.learningRateDecay = try r.list(n, key: "training.decay") { item in
+                let v = try r.double(item, key: "training.decay")
+                guard v > 0, v <= 1 else { throw r.error(item, "training.decay", "must be in (0, 1], got \(v)") }
+                return v
+            }
+        }
+        if let n = m["reg"] {
+            axes.reg = try r.list(n, key: "training.reg") { item in
+                let v = try r.double(item, key: "training.reg")
+                guard v >= 0 else { throw r.error(item, "training.reg", "must be zero or positive, got \(v)") }
+                return v
+            }
+        }
+        if let n = m["batch_size"] { axes.batchSize = try r.list(n, key: "training.batch_size") { try r.positiveInt($0, key: "training.batch_size") } }
+        switch (m["iterations"], m["epochs"]) {
+        case (.some(let a), .some):
+            throw r.error(a, "training", "give either iterations or epochs, not both")
+        case (.some(let n), nil):
+            axes.length = try r.list(n, key: "training.iterations") { .iterations(try r.positiveInt($0, key: "training.iterations")) }
+        case (nil, .some(let n)):
+            axes.length = try r.list(n, key: "training.epochs") { .epochs(try r.positiveInt($0, key: "training.epochs")) }
+        case (nil, nil):
+            break
+        }
+        if let n = m["loss_every"] { axes.lossEvery = try r.positiveInt(n, key: "training.loss_every") }
+    }
+
+    private static func parseSearch(_ node: Node, _ r: NodeReader, pointCount: Int) throws -> SearchSpec {
+        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats"])
+        var spec = SearchSpec()
+        if let n = m["seed"] {
+            let v = try r.int(n, key: "search.seed")
+            guard v >= 0 else { throw r.error(n, "search.seed", "must be zero or positive, got \(v)") }
+            spec.seed = UInt64(v)
+        }
+        if let n = m["repeats"] { spec.repeats = try r.positiveInt(n, key: "search.repeats") }
+        let kind = try m["kind"].map { try r.string($0, key: "search.kind") } ?? "grid"
+        switch kind {
+        case "grid":
+            if let s = m["samples"] { throw r.error(s, "search.samples", "applies only to kind: random") }
+            spec.kind = .grid
+        case "random":
+            guard let s = m["samples"] else { throw r.error(node, "search.samples", "is required with kind: random") }
+            let n = try r.positiveInt(s, key: "search.samples")
+            guard n <= pointCount else {
+                throw r.error(s, "search.samples", "asks for \(n) points but the grid has only \(pointCount)")
+            }
+            spec.kind = .random(samples: n)
+        default:
+            throw r.error(m["kind"] ?? node, "search.kind", "unknown search kind '\(kind)'; one of grid, random")
+        }
+        return spec
+    }
+
+    private static func yamlErrorLine(_ error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
+        default: return nil
+        }
+    }
+
+    private static func yamlProblem(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _),
+             .reader(let problem, _, _, _): return problem
+        default: return "\(error)".split(separator: "\n").first.map(String.init) ?? "syntax error"
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/// The shape of the prepared dataset that a plan's costs depend on.
+public struct DatasetShape: Codable, Sendable, Hashable {
+    public var features: Int
+    public var classes: Int
+    public var trainRows: Int
+
+    public init(features: Int, classes: Int, trainRows: Int) {
+        self.features = features
+        self.classes = classes
+        self.trainRows = trainRows
+    }
+}
+
+extension GridSpec {
+    /// Expands the grid into trials: the chosen points (all of them, or a seeded
+    /// random subset), each repeated `search.repeats` times with seeds
+    /// `search.seed + repetition`, each with its content-addressed id and cost.
+    ///
+    /// The result is in grid order; dispatch order is the scheduler's business.
+    public func plan(datasetFingerprint: String, shape: DatasetShape,
+                     numericsVersion: String = HypergridVersion.numerics) -> [PlannedTrial] {
+        let points: [Int]
+        switch search.kind {
+        case .grid:
+            points = Array(0..<axes.pointCount)
+        case .random(let samples):
+            points = Self.sample(samples, of: axes.pointCount, seed: search.seed)
+        }
+        var trials: [PlannedTrial] = []
+        trials.reserveCapacity(points.count * search.repeats)
+        for point in points {
+            for repetition in 0..<search.repeats {
+                let config = axes.point(point, seed: search.seed &+ UInt64(repetition))
+                trials.append(PlannedTrial(
+                    id: TrialID(config: config, datasetFingerprint: datasetFingerprint,
+                                numericsVersion: numericsVersion),
+                    config: config, point: point, repetition: repetition,
+                    cost: config.estimatedCost(shape: shape)))
+            }
+        }
+        return trials
+    }
+
+    /// `count` distinct indices from `0..<total`, sorted, chosen by a partial
+    /// Fisher–Yates shuffle driven by SplitMix64 so that the same seed picks the
+    /// same points on every machine.
+    static func sample(_ count: Int, of total: Int, seed: UInt64) -> [Int] {
+        var state = seed
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var indices = Array(0..<total)
+        for i in 0..<min(count, total) {
+            // Multiply-shift maps 64 random bits onto [0, total - i) without modulo bias
+            // worth caring about for grid sizes (< 2^32).
+            let span = UInt64(total - i)
+            let j = i + Int(next().multipliedFullWidth(by: span).high)
+            indices.swapAt(i, j)
+        }
+        return Array(indices.prefix(count)).sorted()
+    }
+}
+
+extension TrialConfig {
+    /// Multiply-adds of forward + backward passes over all trained samples: the
+    /// scheduler's estimate of how long this trial takes relative to others.
+    public func estimatedCost(shape: DatasetShape) -> Double {
+        let widths = [shape.features] + hidden + [shape.classes]
+        var perSample = 0.0
+        for i in 0..<(widths.count - 1) { perSample += Double(widths[i] * widths[i + 1]) }
+        let iterations = length.iterationCount(trainRows: shape.trainRows, batchSize: batchSize)
+        // Backward costs about twice the forward pass (weight and input gradients).
+        return 3 * perSample * Double(batchSize) * Double(iterations)
+    }
+}

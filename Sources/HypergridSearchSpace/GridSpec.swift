@@ -1,0 +1,102 @@
+/// How the points of a grid are chosen.
+public enum SearchKind: Sendable, Hashable {
+    /// Every point of the Cartesian product.
+    case grid
+    /// `samples` distinct points drawn from the product with a seeded generator.
+    case random(samples: Int)
+}
+
+/// The search section of a grid file.
+public struct SearchSpec: Sendable, Hashable {
+    public var kind: SearchKind
+    /// Seeds the random search's sampling and the trials' base seed.
+    public var seed: UInt64
+    /// Each point is trained this many times with seeds `seed, seed+1, …`.
+    public var repeats: Int
+
+    public init(kind: SearchKind = .grid, seed: UInt64 = 0, repeats: Int = 1) {
+        self.kind = kind
+        self.seed = seed
+        self.repeats = repeats
+    }
+}
+
+/// Every swept parameter with its candidate values; a scalar in the grid file is a
+/// one-element list. The Cartesian product of these lists is the grid.
+public struct ParameterAxes: Sendable, Hashable {
+    public var hidden: [[Int]] = [[256]]
+    public var batchNorm: [Bool] = [false]
+    public var optimizer: [OptimizerKind] = [.sgd]
+    public var momentum: [Double] = [0.9]
+    public var learningRate: [Double] = [1e-3]
+    public var learningRateDecay: [Double] = [0.95]
+    public var reg: [Double] = [0]
+    public var batchSize: [Int] = [200]
+    public var length: [TrainingLength] = [.iterations(1000)]
+    public var initScheme: [InitScheme] = [.gaussian(std: 1e-4)]
+    public var lossEvery: Int = 10
+
+    public init() {}
+
+    /// The number of points in the Cartesian product.
+    public var pointCount: Int {
+        hidden.count * batchNorm.count * optimizer.count * momentum.count * learningRate.count
+            * learningRateDecay.count * reg.count * batchSize.count * length.count * initScheme.count
+    }
+
+    /// The names of the parameters that take more than one value, in grid-file spelling.
+    public var sweptParameters: [String] {
+        var names: [String] = []
+        if hidden.count > 1 { names.append("hidden") }
+        if batchNorm.count > 1 { names.append("batch_norm") }
+        if optimizer.count > 1 { names.append("optimizer") }
+        if momentum.count > 1 { names.append("momentum") }
+        if learningRate.count > 1 { names.append("learning_rate") }
+        if learningRateDecay.count > 1 { names.append("decay") }
+        if reg.count > 1 { names.append("reg") }
+        if batchSize.count > 1 { names.append("batch_size") }
+        if length.count > 1 { names.append(length.first.map { if case .epochs = $0 { "epochs" } else { "iterations" } } ?? "iterations") }
+        if initScheme.count > 1 { names.append("init") }
+        return names
+    }
+
+    /// The point at `index` of the product, with `seed`. The last axis varies fastest,
+    /// in the order the parameters are declared here, so indices are stable.
+    public func point(_ index: Int, seed: UInt64) -> TrialConfig {
+        precondition(index >= 0 && index < pointCount, "grid index out of range")
+        var rest = index
+        func pick<T>(_ values: [T]) -> T {
+            // Walk from the fastest-varying axis (declared last) to the slowest.
+            let v = values[rest % values.count]
+            rest /= values.count
+            return v
+        }
+        let initScheme = pick(self.initScheme)
+        let length = pick(self.length)
+        let batchSize = pick(self.batchSize)
+        let reg = pick(self.reg)
+        let decay = pick(self.learningRateDecay)
+        let lr = pick(self.learningRate)
+        let momentum = pick(self.momentum)
+        let optimizer = pick(self.optimizer)
+        let batchNorm = pick(self.batchNorm)
+        let hidden = pick(self.hidden)
+        return TrialConfig(hidden: hidden, batchNorm: batchNorm, optimizer: optimizer,
+                           momentum: momentum, learningRate: lr, learningRateDecay: decay,
+                           reg: reg, batchSize: batchSize, length: length,
+                           initScheme: initScheme, seed: seed, lossEvery: lossEvery)
+    }
+}
+
+/// A parsed, validated grid file: what to train on, what to sweep, how to search.
+public struct GridSpec: Sendable, Hashable {
+    public var dataset: DatasetSpec
+    public var axes: ParameterAxes
+    public var search: SearchSpec
+
+    public init(dataset: DatasetSpec, axes: ParameterAxes, search: SearchSpec) {
+        self.dataset = dataset
+        self.axes = axes
+        self.search = search
+    }
+}

@@ -1,0 +1,82 @@
+import Testing
+@testable import HypergridSearchSpace
+
+@Suite struct GridFileParserTests {
+    let seedGrid = """
+    dataset:
+      name: cifar10
+      path: ../shared/data/cifar-10-batches-bin
+      pca: 0.9
+    model:
+      hidden: [128, 256]
+    training:
+      learning_rate: [0.1, 1e-3]
+      reg: [0.001, 0.25]
+      iterations: [1000, 5000]
+      decay: 0.95
+    search:
+      kind: grid
+    """
+
+    @Test func parsesTheSeedGrid() throws {
+        let spec = try GridFileParser.parse(yaml: seedGrid, file: "seed.yaml")
+        #expect(spec.dataset.kind == .cifar10)
+        #expect(spec.dataset.pcaVariance == 0.9)
+        #expect(spec.axes.hidden == [[128], [256]])
+        #expect(spec.axes.learningRate == [0.1, 0.001])
+        #expect(spec.axes.length == [.iterations(1000), .iterations(5000)])
+        #expect(spec.axes.pointCount == 16)
+        #expect(spec.axes.sweptParameters == ["hidden", "learning_rate", "reg", "iterations"])
+    }
+
+    @Test func parsesArchitecturesAndBatchNorm() throws {
+        let yaml = """
+        dataset: {name: fashion-mnist}
+        model: {hidden: [[256], [256, 128], [256, 128, 64]], batch_norm: [false, true], init: he}
+        training: {optimizer: adam, epochs: 10, learning_rate: 1e-3}
+        search: {repeats: 3, seed: 7}
+        """
+        let spec = try GridFileParser.parse(yaml: yaml, file: "depth.yaml")
+        #expect(spec.axes.hidden == [[256], [256, 128], [256, 128, 64]])
+        #expect(spec.axes.batchNorm == [false, true])
+        #expect(spec.axes.initScheme == [.he])
+        #expect(spec.axes.optimizer == [.adam])
+        #expect(spec.axes.length == [.epochs(10)])
+        #expect(spec.search == SearchSpec(kind: .grid, seed: 7, repeats: 3))
+    }
+
+    /// Each bad input names the file, the line and the key.
+    @Test(arguments: [
+        ("dataset: {name: cifar10}\nmodel: {hiden: 256}\n", "bad.yaml:2: model.hiden: unknown key; expected one of batch_norm, hidden, init"),
+        ("dataset: {name: cifar10}\ntraining:\n  learning_rate: fast\n", "bad.yaml:3: training.learning_rate: must be a number, got 'fast'"),
+        ("dataset: {name: cifar10}\ntraining:\n  reg: []\n", "bad.yaml:3: training.reg: is an empty list; give at least one value"),
+        ("dataset: {name: cifar10}\ntraining:\n  batch_size: 0\n", "bad.yaml:3: training.batch_size: must be positive, got 0"),
+        ("dataset: {name: cifar10}\ntraining:\n  learning_rate: [0.1, -1]\n", "bad.yaml:3: training.learning_rate: must be positive, got -1.0"),
+        ("dataset:\n  name: cifar10\n  pca: 1.5\n", "bad.yaml:3: dataset.pca: must be a fraction of variance in (0, 1], got 1.5"),
+        ("dataset: {name: imagenet}\n", "bad.yaml:1: dataset.name: unknown dataset 'imagenet'; one of cifar10, fashion-mnist, mnist, synthetic"),
+        ("model: {hidden: 256}\n", "bad.yaml:1: dataset: is missing; name the data to train on, e.g. dataset: {name: fashion-mnist}"),
+        ("dataset: {name: cifar10}\nmodel: {batch_norm: maybe}\n", "bad.yaml:2: model.batch_norm: must be true or false, got 'maybe'"),
+        ("dataset: {name: cifar10}\ntraining: {iterations: 10, epochs: 2}\n", "bad.yaml:2: training: give either iterations or epochs, not both"),
+        ("dataset: {name: cifar10}\nsearch: {kind: random, samples: 5}\n", "bad.yaml:2: search.samples: asks for 5 points but the grid has only 1"),
+        ("dataset: {name: cifar10}\nsearch: {kind: bayes}\n", "bad.yaml:2: search.kind: unknown search kind 'bayes'; one of grid, random"),
+        ("dataset: {name: cifar10}\nmodel: {hidden: [256, [128]]}\n", "bad.yaml:2: model.hidden: mixes widths and architectures; write every entry as a list, e.g. [[256], [256, 128]]"),
+        ("dataset: {name: cifar10\n", "bad.yaml:2: is not valid YAML (did not find expected ',' or '}')"),
+        ("", "bad.yaml: is empty; it needs at least a dataset and a model or training section"),
+        ("- 1\n- 2\n", "bad.yaml:1: (top level): must be a mapping of keys to values"),
+    ])
+    func rejects(yaml: String, message: String) {
+        #expect {
+            _ = try GridFileParser.parse(yaml: yaml, file: "bad.yaml")
+        } throws: { error in
+            (error as? GridFileError)?.description == message
+        }
+    }
+
+    @Test func missingFileIsOneSentence() {
+        #expect {
+            _ = try GridFileParser.parse(contentsOf: "/nonexistent/grid.yaml")
+        } throws: { error in
+            "\(error)" == "/nonexistent/grid.yaml: no such file"
+        }
+    }
+}
