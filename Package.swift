@@ -72,8 +72,9 @@ let package = Package(
                 dependencies: ["HypergridSearchSpace", "HypergridProtocol", "ZeroMQ",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: language),
+        .target(name: "CProcessShims"),
         .target(name: "HypergridWorker",
-                dependencies: ["HypergridTraining", "HypergridProtocol", "ZeroMQ",
+                dependencies: ["HypergridTraining", "HypergridProtocol", "ZeroMQ", "CProcessShims",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: language + cpuFlags),
 
