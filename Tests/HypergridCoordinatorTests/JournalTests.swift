@@ -203,3 +203,13 @@ private func fileSize(_ path: String) -> Int {
         #expect(try Journal.read(fs.path).entries.count == 1)
     }
 }
+
+@Suite struct PlanDigestTests {
+    @Test func dependsOnTheSetOfTrialsOnly() {
+        let a = trial(1, cost: 1), b = trial(2, cost: 2), c = trial(3, cost: 3)
+        let digest = PlanDigest.of([a, b])
+        #expect(digest.count == 64 && digest.allSatisfy { $0.isHexDigit })
+        #expect(PlanDigest.of([b, a, a]) == digest)
+        #expect(PlanDigest.of([a, c]) != digest && PlanDigest.of([a]) != digest)
+    }
+}
