@@ -157,7 +157,10 @@ private func fileSize(_ path: String) -> Int {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         #expect(FileManager.default.createFile(atPath: dir.file("plain"), contents: Data()))
-        #expect(throws: JournalError.self) { _ = try Journal(directory: dir.file("plain/run")) }
+        #expect(throws: JournalError.io(FileSystemError(path: dir.file("plain/run"), operation: "create directory",
+                                                        errno: ENOTDIR))) {
+            _ = try Journal(directory: dir.file("plain/run"))
+        }
     }
 
     @Test(.enabled(if: TinyFileSystem.available, "needs root to mount a tmpfs"))

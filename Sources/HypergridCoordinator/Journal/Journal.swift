@@ -31,12 +31,7 @@ public final class Journal {
     ///   ``JournalError/corruptLine(path:line:detail:)`` for a damaged line before the
     ///   last, ``JournalError/io(_:)`` for a directory or file that cannot be created or written.
     public init(directory: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw JournalError.io(FileSystemError(path: directory, operation: "create directory",
-                                                  errno: Self.errnoOf(error) ?? EIO))
-        }
+        do { try POSIX.makeDirectories(directory) } catch let error as FileSystemError { throw JournalError.io(error) }
         let path = (directory as NSString).appendingPathComponent(Self.fileName)
         self.path = path
         let existed = FileManager.default.fileExists(atPath: path)
@@ -121,13 +116,5 @@ public final class Journal {
             defer { closeDescriptor(fd) }
             return try JournalReplay(bytes: POSIX.readAll(fd, path: file), path: file)
         } catch let error as FileSystemError { throw JournalError.io(error) }
-    }
-
-    private static func errnoOf(_ error: Error) -> Int32? {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return Int32(underlying.code)
-        }
-        return ns.domain == NSPOSIXErrorDomain ? Int32(ns.code) : nil
     }
 }

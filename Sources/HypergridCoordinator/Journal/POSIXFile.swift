@@ -92,6 +92,21 @@ enum POSIX {
         return Array(bytes[0..<offset])
     }
 
+    /// `mkdir -p`, failing with the errno of the component that could not be made.
+    static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += prefix.isEmpty || prefix.hasSuffix("/") ? String(component) : "/" + component
+            if mkdir(prefix, mode) == 0 || errno == EEXIST { continue }
+            throw FileSystemError(path: path, operation: "create directory", errno: errno)
+        }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw FileSystemError(path: path, operation: "create directory", errno: errno) }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw FileSystemError(path: path, operation: "create directory", errno: ENOTDIR)
+        }
+    }
+
     static func rename(_ from: String, _ to: String) throws {
         guard systemRename(from, to) == 0 else { throw FileSystemError(path: to, operation: "rename \(from) to", errno: errno) }
     }
