@@ -18,6 +18,7 @@ public final class Journal {
     /// The journal's file name inside a run directory.
     public static let fileName = "journal.jsonl"
 
+    /// `DIR/journal.jsonl`.
     public let path: String
     /// What the file held when it was opened (the torn tail, if any, already removed).
     public let replay: JournalReplay

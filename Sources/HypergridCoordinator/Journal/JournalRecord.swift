@@ -8,6 +8,7 @@ public struct RunStartedRecord: Codable, Sendable, Equatable {
     /// Trials in the plan, and how many of them the journal already had.
     public var trials: Int
     public var skipped: Int
+    /// The coordinator's ``HypergridVersion/numerics`` and ``HypergridVersion/program``.
     public var numerics: String
     public var program: String
 

@@ -25,6 +25,7 @@ public struct JournalReplay: Sendable, Equatable {
     /// Bytes of complete lines: the size the file should have.
     public var validLength = 0
 
+    /// An empty journal.
     public init() {}
 
     /// Trials the scheduler should skip: those with a result or given up on.

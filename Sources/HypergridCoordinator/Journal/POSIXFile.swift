@@ -11,6 +11,7 @@ public struct FileSystemError: Error, Equatable, CustomStringConvertible {
     public var path: String
     /// What was being attempted, e.g. `append to`.
     public var operation: String
+    /// The `errno` the call failed with (e.g. `ENOSPC`).
     public var errno: Int32
 
     public init(path: String, operation: String, errno: Int32) {

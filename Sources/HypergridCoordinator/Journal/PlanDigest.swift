@@ -6,6 +6,7 @@ import HypergridSearchSpace
 /// Trial ids already hash each trial's configuration, dataset and numerics, so the
 /// digest changes exactly when the set of trials does, whatever order the grid lists them in.
 public enum PlanDigest {
+    /// The digest of `plan`; repeated ids count once.
     public static func of(_ plan: [PlannedTrial]) -> String {
         var hasher = SHA256()
         for id in Set(plan.map(\.id)).sorted() { hasher.update(data: Array((id.hex + "\n").utf8)) }

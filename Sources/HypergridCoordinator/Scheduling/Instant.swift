@@ -8,7 +8,9 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
     public init(seconds: Double) { self.seconds = seconds }
 
     public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.seconds < rhs.seconds }
+    /// The instant `rhs` seconds later.
     public static func + (lhs: Instant, rhs: Double) -> Instant { Instant(seconds: lhs.seconds + rhs) }
+    /// Seconds from `rhs` to `lhs`.
     public static func - (lhs: Instant, rhs: Instant) -> Double { lhs.seconds - rhs.seconds }
     public var description: String { "t=\(seconds)s" }
 }

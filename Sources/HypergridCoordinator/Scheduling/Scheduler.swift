@@ -22,6 +22,7 @@ import Logging
 ///   lost that trial. Workers therefore send `ready` once per connection; after a result
 ///   is acknowledged the scheduler assigns the next trial without being asked.
 public struct Scheduler: Sendable {
+    /// The knobs it was made with.
     public let policy: SchedulerPolicy
     /// The latest instant seen; events with an earlier instant do not move it back.
     public private(set) var now: Instant

@@ -18,6 +18,7 @@ public struct SchedulerPolicy: Hashable, Sendable {
     /// Workers whose numerics version differs are refused.
     public var numerics: String
 
+    /// Traps on a non-positive interval, or a liveness or attempt count below 1.
     public init(heartbeatInterval: Double = 1, liveness: Int = 4, maxAttempts: Int = 3,
                 keepAlive: Bool = false, numerics: String = HypergridVersion.numerics) {
         precondition(heartbeatInterval > 0 && heartbeatInterval.isFinite,

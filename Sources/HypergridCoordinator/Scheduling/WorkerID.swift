@@ -3,6 +3,7 @@
 ///
 /// The scheduler only compares and orders ids; it never interprets their bytes.
 public struct WorkerID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The routing id as the socket reported it.
     public let bytes: [UInt8]
 
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
