@@ -70,7 +70,8 @@ let package = Package(
         // MARK: services
         .target(name: "HypergridCoordinator",
                 dependencies: ["HypergridSearchSpace", "HypergridProtocol", "ZeroMQ",
-                               .product(name: "Logging", package: "swift-log")],
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language),
         .target(name: "CProcessShims"),
         .target(name: "HypergridWorker",
@@ -96,5 +97,7 @@ let package = Package(
                     swiftSettings: language),
         .testTarget(name: "HypergridTrainingTests",
                     dependencies: ["HypergridTraining"], swiftSettings: language),
+        .testTarget(name: "HypergridCoordinatorTests",
+                    dependencies: ["HypergridCoordinator"], swiftSettings: language),
     ]
 )

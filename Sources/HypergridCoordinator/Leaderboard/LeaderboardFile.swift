@@ -1,0 +1,179 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import HypergridSearchSpace
+
+extension Leaderboard {
+    /// The leaderboard's file name inside a run directory.
+    public static let fileName = "leaderboard.csv"
+
+    /// The CSV header, in order.
+    public static let columns = [
+        "rank", "val_acc", "val_acc_std", "val_acc_n", "train_acc", "test_acc", "final_loss", "status",
+        "hidden", "batch_norm", "optimizer", "momentum", "lr", "lr_decay", "reg", "batch_size",
+        "iterations", "epochs", "init", "seed", "repeats", "wall_s", "workers", "trials",
+    ]
+
+    /// The whole CSV document: a header and one line per row. Numbers are written in
+    /// Swift's shortest round-trip form (`0.001`, `1e-05`, `nan`, `inf`), which Python's
+    /// `float()` parses; a missing value is an empty field.
+    public static func csv(_ rows: [LeaderboardRow]) -> String {
+        var text = CSV.line(columns)
+        for row in rows { text += CSV.line(fields(row)) }
+        return text
+    }
+
+    static func fields(_ r: LeaderboardRow) -> [String] {
+        func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "" }
+        return [
+            "\(r.rank)", text(r.validationAccuracy), text(r.validationStd), "\(r.validationCount)",
+            text(r.trainAccuracy), text(r.testAccuracy), text(r.finalLoss), r.status.rawValue,
+            r.hiddenText, "\(r.batchNorm)", r.optimizer.rawValue, text(r.momentum), "\(r.learningRate)",
+            "\(r.learningRateDecay)", "\(r.reg)", "\(r.batchSize)", text(r.iterations), text(r.epochs),
+            r.initScheme.description, text(r.seed), "\(r.repeats)", text(r.wallSeconds), r.workers,
+            r.trials.map(\.hex).joined(separator: " "),
+        ]
+    }
+
+    /// Parses a leaderboard CSV written by ``csv(_:)``; columns are found by name.
+    public static func rows(fromCSV text: String) throws -> [LeaderboardRow] {
+        let records = try CSV.parse(text)
+        guard let header = records.first else { return [] }
+        var index: [String: Int] = [:]
+        for (i, name) in header.enumerated() { index[name] = i }
+        if let missing = columns.first(where: { index[$0] == nil }) {
+            throw LeaderboardError.badCSV(line: 1, message: "no \"\(missing)\" column")
+        }
+        return try records.dropFirst().enumerated().map { offset, record in
+            try row(record, index: index, line: offset + 2)
+        }
+    }
+
+    private static func row(_ record: [String], index: [String: Int], line: Int) throws -> LeaderboardRow {
+        func field(_ name: String) -> String {
+            let i = index[name]!
+            return i < record.count ? record[i] : ""
+        }
+        func bad(_ name: String) -> LeaderboardError {
+            .badCSV(line: line, message: "bad \(name) \"\(field(name))\"")
+        }
+        func required<T>(_ name: String, _ parse: (String) -> T?) throws -> T {
+            guard let value = parse(field(name)) else { throw bad(name) }
+            return value
+        }
+        func optional<T>(_ name: String, _ parse: (String) -> T?) throws -> T? {
+            let text = field(name)
+            if text.isEmpty { return nil }
+            guard let value = parse(text) else { throw bad(name) }
+            return value
+        }
+        let hiddenText = field("hidden")
+        let hidden = hiddenText.isEmpty ? [] : hiddenText.split(separator: "-").map { Int($0) }
+        guard hidden.allSatisfy({ $0 != nil }) else { throw bad("hidden") }
+        let trialsText = field("trials")
+        let trials = trialsText.split(separator: " ").map { TrialID(hex: String($0)) }
+        guard trials.allSatisfy({ $0 != nil }) else { throw bad("trials") }
+        return LeaderboardRow(
+            rank: try required("rank") { Int($0) },
+            validationAccuracy: try optional("val_acc") { Double($0) },
+            validationStd: try optional("val_acc_std") { Double($0) },
+            validationCount: try required("val_acc_n") { Int($0) },
+            trainAccuracy: try optional("train_acc") { Double($0) },
+            testAccuracy: try optional("test_acc") { Double($0) },
+            finalLoss: try optional("final_loss") { Double($0) },
+            status: try required("status") { TrialStatus(rawValue: $0) },
+            hidden: hidden.map { $0! },
+            batchNorm: try required("batch_norm") { Bool($0) },
+            optimizer: try required("optimizer") { OptimizerKind(rawValue: $0) },
+            momentum: try optional("momentum") { Double($0) },
+            learningRate: try required("lr") { Double($0) },
+            learningRateDecay: try required("lr_decay") { Double($0) },
+            reg: try required("reg") { Double($0) },
+            batchSize: try required("batch_size") { Int($0) },
+            iterations: try optional("iterations") { Int($0) },
+            epochs: try optional("epochs") { Int($0) },
+            initScheme: try required("init") { InitScheme(parsing: $0) },
+            seed: try optional("seed") { UInt64($0) },
+            repeats: try required("repeats") { Int($0) },
+            wallSeconds: try optional("wall_s") { Double($0) },
+            workers: field("workers"),
+            trials: trials.map { $0! })
+    }
+
+    /// Rewrites `directory/leaderboard.csv` atomically: readers see the old file or the
+    /// new one, never a half-written one, and a crash leaves one of the two.
+    public func write(toDirectory directory: String) throws {
+        try Self.replaceAtomically((directory as NSString).appendingPathComponent(Self.fileName),
+                                   with: Array(Self.csv(rows).utf8))
+    }
+
+    /// Writes a temporary file in the same directory (so rename stays within one file
+    /// system), fsyncs it, renames it over `path`, and fsyncs the directory so the rename
+    /// itself survives a crash.
+    static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws {
+        let temporary = path + ".tmp"
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            let fd = try POSIX.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, operation: "create")
+            do {
+                try bytes.withUnsafeBytes { try POSIX.writeAll(fd, $0, path: temporary, operation: "write") }
+                try POSIX.fsync(fd, path: temporary)
+                closeDescriptor(fd)
+            } catch {
+                closeDescriptor(fd)
+                _ = unlink(temporary)
+                throw error
+            }
+            try POSIX.rename(temporary, path)
+            try POSIX.fsyncDirectory(directory.isEmpty ? "." : directory)
+        } catch let error as FileSystemError {
+            throw LeaderboardError.io(error)
+        }
+    }
+
+    /// The rows of a run, for `hypergrid leaderboard DIR|FILE`, without modifying anything:
+    /// a directory's journal if it has one (always current), else its `leaderboard.csv`;
+    /// a `.jsonl` file as a journal; any other file as a leaderboard CSV.
+    public static func load(_ path: String) throws -> [LeaderboardRow] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw LeaderboardError.io(FileSystemError(path: path, operation: "read", errno: ENOENT))
+        }
+        var file = path
+        if isDirectory.boolValue {
+            let journal = (path as NSString).appendingPathComponent(Journal.fileName)
+            file = FileManager.default.fileExists(atPath: journal)
+                ? journal : (path as NSString).appendingPathComponent(fileName)
+        }
+        if file.hasSuffix(".jsonl") { return Leaderboard(replay: try Journal.read(file)).rows }
+        let bytes: [UInt8]
+        do {
+            let fd = try POSIX.open(file, O_RDONLY, operation: "open")
+            defer { closeDescriptor(fd) }
+            bytes = try POSIX.readAll(fd, path: file)
+        } catch let error as FileSystemError { throw LeaderboardError.io(error) }
+        do {
+            return try rows(fromCSV: String(decoding: bytes, as: UTF8.self))
+        } catch let error as CSVError {
+            throw LeaderboardError.badCSV(line: error.line, message: error.message)
+        }
+    }
+}
+
+/// Why a leaderboard could not be written or read.
+public enum LeaderboardError: Error, Equatable, CustomStringConvertible {
+    case badCSV(line: Int, message: String)
+    case io(FileSystemError)
+
+    public var description: String {
+        switch self {
+        case .badCSV(let line, let message): return "leaderboard CSV line \(line): \(message)"
+        case .io(let error): return error.description
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import HypergridSearchSpace
+
+/// One grid point of the leaderboard: its hyperparameters and its repeats' metrics.
+public struct LeaderboardRow: Sendable, Equatable {
+    /// 1-based place: best mean validation accuracy first.
+    public var rank: Int
+    /// Mean validation accuracy over the repeats that have one.
+    public var validationAccuracy: Double?
+    /// Sample standard deviation (n − 1) of those; `nil` with fewer than two.
+    public var validationStd: Double?
+    /// How many repeats the mean is over.
+    public var validationCount: Int
+    /// Means over the repeats that report them.
+    public var trainAccuracy: Double?
+    public var testAccuracy: Double?
+    public var finalLoss: Double?
+    /// The worst of the repeats' statuses (failed, then diverged, then done), so that a
+    /// point with an unstable repeat is flagged; ``validationCount`` says how many counted.
+    public var status: TrialStatus
+
+    public var hidden: [Int]
+    public var batchNorm: Bool
+    public var optimizer: OptimizerKind
+    /// Only for the optimizers that use it (momentum, Nesterov).
+    public var momentum: Double?
+    public var learningRate: Double
+    public var learningRateDecay: Double
+    public var reg: Double
+    public var batchSize: Int
+    /// One of the two is set, as the grid gave the training length.
+    public var iterations: Int?
+    public var epochs: Int?
+    public var initScheme: InitScheme
+    /// The seed when the point has a single trial; `nil` for several repeats.
+    public var seed: UInt64?
+    /// Trials of this point: results and failures.
+    public var repeats: Int
+    /// Mean wall time of a trial, in seconds.
+    public var wallSeconds: Double?
+    /// Distinct names of the workers that ran the repeats, comma-separated.
+    public var workers: String
+    /// The point's trial ids, by repetition.
+    public var trials: [TrialID]
+
+    /// `256-128-64`; empty for a network without hidden layers.
+    public var hiddenText: String { hidden.map(String.init).joined(separator: "-") }
+
+    public init(rank: Int, validationAccuracy: Double?, validationStd: Double?, validationCount: Int,
+                trainAccuracy: Double?, testAccuracy: Double?, finalLoss: Double?, status: TrialStatus,
+                hidden: [Int], batchNorm: Bool, optimizer: OptimizerKind, momentum: Double?,
+                learningRate: Double, learningRateDecay: Double, reg: Double, batchSize: Int,
+                iterations: Int?, epochs: Int?, initScheme: InitScheme, seed: UInt64?, repeats: Int,
+                wallSeconds: Double?, workers: String, trials: [TrialID]) {
+        self.rank = rank
+        self.validationAccuracy = validationAccuracy
+        self.validationStd = validationStd
+        self.validationCount = validationCount
+        self.trainAccuracy = trainAccuracy
+        self.testAccuracy = testAccuracy
+        self.finalLoss = finalLoss
+        self.status = status
+        self.hidden = hidden
+        self.batchNorm = batchNorm
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.learningRate = learningRate
+        self.learningRateDecay = learningRateDecay
+        self.reg = reg
+        self.batchSize = batchSize
+        self.iterations = iterations
+        self.epochs = epochs
+        self.initScheme = initScheme
+        self.seed = seed
+        self.repeats = repeats
+        self.wallSeconds = wallSeconds
+        self.workers = workers
+        self.trials = trials
+    }
+}
+
+/// Results grouped by grid point and ranked; fed from the journal, one record at a time.
+///
+/// A grid point is a configuration up to its seed, so that repeats aggregate even when
+/// the journal holds several runs of differently ordered grids.
+public struct Leaderboard: Sendable {
+    struct Member {
+        var trial: TrialID
+        var repetition: Int
+        var seed: UInt64
+        var status: TrialStatus
+        var metrics: TrialMetrics?
+        var worker: String?
+    }
+
+    private var groups: [TrialConfig: [TrialID: Member]] = [:]
+    private var seen = Set<TrialID>()
+
+    public init() {}
+
+    /// Everything a journal holds (each trial's first record, as the replay resolved it).
+    public init(replay: JournalReplay) {
+        for entry in replay.entries { add(entry.record) }
+    }
+
+    /// Adds a record; a second record about the same trial is ignored (first wins).
+    public mutating func add(_ record: JournalRecord) {
+        switch record {
+        case .runStarted: break
+        case .trialResult(let r):
+            add(r.config, Member(trial: r.trial, repetition: r.repetition, seed: r.config.seed,
+                                 status: r.metrics.status, metrics: r.metrics, worker: r.worker))
+        case .trialFailed(let r):
+            add(r.config, Member(trial: r.trial, repetition: r.repetition, seed: r.config.seed,
+                                 status: .failed, metrics: nil, worker: nil))
+        }
+    }
+
+    private mutating func add(_ config: TrialConfig, _ member: Member) {
+        guard seen.insert(member.trial).inserted else { return }
+        var point = config
+        point.seed = 0
+        groups[point, default: [:]][member.trial] = member
+    }
+
+    /// Trials on the board.
+    public var trialCount: Int { seen.count }
+
+    /// The ranked rows: best mean validation accuracy first, points without one last,
+    /// ties by (smallest) trial id.
+    public var rows: [LeaderboardRow] {
+        var rows = groups.map { Self.row(point: $0.key, members: Array($0.value.values)) }
+        rows.sort { a, b in
+            switch (a.validationAccuracy, b.validationAccuracy) {
+            case let (x?, y?) where x != y: return x > y
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default: return a.trials.min()! < b.trials.min()!
+            }
+        }
+        for i in rows.indices { rows[i].rank = i + 1 }
+        return rows
+    }
+
+    static func row(point: TrialConfig, members unsorted: [Member]) -> LeaderboardRow {
+        let members = unsorted.sorted { ($0.repetition, $0.trial) < ($1.repetition, $1.trial) }
+        let metrics = members.compactMap(\.metrics)
+        let validation = metrics.compactMap(\.validationAccuracy).filter(\.isFinite)
+        let status: TrialStatus = members.contains { $0.status == .failed } ? .failed
+            : members.contains { $0.status == .diverged } ? .diverged : .done
+        var workers: [String] = []
+        for name in members.compactMap(\.worker) where !workers.contains(name) { workers.append(name) }
+        var iterations: Int?, epochs: Int?
+        switch point.length {
+        case .iterations(let n): iterations = n
+        case .epochs(let n): epochs = n
+        }
+        let usesMomentum = point.optimizer == .momentum || point.optimizer == .nesterov
+        return LeaderboardRow(
+            rank: 0, validationAccuracy: mean(validation), validationStd: sampleStd(validation),
+            validationCount: validation.count,
+            trainAccuracy: mean(metrics.compactMap(\.trainAccuracy)),
+            testAccuracy: mean(metrics.compactMap(\.testAccuracy)),
+            finalLoss: mean(metrics.compactMap(\.finalLoss)), status: status,
+            hidden: point.hidden, batchNorm: point.batchNorm, optimizer: point.optimizer,
+            momentum: usesMomentum ? point.momentum : nil, learningRate: point.learningRate,
+            learningRateDecay: point.learningRateDecay, reg: point.reg, batchSize: point.batchSize,
+            iterations: iterations, epochs: epochs, initScheme: point.initScheme,
+            seed: members.count == 1 ? members[0].seed : nil, repeats: members.count,
+            wallSeconds: mean(metrics.map(\.wallSeconds)), workers: workers.joined(separator: ", "),
+            trials: members.map(\.trial))
+    }
+
+    static func mean(_ values: [Double]) -> Double? {
+        values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+    }
+
+    static func sampleStd(_ values: [Double]) -> Double? {
+        guard values.count >= 2, let m = mean(values) else { return nil }
+        let squares = values.reduce(0) { $0 + ($1 - m) * ($1 - m) }
+        return (squares / Double(values.count - 1)).squareRoot()
+    }
+}

@@ -1,0 +1,203 @@
+import HypergridSearchSpace
+import Logging
+
+extension Scheduler {
+    // MARK: results
+
+    mutating func receiveResult(_ id: WorkerID, _ trialID: TrialID, _ outcome: TrialOutcome,
+                                _ out: inout [SchedulerAction]) {
+        touch(id)
+        let name = workerName(id)
+        if let reason = haltReason {
+            // No ack: the result is not durable, so the worker must keep it.
+            out.append(.log(.warning, "result for \(trialID.short) from \(name) not recorded: the run halted (\(reason))"))
+            return
+        }
+        guard let trial = trials[trialID] else {
+            // Acknowledged either way so that the worker stops resending: an ack only
+            // promises that this coordinator needs nothing more from it.
+            out.append(.ack(id, trialID))
+            if skipped.contains(trialID) {
+                out.append(.log(.info, "result for \(trialID.short) from \(name) ignored: the journal already had it"))
+            } else {
+                out.append(.log(.warning, "result for \(trialID.short) from \(name) ignored: not a trial of this run's plan"))
+            }
+            return
+        }
+        switch trial.state {
+        case .done:
+            out.append(.ack(id, trialID))
+            out.append(.log(.info, "duplicate result for \(trialID.short) from \(name) acknowledged and ignored"))
+            if case .busy(trialID)? = workers[id]?.state { makeIdle(id) }
+        case .recording:
+            // Same trial, record not yet durable: acknowledge together with the first.
+            if ackWaiters[trialID]?.contains(id) != true { ackWaiters[trialID, default: []].append(id) }
+            if case .busy(trialID)? = workers[id]?.state { workers[id]!.state = .awaitingAck(trialID) }
+            out.append(.log(.debug, "duplicate result for \(trialID.short) from \(name) will be acknowledged once recorded"))
+        case .pending, .running:
+            var attempt = trial.attemptOf[id] ?? max(trial.assignments, 1)
+            switch trial.state {
+            case .pending:
+                // A late result from a worker presumed dead: its trial was requeued.
+                pending.removeAll { $0 == trial.rank }
+                out.append(.log(.info, "late result for requeued trial \(trialID.short) from \(name) recorded"))
+            case .running(let runner, let runnerAttempt):
+                if runner == id {
+                    attempt = runnerAttempt
+                } else {
+                    // The requeued copy keeps running; its result will be acked and dropped.
+                    out.append(.log(.info, "late result for \(trialID.short) from \(name) recorded; the copy on \(workerName(runner)) is now redundant"))
+                }
+            default: break
+            }
+            trials[trialID]!.state = .recording(outcome.metrics)
+            ackWaiters[trialID] = [id]
+            if case .busy(trialID)? = workers[id]?.state { workers[id]!.state = .awaitingAck(trialID) }
+            let record = TrialResultRecord(trial: trial.planned, attempt: attempt, worker: name, outcome: outcome)
+            out.append(.appendToJournal(.trialResult(record)))
+        }
+    }
+
+    mutating func journalAppended(_ trialID: TrialID, _ out: inout [SchedulerAction]) {
+        guard case .recording(let metrics)? = trials[trialID]?.state else {
+            out.append(.log(.warning, "journal confirmed \(trialID.short), which was not being recorded"))
+            return
+        }
+        let status = metrics?.status ?? .failed
+        trials[trialID]!.state = .done(status)
+        finishedCount += 1
+        switch status {
+        case .done: doneCount += 1
+        case .diverged: divergedCount += 1
+        case .failed: failedCount += 1
+        }
+        if let metrics {
+            if let accuracy = metrics.validationAccuracy, accuracy.isFinite,
+               best == nil || accuracy > best!.accuracy || (accuracy == best!.accuracy && trialID < best!.trial) {
+                best = (accuracy, trialID)
+            }
+            let cost = trials[trialID]!.planned.cost
+            if status != .failed, cost > 0, cost.isFinite, metrics.wallSeconds > 0, metrics.wallSeconds.isFinite {
+                measuredCost += cost
+                measuredSeconds += metrics.wallSeconds
+            }
+        }
+        for id in ackWaiters.removeValue(forKey: trialID) ?? [] {
+            out.append(.ack(id, trialID))
+            if workers[id]?.state == .awaitingAck(trialID) { makeIdle(id) }
+        }
+    }
+
+    // MARK: trials
+
+    /// A trial's worker was lost: requeue it, or give up after `maxAttempts` losses.
+    mutating func loseTrial(_ trialID: TrialID, reason: String, _ out: inout [SchedulerAction]) {
+        guard var trial = trials[trialID] else { return }
+        trial.losses.append(reason)
+        trial.progress = 0
+        if trial.losses.count >= policy.maxAttempts {
+            let why = Self.summarize(trial.losses)
+            trial.state = .recording(nil)
+            trials[trialID] = trial
+            out.append(.log(.error, "trial \(trialID.short) failed: \(why)"))
+            out.append(.appendToJournal(.trialFailed(
+                TrialFailedRecord(trial: trial.planned, attempts: trial.assignments, reason: why))))
+        } else {
+            trial.state = .pending
+            trials[trialID] = trial
+            insertPending(trial.rank)
+            out.append(.log(.warning, "trial \(trialID.short) requeued (\(reason); \(trial.losses.count) of \(policy.maxAttempts) allowed losses)"))
+        }
+    }
+
+    /// `worker w1 went silent 3 times`, or the distinct reasons with their counts.
+    static func summarize(_ losses: [String]) -> String {
+        var counts: [(String, Int)] = []
+        for loss in losses {
+            if let i = counts.firstIndex(where: { $0.0 == loss }) { counts[i].1 += 1 } else { counts.append((loss, 1)) }
+        }
+        return counts.map { $0.1 == 1 ? $0.0 : "\($0.0) \($0.1) times" }.joined(separator: "; ")
+    }
+
+    mutating func insertPending(_ rank: Int) {
+        var low = 0, high = pending.count
+        while low < high {
+            let mid = (low + high) / 2
+            if pending[mid] < rank { low = mid + 1 } else { high = mid }
+        }
+        if low < pending.count, pending[low] == rank { return }
+        pending.insert(rank, at: low)
+    }
+
+    mutating func dispatch(_ out: inout [SchedulerAction]) {
+        guard haltReason == nil, !isFinished else { return }
+        while !idleQueue.isEmpty, !pending.isEmpty {
+            let id = idleQueue.removeFirst()
+            let trialID = order[pending.removeFirst()]
+            trials[trialID]!.assignments += 1
+            let attempt = trials[trialID]!.assignments
+            trials[trialID]!.attemptOf[id] = attempt
+            trials[trialID]!.state = .running(id, attempt: attempt)
+            trials[trialID]!.progress = 0
+            workers[id]!.state = .busy(trialID)
+            out.append(.assign(id, trials[trialID]!.planned, attempt: attempt))
+        }
+    }
+
+    // MARK: the end
+
+    mutating func halt(because reason: String, _ out: inout [SchedulerAction]) {
+        guard haltReason == nil else { return }
+        haltReason = reason
+        out.append(.log(.critical, "halting: \(reason); unfinished trials will run when the coordinator is restarted"))
+        end(&out, shutdownWorkers: true)
+    }
+
+    mutating func finishIfDone(_ out: inout [SchedulerAction]) {
+        guard !isFinished, haltReason == nil, finishedCount == trials.count else { return }
+        out.append(.log(.info, "all \(trials.count + skipped.count) trials finished"))
+        end(&out, shutdownWorkers: !policy.keepAlive)
+    }
+
+    private mutating func end(_ out: inout [SchedulerAction], shutdownWorkers: Bool) {
+        isFinished = true
+        out.append(.finished(summary))
+        guard shutdownWorkers else { return }
+        for id in workers.keys.sorted() {
+            out.append(.shutdown(id))
+            forget(id)
+        }
+    }
+
+    /// The tallies so far (final once ``isFinished``).
+    public var summary: RunSummary {
+        RunSummary(total: trials.count + skipped.count, skipped: skipped.count, done: doneCount,
+                   diverged: divergedCount, failed: failedCount,
+                   unfinished: trials.count - finishedCount, haltReason: haltReason,
+                   elapsedSeconds: startedAt.map { now - $0 } ?? 0)
+    }
+
+    /// A snapshot for the progress line.
+    public var status: SchedulerStatus {
+        var running = 0, recording = 0
+        var remainingCost = 0.0
+        for trial in trials.values {
+            let cost = trial.planned.cost.isFinite ? max(trial.planned.cost, 0) : 0
+            switch trial.state {
+            case .pending: remainingCost += cost
+            case .running: running += 1; remainingCost += cost * (1 - trial.progress)
+            case .recording: recording += 1
+            case .done: break
+            }
+        }
+        var eta: Double?
+        if measuredCost > 0, !workers.isEmpty {
+            eta = remainingCost * (measuredSeconds / measuredCost) / Double(workers.count)
+        }
+        return SchedulerStatus(total: trials.count + skipped.count, finished: finishedCount + skipped.count,
+                               skipped: skipped.count, running: running, pending: pending.count,
+                               recording: recording, failed: failedCount, diverged: divergedCount,
+                               workers: workers.count, bestValidationAccuracy: best?.accuracy,
+                               bestTrial: best?.trial, etaSeconds: eta)
+    }
+}

@@ -1,0 +1,265 @@
+import HypergridSearchSpace
+import Logging
+
+/// The coordinator's brain: a pure state machine that turns events into actions.
+///
+/// It does no I/O and reads no clock (the style of swift-async-algorithms' state machines):
+/// the driver feeds it socket messages, journal confirmations and ticks, each with the
+/// current ``Instant``, and performs the ``SchedulerAction``s it returns, in order.
+///
+/// Rules:
+/// - Workers pull: an idle worker gets the pending trial with the largest cost estimate
+///   (ties by trial id), so that the long trials do not all end up in the run's tail.
+/// - Liveness is Paranoid Pirate's: every message from a worker refreshes it; a worker
+///   silent for ``SchedulerPolicy/expiry`` seconds is forgotten and its trial requeued.
+///   A forgotten worker that is in fact alive stops hearing heartbeats and reconnects.
+/// - Exactly once: a trial is recorded by the first result that reaches the scheduler,
+///   whoever sent it (a worker presumed dead may still deliver). Every later result for
+///   it is acknowledged, so its sender stops resending, and dropped. Results are
+///   acknowledged only after the journal has them (see ``SchedulerAction``).
+/// - A trial whose workers were lost ``SchedulerPolicy/maxAttempts`` times is recorded as failed.
+/// - A worker that sends `ready` while we think it is running a trial has restarted and
+///   lost that trial. Workers therefore send `ready` once per connection; after a result
+///   is acknowledged the scheduler assigns the next trial without being asked.
+public struct Scheduler: Sendable {
+    /// The knobs it was made with.
+    public let policy: SchedulerPolicy
+    /// The latest instant seen; events with an earlier instant do not move it back.
+    public private(set) var now: Instant
+    /// True once ``SchedulerAction/finished(_:)`` has been emitted.
+    public internal(set) var isFinished = false
+    /// Why the run stopped early, once it has.
+    public internal(set) var haltReason: String?
+    /// Planned trials whose id repeated an earlier one and were dropped.
+    public let duplicatesInPlan: Int
+
+    enum TrialState: Equatable {
+        case pending
+        case running(WorkerID, attempt: Int)
+        /// Its record is on its way to the journal; `nil` metrics for a trial the scheduler failed.
+        case recording(TrialMetrics?)
+        case done(TrialStatus)
+    }
+
+    struct Trial {
+        var planned: PlannedTrial
+        var rank: Int
+        var state: TrialState = .pending
+        var assignments = 0
+        /// Why each lost attempt was lost, e.g. `worker w3 went silent`.
+        var losses: [String] = []
+        var progress = 0.0
+        /// The attempt number each worker was given, to label late results.
+        var attemptOf: [WorkerID: Int] = [:]
+    }
+
+    enum WorkerState: Equatable {
+        case idle
+        case busy(TrialID)
+        /// Sent a result for this trial; becomes idle when the journal has it.
+        case awaitingAck(TrialID)
+    }
+
+    struct Worker {
+        var name: String
+        var lastSeen: Instant
+        var nextHeartbeat: Instant
+        var state: WorkerState = .idle
+    }
+
+    var trials: [TrialID: Trial] = [:]
+    /// Trial ids in dispatch order: cost descending, then id.
+    let order: [TrialID]
+    /// Ranks (indices into `order`) of pending trials, ascending.
+    var pending: [Int]
+    let skipped: Set<TrialID>
+    var workers: [WorkerID: Worker] = [:]
+    /// Idle workers, longest idle first.
+    var idleQueue: [WorkerID] = []
+    /// Who to acknowledge once a trial's record is durable.
+    var ackWaiters: [TrialID: [WorkerID]] = [:]
+    /// Names of every worker ever seen, to label results from forgotten workers.
+    var names: [WorkerID: String] = [:]
+    var startedAt: Instant?
+    // Tallies of durable records made by this run.
+    var finishedCount = 0
+    var doneCount = 0
+    var divergedCount = 0
+    var failedCount = 0
+    var best: (accuracy: Double, trial: TrialID)?
+    var measuredCost = 0.0
+    var measuredSeconds = 0.0
+
+    /// - Parameters:
+    ///   - plan: the run's trials, in any order. Repeated ids are dropped (first kept).
+    ///   - finished: ids the journal already has; those trials are not run again.
+    ///   - start: the instant the scheduler is created at.
+    public init(plan: [PlannedTrial], finished: Set<TrialID>, policy: SchedulerPolicy = SchedulerPolicy(),
+                start: Instant = Instant(seconds: 0)) {
+        self.policy = policy
+        self.now = start
+        var unique: [PlannedTrial] = []
+        var seen = Set<TrialID>()
+        for trial in plan where seen.insert(trial.id).inserted { unique.append(trial) }
+        duplicatesInPlan = plan.count - unique.count
+        skipped = Set(unique.lazy.map(\.id).filter(finished.contains))
+        // NaN costs sort last rather than poisoning the order.
+        func key(_ t: PlannedTrial) -> Double { t.cost.isNaN ? -.infinity : t.cost }
+        let toRun = unique.filter { !finished.contains($0.id) }
+            .sorted { key($0) != key($1) ? key($0) > key($1) : $0.id < $1.id }
+        order = toRun.map(\.id)
+        pending = Array(toRun.indices)
+        for (rank, trial) in toRun.enumerated() { trials[trial.id] = Trial(planned: trial, rank: rank) }
+    }
+
+    /// Applies one event that happened at `time` and returns what the driver must do.
+    public mutating func handle(_ event: SchedulerEvent, at time: Instant) -> [SchedulerAction] {
+        if time > now { now = time }
+        if startedAt == nil { startedAt = now }
+        var out: [SchedulerAction] = []
+        switch event {
+        case .start:
+            var line = "plan: \(skipped.count + trials.count) trials, \(skipped.count) already in the journal, \(trials.count) to run"
+            if duplicatesInPlan > 0 { line += " (\(duplicatesInPlan) repeated ids dropped)" }
+            out.append(.log(.info, line))
+        case .ready(let id, let hello): workerReady(id, hello, &out)
+        case .heartbeat(let id):
+            if !touch(id) { out.append(.log(.debug, "heartbeat from unknown worker \(id) ignored; it will reconnect")) }
+        case .progress(let id, let trialID, let fraction):
+            touch(id)
+            if case .running(id, _)? = trials[trialID]?.state, fraction.isFinite {
+                trials[trialID]!.progress = min(max(fraction, 0), 1)
+            }
+        case .result(let id, let trialID, let outcome): receiveResult(id, trialID, outcome, &out)
+        case .goodbye(let id, let abandoned): workerLeft(id, abandoned: abandoned, &out)
+        case .journalAppended(let trialID): journalAppended(trialID, &out)
+        case .journalFailed(let trialID, let message):
+            let about = trialID.map { " (recording trial \($0.short))" } ?? ""
+            halt(because: "the journal could not be written\(about): \(message)", &out)
+        case .tick: break
+        }
+        expireSilentWorkers(&out)
+        dispatch(&out)
+        sendHeartbeats(&out)
+        finishIfDone(&out)
+        return out
+    }
+
+    /// The latest instant by which the driver must deliver a ``SchedulerEvent/tick``:
+    /// the next heartbeat due or the next worker to expire. `nil` without workers.
+    public var nextDeadline: Instant? {
+        workers.values.map { min($0.nextHeartbeat, $0.lastSeen + policy.expiry) }.min()
+    }
+
+    // MARK: workers
+
+    /// Refreshes a known worker's liveness; false if the worker is unknown.
+    @discardableResult
+    mutating func touch(_ id: WorkerID) -> Bool {
+        guard workers[id] != nil else { return false }
+        workers[id]!.lastSeen = now
+        return true
+    }
+
+    mutating func workerReady(_ id: WorkerID, _ hello: WorkerHello, _ out: inout [SchedulerAction]) {
+        if haltReason != nil || (isFinished && !policy.keepAlive) {
+            if workers[id] != nil { forget(id) }
+            out.append(.shutdown(id))
+            return
+        }
+        if hello.numerics != policy.numerics {
+            if workers[id] != nil { lose(id, reason: "worker \(workerName(id)) restarted with other numerics", &out) }
+            out.append(.refuse(id, reason: "numerics \(hello.numerics) differ from the coordinator's \(policy.numerics)"))
+            out.append(.log(.warning, "refused worker \(hello.name) (\(id)): numerics \(hello.numerics), expected \(policy.numerics)"))
+            return
+        }
+        names[id] = hello.name
+        if let worker = workers[id] {
+            workers[id]!.name = hello.name
+            workers[id]!.lastSeen = now
+            switch worker.state {
+            case .idle: break
+            case .busy(let trialID):
+                if case .running(id, _)? = trials[trialID]?.state {
+                    loseTrial(trialID, reason: "worker \(hello.name) restarted while running it", &out)
+                }
+                makeIdle(id)
+            case .awaitingAck:
+                // It restarted after sending its result; the ack still goes out once durable.
+                makeIdle(id)
+            }
+            out.append(.log(.info, "worker \(hello.name) (\(id)) is ready again"))
+        } else {
+            workers[id] = Worker(name: hello.name, lastSeen: now, nextHeartbeat: now + policy.heartbeatInterval)
+            idleQueue.append(id)
+            let caps = hello.capabilities.isEmpty ? "" : ", " + hello.capabilities.joined(separator: " ")
+            out.append(.log(.info, "worker \(hello.name) (\(id)) joined (\(hello.numerics)\(caps))"))
+        }
+    }
+
+    mutating func workerLeft(_ id: WorkerID, abandoned: TrialID?, _ out: inout [SchedulerAction]) {
+        guard let worker = workers[id] else {
+            out.append(.log(.debug, "goodbye from unknown worker \(id) ignored"))
+            return
+        }
+        var running: TrialID?
+        if case .busy(let trialID) = worker.state { running = trialID }
+        if let abandoned, abandoned != running {
+            out.append(.log(.warning, "worker \(worker.name) says it abandoned \(abandoned.short), but it was running \(running?.short ?? "nothing")"))
+        }
+        forget(id)
+        if let trialID = running, case .running(id, _)? = trials[trialID]?.state {
+            // Handing a trial back is not the trial's fault: no loss is counted.
+            trials[trialID]!.state = .pending
+            trials[trialID]!.progress = 0
+            insertPending(trials[trialID]!.rank)
+            out.append(.log(.info, "worker \(worker.name) left; trial \(trialID.short) requeued"))
+        } else {
+            out.append(.log(.info, "worker \(worker.name) left"))
+        }
+    }
+
+    mutating func expireSilentWorkers(_ out: inout [SchedulerAction]) {
+        let silent = workers.filter { now - $0.value.lastSeen >= policy.expiry }.keys.sorted()
+        for id in silent {
+            let seconds = now - workers[id]!.lastSeen
+            out.append(.log(.warning, "worker \(workerName(id)) silent for \(formatFixed(seconds, digits: 1))s; presumed dead"))
+            lose(id, reason: "worker \(workerName(id)) went silent", &out)
+        }
+    }
+
+    /// Forgets a worker that died or restarted; the trial it was running counts a loss.
+    mutating func lose(_ id: WorkerID, reason: String, _ out: inout [SchedulerAction]) {
+        guard let worker = workers[id] else { return }
+        forget(id)
+        if case .busy(let trialID) = worker.state, case .running(id, _)? = trials[trialID]?.state {
+            loseTrial(trialID, reason: reason, &out)
+        }
+    }
+
+    mutating func forget(_ id: WorkerID) {
+        if case .awaitingAck(let trialID)? = workers[id]?.state {
+            ackWaiters[trialID]?.removeAll { $0 == id }
+        }
+        workers[id] = nil
+        idleQueue.removeAll { $0 == id }
+    }
+
+    mutating func makeIdle(_ id: WorkerID) {
+        guard workers[id] != nil else { return }
+        workers[id]!.state = .idle
+        if !idleQueue.contains(id) { idleQueue.append(id) }
+    }
+
+    func workerName(_ id: WorkerID) -> String { workers[id]?.name ?? names[id] ?? id.description }
+
+    mutating func sendHeartbeats(_ out: inout [SchedulerAction]) {
+        for id in workers.keys.sorted() where workers[id]!.nextHeartbeat <= now {
+            out.append(.sendHeartbeat(id))
+            // Keep the schedule's phase, but never send a burst to catch up after a late tick.
+            var next = workers[id]!.nextHeartbeat + policy.heartbeatInterval
+            if next <= now { next = now + policy.heartbeatInterval }
+            workers[id]!.nextHeartbeat = next
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import HypergridSearchSpace
+import Logging
+
+/// Something that happened, fed to ``Scheduler/handle(_:at:)`` with the current instant.
+public enum SchedulerEvent: Sendable, Equatable {
+    /// The driver is starting; logs the plan's size and finishes at once if nothing is left.
+    case start
+    /// A worker connected (or reconnected) and wants work.
+    case ready(WorkerID, WorkerHello)
+    /// A worker's heartbeat; every message from a known worker refreshes its liveness.
+    case heartbeat(WorkerID)
+    /// How far a worker is with a trial, as a fraction in 0...1 (used for the ETA).
+    case progress(WorkerID, TrialID, fraction: Double)
+    /// A worker finished a trial. Workers resend results until acknowledged.
+    case result(WorkerID, TrialID, TrialOutcome)
+    /// A worker is leaving; it hands back the trial it was running, if any.
+    case goodbye(WorkerID, abandoned: TrialID?)
+    /// The driver appended the record about this trial to the journal and fsync'd it.
+    case journalAppended(TrialID)
+    /// The journal could not take the record (disk full, read-only...): the run halts.
+    case journalFailed(TrialID?, message: String)
+    /// Time passed; the driver ticks at least as often as ``Scheduler/nextDeadline``.
+    case tick
+}
+
+/// Something the driver must do, in the order the scheduler returned it.
+///
+/// The contract: the driver performs a batch's actions in order. For
+/// ``appendToJournal(_:)`` it appends and fsyncs the record, then reports
+/// ``SchedulerEvent/journalAppended(_:)`` or ``SchedulerEvent/journalFailed(_:message:)``;
+/// the scheduler acknowledges a result to its worker only after the former, so that a
+/// worker never forgets a result the coordinator has not made durable.
+public enum SchedulerAction: Sendable, Equatable {
+    /// Send this trial to the worker. `attempt` is 1-based.
+    case assign(WorkerID, PlannedTrial, attempt: Int)
+    /// Tell the worker its result for this trial is safe, so it stops resending it.
+    case ack(WorkerID, TrialID)
+    case sendHeartbeat(WorkerID)
+    /// Turn a worker away; it should exit and not retry.
+    case refuse(WorkerID, reason: String)
+    /// Tell a worker to exit: the run is over (or halted).
+    case shutdown(WorkerID)
+    /// Append and fsync this record, then report back (see the enum's contract).
+    case appendToJournal(JournalRecord)
+    case log(Logger.Level, String)
+    /// Every trial is finished (or the run halted); emitted once.
+    case finished(RunSummary)
+}
+
+/// How a run ended.
+public struct RunSummary: Sendable, Equatable {
+    /// Unique trials in the plan.
+    public var total: Int
+    /// Trials the journal already had when the scheduler started.
+    public var skipped: Int
+    /// Results recorded in this run, by the status the worker reported.
+    public var done: Int
+    public var diverged: Int
+    /// Trials that failed: given up after lost workers, or reported failed by a worker.
+    public var failed: Int
+    /// Trials neither skipped nor recorded (only non-zero when the run halted).
+    public var unfinished: Int
+    /// Why the run stopped early (e.g. the journal could not be written); `nil` if it completed.
+    public var haltReason: String?
+    /// Seconds from the first event to the end.
+    public var elapsedSeconds: Double
+}
+
+/// A snapshot for a progress line.
+public struct SchedulerStatus: Sendable, Equatable {
+    public var total: Int
+    /// Finished trials, including skipped ones and failed ones.
+    public var finished: Int
+    public var skipped: Int
+    public var running: Int
+    public var pending: Int
+    /// Results waiting for the journal's fsync.
+    public var recording: Int
+    public var failed: Int
+    public var diverged: Int
+    /// Connected workers, idle or busy.
+    public var workers: Int
+    public var bestValidationAccuracy: Double?
+    public var bestTrial: TrialID?
+    /// Seconds until the last trial should finish: the remaining cost (pending trials, plus
+    /// the unfinished fraction of running ones) at the seconds-per-cost of this run's
+    /// results, divided among the connected workers. `nil` before the first result.
+    public var etaSeconds: Double?
+
+    /// `12/40 done, 3 running, 25 pending, 1 failed, best val 0.5120, ETA 4m10s`.
+    public var line: String {
+        var parts = ["\(finished)/\(total) done", "\(running) running", "\(pending) pending"]
+        if failed > 0 { parts.append("\(failed) failed") }
+        if diverged > 0 { parts.append("\(diverged) diverged") }
+        parts.append("\(workers) workers")
+        if let best = bestValidationAccuracy {
+            parts.append("best val " + formatFixed(best, digits: 4))
+        }
+        if let eta = etaSeconds { parts.append("ETA " + formatDuration(eta)) }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// `3h02m`, `4m10s`, `12s`.
+func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "?" }
+    let s = Int(seconds.rounded())
+    if s >= 3600 { return "\(s / 3600)h" + pad2((s % 3600) / 60) + "m" }
+    if s >= 60 { return "\(s / 60)m" + pad2(s % 60) + "s" }
+    return "\(s)s"
+}
+
+private func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+/// Fixed-point text without Foundation's locale-dependent `String(format:)`.
+func formatFixed(_ value: Double, digits: Int) -> String {
+    guard value.isFinite else { return "\(value)" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = (abs(value) * scale).rounded()
+    let whole = Int(scaled / scale)
+    var fraction = String(Int(scaled.truncatingRemainder(dividingBy: scale)))
+    while fraction.count < digits { fraction = "0" + fraction }
+    let sign = value < 0 && scaled != 0 ? "-" : ""
+    return digits == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+}

@@ -1,0 +1,37 @@
+import HypergridSearchSpace
+
+/// The knobs of a ``Scheduler``.
+public struct SchedulerPolicy: Hashable, Sendable {
+    /// Seconds between the coordinator's heartbeats to each worker, and the unit of
+    /// silence that ``liveness`` counts (the Paranoid Pirate pattern's HEARTBEAT_INTERVAL).
+    public var heartbeatInterval: Double
+    /// A worker silent for `heartbeatInterval × liveness` seconds is presumed dead and
+    /// its trial is requeued (Paranoid Pirate's HEARTBEAT_LIVENESS).
+    public var liveness: Int
+    /// A trial is recorded as failed once this many of its attempts ended with the worker
+    /// lost (gone silent, or restarted while running it): a trial that keeps killing
+    /// workers, say by running out of memory, must not take down the whole fleet.
+    /// Attempts a worker handed back with a goodbye do not count: that was not the trial's fault.
+    public var maxAttempts: Int
+    /// Keep workers connected when every trial is finished instead of shutting them down.
+    public var keepAlive: Bool
+    /// Workers whose numerics version differs are refused.
+    public var numerics: String
+
+    /// Traps on a non-positive interval, or a liveness or attempt count below 1.
+    public init(heartbeatInterval: Double = 1, liveness: Int = 4, maxAttempts: Int = 3,
+                keepAlive: Bool = false, numerics: String = HypergridVersion.numerics) {
+        precondition(heartbeatInterval > 0 && heartbeatInterval.isFinite,
+                     "heartbeatInterval must be positive")
+        precondition(liveness >= 1, "liveness must be at least 1")
+        precondition(maxAttempts >= 1, "maxAttempts must be at least 1")
+        self.heartbeatInterval = heartbeatInterval
+        self.liveness = liveness
+        self.maxAttempts = maxAttempts
+        self.keepAlive = keepAlive
+        self.numerics = numerics
+    }
+
+    /// Seconds of silence after which a worker is presumed dead.
+    public var expiry: Double { heartbeatInterval * Double(liveness) }
+}

@@ -1,0 +1,49 @@
+/// A worker's identity on the coordinator's socket: the opaque routing id that a ZeroMQ
+/// ROUTER socket prefixes to each of the worker's messages.
+///
+/// The scheduler only compares and orders ids; it never interprets their bytes.
+public struct WorkerID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The routing id as the socket reported it.
+    public let bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// An id from text, for tests and for transports whose identities are names.
+    public init(_ text: String) { self.bytes = Array(text.utf8) }
+
+    /// Lexicographic byte order, so that iterating workers is deterministic.
+    public static func < (lhs: WorkerID, rhs: WorkerID) -> Bool {
+        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+    }
+
+    /// Printable ASCII ids as they are; anything else (libzmq's generated 5-byte ids
+    /// start with a zero byte) as `0x`-prefixed hex.
+    public var description: String {
+        if !bytes.isEmpty, bytes.allSatisfy({ (0x21...0x7e).contains($0) }) {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let digits: [Character] = Array("0123456789abcdef")
+        var text = "0x"
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return text
+    }
+}
+
+/// What a worker says about itself when it becomes ready.
+public struct WorkerHello: Hashable, Sendable {
+    /// A name for people: logs, the journal and the leaderboard (e.g. `host:pid`).
+    public var name: String
+    /// The worker's ``HypergridVersion/numerics``; a worker whose numerics differ from
+    /// the coordinator's is refused, because its results would not be comparable.
+    public var numerics: String
+    /// Free-form capabilities the worker advertises (e.g. `avx512`); kept for logs.
+    public var capabilities: [String]
+
+    public init(name: String, numerics: String, capabilities: [String] = []) {
+        self.name = name
+        self.numerics = numerics
+        self.capabilities = capabilities
+    }
+}

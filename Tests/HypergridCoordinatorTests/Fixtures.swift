@@ -1,0 +1,77 @@
+import HypergridSearchSpace
+@testable import HypergridCoordinator
+
+/// A planned trial whose id depends on `seed`, with the given cost.
+func trial(_ seed: UInt64, cost: Double, point: Int? = nil, repetition: Int = 0,
+           hidden: [Int] = [64], learningRate: Double = 1e-3) -> PlannedTrial {
+    let config = TrialConfig(hidden: hidden, learningRate: learningRate, seed: seed)
+    return PlannedTrial(id: TrialID(config: config, datasetFingerprint: "fixture"), config: config,
+                        point: point ?? Int(seed), repetition: repetition, cost: cost)
+}
+
+func outcome(_ validation: Double?, status: TrialStatus = .done, wall: Double = 1,
+             train: Double? = nil, test: Double? = nil, loss: Double? = 0.5) -> TrialOutcome {
+    TrialOutcome(metrics: TrialMetrics(status: status, trainAccuracy: train, validationAccuracy: validation,
+                                       testAccuracy: test, finalLoss: loss, iterations: 10,
+                                       wallSeconds: wall, samplesPerSecond: 100),
+                 history: TrialHistory(lossEvery: 1, loss: [2.3, 1.1], trainAccuracy: [0.4],
+                                       validationAccuracy: validation.map { [$0] } ?? []))
+}
+
+func hello(_ name: String, numerics: String = HypergridVersion.numerics) -> WorkerHello {
+    WorkerHello(name: name, numerics: numerics)
+}
+
+func at(_ seconds: Double) -> Instant { Instant(seconds: seconds) }
+
+extension Array where Element == SchedulerAction {
+    var assigns: [(WorkerID, TrialID, Int)] {
+        compactMap { if case .assign(let w, let t, let a) = $0 { return (w, t.id, a) } else { return nil } }
+    }
+    var appends: [JournalRecord] {
+        compactMap { if case .appendToJournal(let r) = $0 { return r } else { return nil } }
+    }
+    var acks: [(WorkerID, TrialID)] {
+        compactMap { if case .ack(let w, let t) = $0 { return (w, t) } else { return nil } }
+    }
+    var heartbeats: [WorkerID] {
+        compactMap { if case .sendHeartbeat(let w) = $0 { return w } else { return nil } }
+    }
+    var shutdowns: [WorkerID] {
+        compactMap { if case .shutdown(let w) = $0 { return w } else { return nil } }
+    }
+    var summary: RunSummary? {
+        for case .finished(let s) in self { return s }
+        return nil
+    }
+    /// Log lines, for failure messages.
+    var logs: [String] {
+        compactMap { if case .log(_, let m) = $0 { return m } else { return nil } }
+    }
+}
+
+/// A scheduler and a driver that confirms journal appends at once, as the real one does.
+struct Harness {
+    var scheduler: Scheduler
+    var journal: [JournalRecord] = []
+    var confirm = true
+
+    init(_ plan: [PlannedTrial], finished: Set<TrialID> = [], policy: SchedulerPolicy = SchedulerPolicy()) {
+        scheduler = Scheduler(plan: plan, finished: finished, policy: policy)
+    }
+
+    /// Handles the event, then confirms every append it asked for (and what those confirmations cause).
+    mutating func send(_ event: SchedulerEvent, at time: Double) -> [SchedulerAction] {
+        var all: [SchedulerAction] = []
+        var queue = [event]
+        while !queue.isEmpty {
+            let actions = scheduler.handle(queue.removeFirst(), at: at(time))
+            all += actions
+            for record in actions.appends {
+                journal.append(record)
+                if confirm { queue.append(.journalAppended(record.trialID!)) }
+            }
+        }
+        return all
+    }
+}
