@@ -1,12 +1,28 @@
-/// The GEMM every layer calls. Same arguments and same bits as
-/// ``referenceGEMM(_:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)``, see ``GEMMContract``.
+/// The GEMM every layer calls: `C = op(A)·op(B)` or `C += op(A)·op(B)`, with
+/// `C` `m×n` and reduction length `k` (see ``GEMMLayout`` for op and strides).
+/// Same arguments and same bits as ``referenceGEMM(_:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)``,
+/// see ``GEMMContract``.
 ///
-/// PLACEHOLDER until the blocked SIMD kernel lands: forwards to the reference.
+/// Packing memory comes from the calling thread's ``GEMMWorkspace/current``,
+/// so after the first call at a given size this allocates nothing.
 public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
                  a: UnsafePointer<Float>, lda: Int,
                  b: UnsafePointer<Float>, ldb: Int,
                  c: UnsafeMutablePointer<Float>, ldc: Int,
                  accumulate: Bool) {
-    referenceGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                  c: c, ldc: ldc, accumulate: accumulate)
+    blockedGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                c: c, ldc: ldc, accumulate: accumulate, workspace: .current)
+}
+
+/// ``gemm(_:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)`` with explicit packing memory.
+///
+/// - Parameter workspace: grown on demand and reused; must not be used by two
+///   threads at once.
+public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
+                 a: UnsafePointer<Float>, lda: Int,
+                 b: UnsafePointer<Float>, ldb: Int,
+                 c: UnsafeMutablePointer<Float>, ldc: Int,
+                 accumulate: Bool, workspace: GEMMWorkspace) {
+    blockedGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
 }

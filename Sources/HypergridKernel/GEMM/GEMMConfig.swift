@@ -1,0 +1,43 @@
+// Compile-time shape of the micro-kernels and the cache blocking around them.
+//
+// The vector width is fixed per build (see Package.swift): Swift has no
+// runtime or `#if` check for CPU features, and a wider type compiled for a
+// narrower target splits into pairs of registers and loses ~30%.
+
+#if HYPERGRID_AVX512
+/// One register of output columns: 16 lanes (a zmm register).
+typealias GEMMVector = SIMD16<Float>
+#else
+/// One register of output columns: 8 lanes (a ymm register).
+typealias GEMMVector = SIMD8<Float>
+#endif
+
+enum GEMMBlocking {
+    /// Lanes in one vector register.
+    static let w = GEMMVector.scalarCount
+
+    /// Rows of the micro-tile. The wide kernel keeps `mr × 2` accumulators live:
+    /// 6×2 = 12 of 16 ymm (AVX2) or 8×2 = 16 of 32 zmm (AVX-512), leaving
+    /// registers for the two B vectors and the A broadcast. Both give at least
+    /// 8 independent FMA chains, enough to cover 2 FMA ports × 4 cycles latency.
+    #if HYPERGRID_AVX512
+    static let mr = 8
+    #else
+    static let mr = 6
+    #endif
+
+    /// Columns of the wide micro-tile: two vectors.
+    static let nr = 2 * w
+
+    /// Depth of one packed panel. A `kc × nr` B sliver (16 KiB with AVX2,
+    /// 32 KiB with AVX-512 at kc = 256) stays in the 48 KiB L1 while the
+    /// kernel sweeps every row block of A past it.
+    static let kc = 256
+
+    /// Rows of A packed at once: `mc × kc` floats (≈ 240 KiB) live in L2.
+    /// A multiple of both 6 and 8, so only the last block has a ragged edge.
+    static let mc = 240
+
+    /// Columns of B packed at once: `kc × nc` floats (4 MiB) live in L2/L3.
+    static let nc = 4096
+}

@@ -1,0 +1,159 @@
+// The single-threaded blocked GEMM (BLIS loop order):
+//
+//   for jc in n by nc:            B panel  kc × nc  → packed once per (jc, pc), L2/L3
+//     for pc in k by kc:          k blocks: C holds the partial sums in between
+//       for ic in m by mc:        A block  mc × kc  → packed, L2
+//         for jr in nc by nr:     B sliver kc × nr  → L1
+//           for ir in mc by mr:   micro-kernel, C tile in registers
+//
+// Each C element's chain runs through the k blocks in increasing pc and, within
+// a block, through increasing p in one register lane: the ``GEMMContract`` order.
+
+/// Rounds `x` up to a multiple of 16 floats (64 bytes) so workspace regions stay aligned.
+@inline(__always)
+private func aligned(_ x: Int) -> Int { (x + 15) & ~15 }
+
+/// Serial GEMM on one workspace; same arguments and bits as ``referenceGEMM``.
+func blockedGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
+                 a: UnsafePointer<Float>, lda: Int,
+                 b: UnsafePointer<Float>, ldb: Int,
+                 c: UnsafeMutablePointer<Float>, ldc: Int,
+                 accumulate: Bool, workspace: GEMMWorkspace) {
+    guard m > 0, n > 0 else { return }
+    guard k > 0 else {
+        // Empty chain: C keeps its value, or becomes the starting 0.
+        if !accumulate {
+            for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+        }
+        return
+    }
+    if n <= GEMMBlocking.nr {
+        narrowGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                   c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
+        return
+    }
+    let mr = GEMMBlocking.mr, nr = GEMMBlocking.nr
+    let kcMax = min(GEMMBlocking.kc, k)
+    let mcMax = min(GEMMBlocking.mc, (m + mr - 1) / mr * mr)
+    let ncMax = min(GEMMBlocking.nc, (n + nr - 1) / nr * nr)
+    let aSize = aligned(mcMax * kcMax)
+    let bSize = aligned(ncMax * kcMax)
+    let base = workspace.floats(aSize + bSize + mr * nr)
+    let aPack = base, bPack = base + aSize, tile = base + aSize + bSize
+
+    var jc = 0
+    while jc < n {
+        let nc = min(ncMax, n - jc)
+        var pc = 0
+        while pc < k {
+            let kc = min(kcMax, k - pc)
+            let load = accumulate || pc > 0
+            packB(layout, b, ldb, p0: pc, kc: kc, j0: jc, cols: nc, into: bPack)
+            var ic = 0
+            while ic < m {
+                let mc = min(mcMax, m - ic)
+                packA(layout, a, lda, i0: ic, p0: pc, rows: mc, kc: kc, into: aPack)
+                macroKernel(mc: mc, nc: nc, kc: kc, aPack: aPack, bPack: bPack,
+                            c: c + ic * ldc + jc, ldc: ldc, load: load, tile: tile)
+                ic += mc
+            }
+            pc += kc
+        }
+        jc += nc
+    }
+}
+
+/// All micro-tiles of one packed `mc × kc` A block against one packed `kc × nc` B panel.
+private func macroKernel(mc: Int, nc: Int, kc: Int,
+                         aPack: UnsafePointer<Float>, bPack: UnsafePointer<Float>,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, load: Bool,
+                         tile: UnsafeMutablePointer<Float>) {
+    let mr = GEMMBlocking.mr, nr = GEMMBlocking.nr, w = GEMMBlocking.w
+    var jr = 0
+    while jr < nc {
+        let cols = min(nr, nc - jr)
+        let width = sliverWidth(nc - jr)
+        let bs = bPack + jr * kc
+        var ir = 0
+        while ir < mc {
+            let rows = min(mr, mc - ir)
+            let at = aPack + ir * kc
+            let ct = c + ir * ldc + jr
+            if rows == mr && cols == width {
+                if width == w {
+                    narrowKernel(kc, at, .packed, bs, ct, ldc, load: load)
+                } else {
+                    wideKernel(kc, at, .packed, bs, ct, ldc, load: load)
+                }
+            } else {
+                edgeTile(rows: rows, cols: cols, width: width, ct, ldc, load: load, tile: tile) { t in
+                    if width == w {
+                        narrowKernel(kc, at, .packed, bs, t, w, load: load)
+                    } else {
+                        wideKernel(kc, at, .packed, bs, t, nr, load: load)
+                    }
+                }
+            }
+            ir += mr
+        }
+        jr += nr
+    }
+}
+
+/// `n ≤ nr` (the 10-class output layer): B is packed once as a single sliver
+/// over all of k, and full row tiles read A in place. Packing A would touch
+/// every element of A to use it only once, which costs as much as the math.
+private func narrowGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
+                        a: UnsafePointer<Float>, lda: Int,
+                        b: UnsafePointer<Float>, ldb: Int,
+                        c: UnsafeMutablePointer<Float>, ldc: Int,
+                        accumulate: Bool, workspace: GEMMWorkspace) {
+    let mr = GEMMBlocking.mr, nr = GEMMBlocking.nr, w = GEMMBlocking.w
+    let width = sliverWidth(n)
+    let bSize = aligned(k * width)
+    let aSize = aligned(k * mr)
+    let base = workspace.floats(bSize + aSize + mr * nr)
+    let bPack = base, aEdge = base + bSize, tile = base + bSize + aSize
+    packB(layout, b, ldb, p0: 0, kc: k, j0: 0, cols: n, into: bPack)
+
+    let inPlace: GEMMASource
+    switch layout {
+    case .nn, .nt: inPlace = .rows(lda: lda)
+    case .tn: inPlace = .columns(lda: lda)
+    }
+    var i0 = 0
+    while i0 < m {
+        let rows = min(mr, m - i0)
+        var at: UnsafePointer<Float>
+        var source: GEMMASource
+        if rows == mr {
+            switch layout {
+            case .nn, .nt: at = a + i0 * lda
+            case .tn: at = a + i0
+            }
+            source = inPlace
+        } else {
+            // Ragged last rows: reading mr rows in place would run past A.
+            packA(layout, a, lda, i0: i0, p0: 0, rows: rows, kc: k, into: aEdge)
+            at = UnsafePointer(aEdge)
+            source = .packed
+        }
+        let ct = c + i0 * ldc
+        if rows == mr && n == width {
+            if width == w {
+                narrowKernel(k, at, source, bPack, ct, ldc, load: accumulate)
+            } else {
+                wideKernel(k, at, source, bPack, ct, ldc, load: accumulate)
+            }
+        } else {
+            edgeTile(rows: rows, cols: n, width: width, ct, ldc, load: accumulate, tile: tile) { t in
+                if width == w {
+                    narrowKernel(k, at, source, bPack, t, w, load: accumulate)
+                } else {
+                    wideKernel(k, at, source, bPack, t, nr, load: accumulate)
+                }
+            }
+        }
+        i0 += mr
+    }
+}
