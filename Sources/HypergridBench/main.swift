@@ -2,7 +2,7 @@
 // single-threaded cblas_sgemm on the MLP training shapes.
 //
 //   swift run -c release --scratch-path .build-gemm hypergrid-bench [--json] [--samples N]
-//       [--sample-ms T] [--no-check]
+//       [--sample-ms T] [--no-check] [--wall] [--filter NAME]
 //
 // Our kernel and OpenBLAS are sampled alternately, so machine noise (other
 // builds on the shared cores) hits both; each figure is the median sample.
@@ -31,6 +31,7 @@ let shapes: [Shape] = [
 ]
 
 var json = false, check = true
+var filter: String? = nil
 var samples = 15
 var sampleSeconds = 0.01
 var args = CommandLine.arguments.dropFirst()
@@ -38,10 +39,12 @@ while let arg = args.popFirst() {
     switch arg {
     case "--json": json = true
     case "--no-check": check = false
+    case "--wall": benchClock = CLOCK_MONOTONIC
+    case "--filter": filter = args.popFirst()
     case "--samples": samples = Int(args.popFirst() ?? "") ?? samples
     case "--sample-ms": sampleSeconds = (Double(args.popFirst() ?? "") ?? 10) / 1000
     default:
-        print("usage: hypergrid-bench [--json] [--samples N] [--sample-ms T] [--no-check]")
+        print("usage: hypergrid-bench [--json] [--samples N] [--sample-ms T] [--no-check] [--wall] [--filter NAME]")
         exit(arg == "--help" ? 0 : 2)
     }
 }
@@ -66,7 +69,7 @@ struct Row {
 let peak = measurePeak(seconds: 0.5)
 let width = PeakVector.scalarCount
 var rows: [Row] = []
-for shape in shapes {
+for shape in shapes where filter.map({ shape.name.contains($0) }) ?? true {
     let (m, n, k) = (shape.m, shape.n, shape.k)
     let lda = shape.layout == .tn ? m : k
     let ldb = shape.layout == .nt ? k : n
@@ -129,7 +132,8 @@ func pow10(_ d: Int) -> Double { (0..<d).reduce(1.0) { x, _ in x * 10 } }
 func layoutName(_ l: GEMMLayout) -> String { l == .nn ? "nn" : l == .tn ? "tn" : "nt" }
 
 if json {
-    var out = "{\"peak_gflops\": \(fmt(peak, 1)), \"vector_lanes\": \(width), \"shapes\": ["
+    var out = "{\"peak_gflops\": \(fmt(peak, 1)), "
+        + "\"openblas_core\": \"\(String(cString: openblas_get_corename()))\", \"vector_lanes\": \(width), \"shapes\": ["
     out += rows.map { r in
         "{\"name\": \"\(r.shape.name)\", \"layout\": \"\(layoutName(r.shape.layout))\", "
         + "\"m\": \(r.shape.m), \"n\": \(r.shape.n), \"k\": \(r.shape.k), "
@@ -139,8 +143,12 @@ if json {
     }.joined(separator: ", ")
     print(out + "]}")
 } else {
-    print("measured peak: \(fmt(peak, 1)) GFLOP/s (16 independent \(width)-lane FMA chains, 1 core)")
-    print("samples: \(samples) × ~\(fmt(sampleSeconds * 1000, 0)) ms each, median; OpenBLAS threads: 1")
+    print("measured peak: \(fmt(peak, 1)) GFLOP/s (12 independent \(width)-lane FMA chains, 1 core)")
+    print("OpenBLAS core: \(String(cString: openblas_get_corename()))"
+          + " (a generic fallback such as Prescott means OpenBLAS does not know this CPU:"
+          + " set OPENBLAS_CORETYPE=Haswell or SkylakeX for a fair baseline)")
+    print("samples: \(samples) × ~\(fmt(sampleSeconds * 1000, 0)) ms each, median; OpenBLAS threads: 1; clock: "
+          + (benchClock == CLOCK_MONOTONIC ? "wall" : "thread CPU time"))
     print(pad("shape", 18, left: true) + " lay " + pad("m", 5) + pad("n", 5) + pad("k", 5)
           + pad("ours", 9) + pad("OpenBLAS", 9) + pad("ratio", 7) + pad("%peak", 7)
           + (check ? "  ==ref" : ""))
