@@ -13,6 +13,17 @@
 @inline(__always)
 private func aligned(_ x: Int) -> Int { (x + 15) & ~15 }
 
+/// Floats of workspace for the transpose scratch (2w vectors), after the
+/// `mr × nr` edge tile (a multiple of 16 floats, so the scratch stays aligned).
+private let scratchFloats = 2 * GEMMBlocking.w * GEMMBlocking.w
+
+/// Views workspace floats as vectors. The workspace is raw allocated memory
+/// that only ever holds trivial values, so rebinding it is sound.
+@inline(__always)
+private func vectors(_ p: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<GEMMVector> {
+    UnsafeMutableRawPointer(p).bindMemory(to: GEMMVector.self, capacity: 2 * GEMMBlocking.w)
+}
+
 /// Serial GEMM on one workspace; same arguments and bits as ``referenceGEMM``.
 func blockedGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
                  a: UnsafePointer<Float>, lda: Int,
@@ -38,8 +49,9 @@ func blockedGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
     let ncMax = min(GEMMBlocking.nc, (n + nr - 1) / nr * nr)
     let aSize = aligned(mcMax * kcMax)
     let bSize = aligned(ncMax * kcMax)
-    let base = workspace.floats(aSize + bSize + mr * nr)
+    let base = workspace.floats(aSize + bSize + mr * nr + scratchFloats)
     let aPack = base, bPack = base + aSize, tile = base + aSize + bSize
+    let scratch = vectors(tile + mr * nr)
 
     var jc = 0
     while jc < n {
@@ -48,7 +60,8 @@ func blockedGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
         while pc < k {
             let kc = min(kcMax, k - pc)
             let load = accumulate || pc > 0
-            packB(layout, b, ldb, p0: pc, kc: kc, j0: jc, cols: nc, into: bPack)
+            packB(layout, b, ldb, p0: pc, kc: kc, j0: jc, cols: nc, into: bPack,
+                  scratch: scratch)
             var ic = 0
             while ic < m {
                 let mc = min(mcMax, m - ic)
@@ -112,9 +125,10 @@ private func narrowGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
     let width = sliverWidth(n)
     let bSize = aligned(k * width)
     let aSize = aligned(k * mr)
-    let base = workspace.floats(bSize + aSize + mr * nr)
+    let base = workspace.floats(bSize + aSize + mr * nr + scratchFloats)
     let bPack = base, aEdge = base + bSize, tile = base + bSize + aSize
-    packB(layout, b, ldb, p0: 0, kc: k, j0: 0, cols: n, into: bPack)
+    packB(layout, b, ldb, p0: 0, kc: k, j0: 0, cols: n, into: bPack,
+          scratch: vectors(tile + mr * nr))
 
     let inPlace: GEMMASource
     switch layout {

@@ -56,8 +56,11 @@ func sliverWidth(_ cols: Int) -> Int {
 /// the sliver starting at panel column `jr` (a multiple of `nr`) begins at
 /// `dst + jr*kc` and holds op(B)[p0 + p][j0 + jr + j] at `[p*width + j]`,
 /// `width = sliverWidth(cols - jr)`. Columns past `cols` are zero.
+///
+/// `scratch` (2w vectors) is only used for the in-register transposes of `.nt`.
 func packB(_ layout: GEMMLayout, _ b: UnsafePointer<Float>, _ ldb: Int,
-           p0: Int, kc: Int, j0: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
+           p0: Int, kc: Int, j0: Int, cols: Int, into dst: UnsafeMutablePointer<Float>,
+           scratch: UnsafeMutablePointer<GEMMVector>) {
     let w = GEMMBlocking.w
     let nr = GEMMBlocking.nr
     var jr = 0
@@ -84,11 +87,25 @@ func packB(_ layout: GEMMLayout, _ b: UnsafePointer<Float>, _ ldb: Int,
                 }
             }
         case .nt:
-            // op(B)[p][j] = B[j][p]: read each B row contiguously, write strided.
+            // op(B)[p][j] = B[j][p]: transpose w×w blocks in registers, then
+            // finish the ragged p tail and column remainder one value at a time.
             let src = b + (j0 + jr) * ldb + p0
+            let pFull = kc - kc % w
+            let jFull = n - n % w
+            var jb = 0
+            while jb < jFull {
+                var pb = 0
+                while pb < pFull {
+                    transposeSquare(src + jb * ldb + pb, ldb, out + pb * width + jb, width,
+                                    scratch: scratch)
+                    pb += w
+                }
+                jb += w
+            }
             for j in 0..<n {
                 let row = src + j * ldb
-                for p in 0..<kc { out[p * width + j] = row[p] }
+                let pStart = j < jFull ? pFull : 0
+                for p in pStart..<kc { out[p * width + j] = row[p] }
             }
             if n < width {
                 for p in 0..<kc {
