@@ -11,16 +11,16 @@
 
 /// Rounds `x` up to a multiple of 16 floats (64 bytes) so workspace regions stay aligned.
 @inline(__always)
-private func aligned(_ x: Int) -> Int { (x + 15) & ~15 }
+func alignedFloats(_ x: Int) -> Int { (x + 15) & ~15 }
 
 /// Floats of workspace for the transpose scratch (2w vectors), after the
 /// `mr × nr` edge tile (a multiple of 16 floats, so the scratch stays aligned).
-private let scratchFloats = 2 * GEMMBlocking.w * GEMMBlocking.w
+let transposeScratchFloats = 2 * GEMMBlocking.w * GEMMBlocking.w
 
 /// Views workspace floats as vectors. The workspace is raw allocated memory
 /// that only ever holds trivial values, so rebinding it is sound.
 @inline(__always)
-private func vectors(_ p: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<GEMMVector> {
+func scratchVectors(_ p: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<GEMMVector> {
     UnsafeMutableRawPointer(p).bindMemory(to: GEMMVector.self, capacity: 2 * GEMMBlocking.w)
 }
 
@@ -47,11 +47,11 @@ func blockedGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
     let kcMax = min(GEMMBlocking.kc, k)
     let mcMax = min(GEMMBlocking.mc, (m + mr - 1) / mr * mr)
     let ncMax = min(GEMMBlocking.nc, (n + nr - 1) / nr * nr)
-    let aSize = aligned(mcMax * kcMax)
-    let bSize = aligned(ncMax * kcMax)
-    let base = workspace.floats(aSize + bSize + mr * nr + scratchFloats)
+    let aSize = alignedFloats(mcMax * kcMax)
+    let bSize = alignedFloats(ncMax * kcMax)
+    let base = workspace.floats(aSize + bSize + mr * nr + transposeScratchFloats)
     let aPack = base, bPack = base + aSize, tile = base + aSize + bSize
-    let scratch = vectors(tile + mr * nr)
+    let scratch = scratchVectors(tile + mr * nr)
 
     var jc = 0
     while jc < n {
@@ -65,9 +65,23 @@ func blockedGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
             var ic = 0
             while ic < m {
                 let mc = min(mcMax, m - ic)
-                packA(layout, a, lda, i0: ic, p0: pc, rows: mc, kc: kc, into: aPack)
-                macroKernel(mc: mc, nc: nc, kc: kc, aPack: aPack, bPack: bPack,
-                            c: c + ic * ldc + jc, ldc: ldc, load: load, tile: tile)
+                let ragged = mc % mr
+                if GEMMBlocking.rowMajorAInPlace && layout != .tn {
+                    // Only the ragged last rows are packed; full tiles read A in place.
+                    if ragged > 0 {
+                        packA(layout, a, lda, i0: ic + mc - ragged, p0: pc, rows: ragged,
+                              kc: kc, into: aPack)
+                    }
+                    macroKernel(mc: mc, nc: nc, kc: kc,
+                                a: a + ic * lda + pc, source: .rows(lda: lda), tileStride: lda,
+                                aPack: aPack, bPack: bPack,
+                                c: c + ic * ldc + jc, ldc: ldc, load: load, tile: tile)
+                } else {
+                    packA(layout, a, lda, i0: ic, p0: pc, rows: mc, kc: kc, into: aPack)
+                    macroKernel(mc: mc, nc: nc, kc: kc, a: aPack, source: .packed, tileStride: kc,
+                                aPack: aPack + (mc - ragged) * kc, bPack: bPack,
+                                c: c + ic * ldc + jc, ldc: ldc, load: load, tile: tile)
+                }
                 ic += mc
             }
             pc += kc
@@ -76,8 +90,11 @@ func blockedGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
     }
 }
 
-/// All micro-tiles of one packed `mc × kc` A block against one packed `kc × nc` B panel.
+/// All micro-tiles of one `mc × kc` A block against one packed `kc × nc` B panel.
+/// Full row tile `t` reads A at `a + t * mr * tileStride` through `source`; a
+/// ragged last tile (fewer than `mr` rows) reads the packed sliver at `aPack`.
 private func macroKernel(mc: Int, nc: Int, kc: Int,
+                         a: UnsafePointer<Float>, source: GEMMASource, tileStride: Int,
                          aPack: UnsafePointer<Float>, bPack: UnsafePointer<Float>,
                          c: UnsafeMutablePointer<Float>, ldc: Int, load: Bool,
                          tile: UnsafeMutablePointer<Float>) {
@@ -90,84 +107,25 @@ private func macroKernel(mc: Int, nc: Int, kc: Int,
         var ir = 0
         while ir < mc {
             let rows = min(mr, mc - ir)
-            let at = aPack + ir * kc
+            let (at, src) = rows == mr ? (a + ir * tileStride, source) : (aPack, .packed)
             let ct = c + ir * ldc + jr
             if rows == mr && cols == width {
                 if width == w {
-                    narrowKernel(kc, at, .packed, bs, ct, ldc, load: load)
+                    narrowKernel(kc, at, src, bs, ct, ldc, load: load)
                 } else {
-                    wideKernel(kc, at, .packed, bs, ct, ldc, load: load)
+                    wideKernel(kc, at, src, bs, ct, ldc, load: load)
                 }
             } else {
                 edgeTile(rows: rows, cols: cols, width: width, ct, ldc, load: load, tile: tile) { t in
                     if width == w {
-                        narrowKernel(kc, at, .packed, bs, t, w, load: load)
+                        narrowKernel(kc, at, src, bs, t, w, load: load)
                     } else {
-                        wideKernel(kc, at, .packed, bs, t, nr, load: load)
+                        wideKernel(kc, at, src, bs, t, nr, load: load)
                     }
                 }
             }
             ir += mr
         }
         jr += nr
-    }
-}
-
-/// `n ≤ nr` (the 10-class output layer): B is packed once as a single sliver
-/// over all of k, and full row tiles read A in place. Packing A would touch
-/// every element of A to use it only once, which costs as much as the math.
-private func narrowGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
-                        a: UnsafePointer<Float>, lda: Int,
-                        b: UnsafePointer<Float>, ldb: Int,
-                        c: UnsafeMutablePointer<Float>, ldc: Int,
-                        accumulate: Bool, workspace: GEMMWorkspace) {
-    let mr = GEMMBlocking.mr, nr = GEMMBlocking.nr, w = GEMMBlocking.w
-    let width = sliverWidth(n)
-    let bSize = aligned(k * width)
-    let aSize = aligned(k * mr)
-    let base = workspace.floats(bSize + aSize + mr * nr + scratchFloats)
-    let bPack = base, aEdge = base + bSize, tile = base + bSize + aSize
-    packB(layout, b, ldb, p0: 0, kc: k, j0: 0, cols: n, into: bPack,
-          scratch: vectors(tile + mr * nr))
-
-    let inPlace: GEMMASource
-    switch layout {
-    case .nn, .nt: inPlace = .rows(lda: lda)
-    case .tn: inPlace = .columns(lda: lda)
-    }
-    var i0 = 0
-    while i0 < m {
-        let rows = min(mr, m - i0)
-        var at: UnsafePointer<Float>
-        var source: GEMMASource
-        if rows == mr {
-            switch layout {
-            case .nn, .nt: at = a + i0 * lda
-            case .tn: at = a + i0
-            }
-            source = inPlace
-        } else {
-            // Ragged last rows: reading mr rows in place would run past A.
-            packA(layout, a, lda, i0: i0, p0: 0, rows: rows, kc: k, into: aEdge)
-            at = UnsafePointer(aEdge)
-            source = .packed
-        }
-        let ct = c + i0 * ldc
-        if rows == mr && n == width {
-            if width == w {
-                narrowKernel(k, at, source, bPack, ct, ldc, load: accumulate)
-            } else {
-                wideKernel(k, at, source, bPack, ct, ldc, load: accumulate)
-            }
-        } else {
-            edgeTile(rows: rows, cols: n, width: width, ct, ldc, load: accumulate, tile: tile) { t in
-                if width == w {
-                    narrowKernel(k, at, source, bPack, t, w, load: accumulate)
-                } else {
-                    wideKernel(k, at, source, bPack, t, nr, load: accumulate)
-                }
-            }
-        }
-        i0 += mr
     }
 }

@@ -166,18 +166,18 @@ func narrowKernel(_ kc: Int, _ a: UnsafePointer<Float>, _ source: GEMMASource,
 }
 
 /// A tile of which only `rows × cols` lie inside C: the kernel runs on the
-/// `mr × width` scratch `tile` and only the valid part is copied in and out,
+/// `tileRows × width` scratch `tile` and only the valid part is copied in and out,
 /// so nothing outside C is read or written. Padding lanes see zeros from
 /// the packed operands and are discarded; valid lanes follow the same chain.
 @inline(__always)
-func edgeTile(rows: Int, cols: Int, width: Int,
+func edgeTile(rows: Int, cols: Int, width: Int, tileRows: Int = GEMMBlocking.mr,
               _ c: UnsafeMutablePointer<Float>, _ ldc: Int, load: Bool,
               tile: UnsafeMutablePointer<Float>,
               _ kernel: (UnsafeMutablePointer<Float>) -> Void) {
     if load {
         // Zero the padding too: stale bits there could be subnormals, which
         // cost microcode assists even though the lanes are thrown away.
-        tile.update(repeating: 0, count: GEMMBlocking.mr * width)
+        tile.update(repeating: 0, count: tileRows * width)
         for r in 0..<rows {
             for j in 0..<cols { tile[r * width + j] = c[r * ldc + j] }
         }
