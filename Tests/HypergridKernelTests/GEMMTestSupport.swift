@@ -56,22 +56,34 @@ struct GEMMProblem {
         c = matrix(m, n, ldc)
     }
 
-    /// C after `referenceGEMM`, and after the function under test, from the same start.
-    func run(accumulate: Bool,
-             _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
-        -> (expected: [UInt32], actual: [UInt32]) {
-        var expected = c, actual = c
+    /// C's bit patterns after `referenceGEMM` from the initial C.
+    func expected(accumulate: Bool) -> [UInt32] {
+        var out = c
         referenceGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                      c: &expected, ldc: ldc, accumulate: accumulate)
+                      c: &out, ldc: ldc, accumulate: accumulate)
+        return out.map(\.bitPattern)
+    }
+
+    /// C's bit patterns after `body` ran on the initial C (bit patterns, so
+    /// -0 vs +0 counts as a difference and the NaN padding compares equal).
+    func actual(_ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
+        -> [UInt32] {
+        var out = c
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                actual.withUnsafeMutableBufferPointer { pc in
+                out.withUnsafeMutableBufferPointer { pc in
                     body(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
                 }
             }
         }
-        // Bit patterns, so -0 vs +0 counts as a difference and NaN padding compares.
-        return (expected.map(\.bitPattern), actual.map(\.bitPattern))
+        return out.map(\.bitPattern)
+    }
+
+    /// Reference and function under test from the same start.
+    func run(accumulate: Bool,
+             _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
+        -> (expected: [UInt32], actual: [UInt32]) {
+        (expected(accumulate: accumulate), actual(body))
     }
 }
 
