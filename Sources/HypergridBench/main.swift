@@ -2,7 +2,10 @@
 // single-threaded cblas_sgemm on the MLP training shapes.
 //
 //   swift run -c release --scratch-path .build-gemm hypergrid-bench [--json] [--samples N]
-//       [--sample-ms T] [--no-check] [--wall] [--filter NAME]
+//       [--sample-ms T] [--no-check] [--wall] [--filter NAME] [--threads N]
+//
+// --threads N adds our multi-threaded gemm (wall clock: the workers' CPU time is
+// not on the calling thread's clock).
 //
 // Our kernel and OpenBLAS are sampled alternately, so machine noise (other
 // builds on the shared cores) hits both; each figure is the median sample.
@@ -32,6 +35,7 @@ let shapes: [Shape] = [
 
 var json = false, check = true
 var filter: String? = nil
+var threads = 1
 var samples = 15
 var sampleSeconds = 0.01
 var args = CommandLine.arguments.dropFirst()
@@ -41,10 +45,11 @@ while let arg = args.popFirst() {
     case "--no-check": check = false
     case "--wall": benchClock = CLOCK_MONOTONIC
     case "--filter": filter = args.popFirst()
+    case "--threads": threads = Int(args.popFirst() ?? "") ?? threads
     case "--samples": samples = Int(args.popFirst() ?? "") ?? samples
     case "--sample-ms": sampleSeconds = (Double(args.popFirst() ?? "") ?? 10) / 1000
     default:
-        print("usage: hypergrid-bench [--json] [--samples N] [--sample-ms T] [--no-check] [--wall] [--filter NAME]")
+        print("usage: hypergrid-bench [--json] [--samples N] [--sample-ms T] [--no-check] [--wall] [--filter NAME] [--threads N]")
         exit(arg == "--help" ? 0 : 2)
     }
 }
@@ -63,6 +68,7 @@ func fill(_ count: Int, seed: UInt64) -> [Float] {
 struct Row {
     let shape: Shape
     let ours: Double, openblas: Double
+    let oursThreaded: Double?
     let bitExact: Bool?
 }
 
@@ -113,7 +119,20 @@ for shape in shapes where filter.map({ shape.name.contains($0) }) ?? true {
                       c: &ref, ldc: n, accumulate: false)
         exact = Array(UnsafeBufferPointer(start: pc, count: m * n)) == ref
     }
-    rows.append(Row(shape: shape, ours: median(ours), openblas: median(blas), bitExact: exact))
+    var threaded: Double? = nil
+    if threads > 1 {
+        let saved = benchClock
+        benchClock = CLOCK_MONOTONIC
+        let call = {
+            gemm(shape.layout, m: m, n: n, k: k, a: pa, lda: lda, b: pb, ldb: ldb,
+                 c: pc, ldc: n, accumulate: false, threads: threads)
+        }
+        let calls = callsPerSample(target: sampleSeconds, call)
+        threaded = median((0..<samples).map { _ in rate(calls, call) })
+        benchClock = saved
+    }
+    rows.append(Row(shape: shape, ours: median(ours), openblas: median(blas),
+                    oursThreaded: threaded, bitExact: exact))
 }
 
 func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
@@ -139,6 +158,7 @@ if json {
         + "\"m\": \(r.shape.m), \"n\": \(r.shape.n), \"k\": \(r.shape.k), "
         + "\"gflops\": \(fmt(r.ours, 2)), \"openblas_gflops\": \(fmt(r.openblas, 2)), "
         + "\"ratio\": \(fmt(r.ours / r.openblas, 3)), \"percent_of_peak\": \(fmt(100 * r.ours / peak, 1))"
+        + (r.oursThreaded.map { ", \"gflops_\(threads)_threads_wall\": \(fmt($0, 2))" } ?? "")
         + (r.bitExact.map { ", \"bit_exact\": \($0)" } ?? "") + "}"
     }.joined(separator: ", ")
     print(out + "]}")
@@ -151,12 +171,14 @@ if json {
           + (benchClock == CLOCK_MONOTONIC ? "wall" : "thread CPU time"))
     print(pad("shape", 18, left: true) + " lay " + pad("m", 5) + pad("n", 5) + pad("k", 5)
           + pad("ours", 9) + pad("OpenBLAS", 9) + pad("ratio", 7) + pad("%peak", 7)
+          + (threads > 1 ? pad("ours×\(threads)", 9) : "")
           + (check ? "  ==ref" : ""))
     for r in rows {
         print(pad(r.shape.name, 18, left: true) + " " + layoutName(r.shape.layout) + "  "
               + pad("\(r.shape.m)", 5) + pad("\(r.shape.n)", 5) + pad("\(r.shape.k)", 5)
               + pad(fmt(r.ours, 1), 9) + pad(fmt(r.openblas, 1), 9)
               + pad(fmt(r.ours / r.openblas, 2), 7) + pad(fmt(100 * r.ours / peak, 1), 7)
+              + (r.oursThreaded.map { pad(fmt($0, 1), 9) } ?? "")
               + (r.bitExact.map { $0 ? "  yes" : "  NO" } ?? ""))
     }
     print("(GFLOP/s = 2·m·n·k / median time per call)")

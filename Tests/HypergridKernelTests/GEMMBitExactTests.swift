@@ -17,7 +17,7 @@ import Testing
     ]
 
     /// Edges of every blocking parameter: widths around 8/16/32 lanes and the
-    /// 6/8-row tiles, k across the 256 block, n across the 4096 panel, and
+    /// 6/8-row tiles, k across the 256 block, n across the 1024 panel, and
     /// leading dimensions larger than the logical width.
     static let edgeShapes: [GEMMShape] = [
         GEMMShape(m: 5, n: 7, k: 3),
@@ -30,6 +30,10 @@ import Testing
         GEMMShape(m: 7, n: 4100, k: 3, pad: 2),
         GEMMShape(m: 3, n: 9, k: 700, pad: 4),
         GEMMShape(m: 121, n: 24, k: 77, pad: 16),
+        // .tn with n ≤ 12 vectorizes over rows: whole 16/32-row tiles plus a ragged rest.
+        GEMMShape(m: 45, n: 12, k: 33, pad: 2),
+        GEMMShape(m: 70, n: 3, k: 300, pad: 1),
+        GEMMShape(m: 64, n: 13, k: 9),
     ]
 
     @Test(arguments: trainingShapes, GEMMLayout.allCases)

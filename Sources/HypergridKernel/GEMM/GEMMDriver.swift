@@ -38,6 +38,11 @@ func blockedGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
         }
         return
     }
+    if layout == .tn && n <= maxTransposedColumns && m >= transposedRows {
+        transposedNarrowGEMM(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                             c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
+        return
+    }
     if n <= GEMMBlocking.nr {
         narrowGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                    c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
