@@ -1,13 +1,17 @@
 // The single-threaded blocked GEMM (BLIS loop order):
 //
-//   for jc in n by nc:            B panel  kc × nc  → packed once per (jc, pc), L2/L3
+//   for jc in n by nc:            B panel  kc × nc  → packed once per (jc, pc), L2
 //     for pc in k by kc:          k blocks: C holds the partial sums in between
-//       for ic in m by mc:        A block  mc × kc  → packed, L2
+//       for ic in m by mc:        A block  mc × kc  → packed (.tn) or read in place, L2
 //         for jr in nc by nr:     B sliver kc × nr  → L1
 //           for ir in mc by mr:   micro-kernel, C tile in registers
 //
 // Each C element's chain runs through the k blocks in increasing pc and, within
 // a block, through increasing p in one register lane: the ``GEMMContract`` order.
+//
+// Few columns take other paths first: `.tn` with n ≤ 12 vectorizes over rows
+// (GEMMTransposedNarrow.swift), any other n ≤ nr packs B once and reads A in
+// place (GEMMNarrow.swift).
 
 /// Rounds `x` up to a multiple of 16 floats (64 bytes) so workspace regions stay aligned.
 @inline(__always)

@@ -11,9 +11,11 @@
 // bits are those of ``GEMMContract``; all lanes are useful, A and B are read in
 // place, and only the final store has to transpose.
 
-/// Columns handled per pass; `n ≤ maxTransposedColumns` takes this path.
-/// Accumulators are `vectorsPerTile × n`: AVX-512 keeps 2 × 12 = 24 of 32 zmm,
-/// AVX2 1 × 12 = 12 of 16 ymm, leaving room for the A vectors and a broadcast.
+/// Vectors of rows per tile, and the most columns this path takes.
+/// Accumulators are `transposedVectors × n`: at n = 12 AVX-512 keeps 2 × 12 = 24
+/// of 32 zmm, AVX2 1 × 12 = 12 of 16 ymm, leaving room for the A vectors and a
+/// broadcast. (Below n = 4 there are fewer than 8 chains and the FMA latency
+/// shows, but such tiles are rare and still correct.)
 #if HYPERGRID_AVX512
 let transposedVectors = 2
 #else
@@ -114,6 +116,7 @@ func transposedNarrowGEMM(m: Int, n: Int, k: Int,
         i0 += transposedRows
     }
     if full < m {
+        // `scratch` is dead from here: narrowGEMM may regrow (and so free) it.
         narrowGEMM(.tn, m: m - full, n: n, k: k, a: a + full, lda: lda, b: b, ldb: ldb,
                    c: c + full * ldc, ldc: ldc, accumulate: accumulate, workspace: workspace)
     }
