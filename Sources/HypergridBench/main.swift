@@ -70,6 +70,9 @@ struct Row {
     let ours: Double, openblas: Double
     let oursThreaded: Double?
     let bitExact: Bool?
+    /// FNV-1a over C's bit patterns after our gemm: equal across builds
+    /// (AVX2 vs AVX-512) and thread counts iff the results are bit-identical.
+    let checksum: UInt64
 }
 
 let peak = measurePeak(seconds: 0.5)
@@ -111,9 +114,12 @@ for shape in shapes where filter.map({ shape.name.contains($0) }) ?? true {
         ours.append(rate(oursCalls, oursCall))
         blas.append(rate(blasCalls, blasCall))
     }
+    oursCall()
+    let checksum = UnsafeBufferPointer(start: pc, count: m * n).reduce(0xcbf2_9ce4_8422_2325 as UInt64) {
+        ($0 ^ UInt64($1.bitPattern)) &* 0x100_0000_01b3
+    }
     var exact: Bool? = nil
     if check {
-        oursCall()
         var ref = [Float](repeating: 0, count: m * n)
         referenceGEMM(shape.layout, m: m, n: n, k: k, a: pa, lda: lda, b: pb, ldb: ldb,
                       c: &ref, ldc: n, accumulate: false)
@@ -132,7 +138,7 @@ for shape in shapes where filter.map({ shape.name.contains($0) }) ?? true {
         benchClock = saved
     }
     rows.append(Row(shape: shape, ours: median(ours), openblas: median(blas),
-                    oursThreaded: threaded, bitExact: exact))
+                    oursThreaded: threaded, bitExact: exact, checksum: checksum))
 }
 
 func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
@@ -159,7 +165,8 @@ if json {
         + "\"gflops\": \(fmt(r.ours, 2)), \"openblas_gflops\": \(fmt(r.openblas, 2)), "
         + "\"ratio\": \(fmt(r.ours / r.openblas, 3)), \"percent_of_peak\": \(fmt(100 * r.ours / peak, 1))"
         + (r.oursThreaded.map { ", \"gflops_\(threads)_threads_wall\": \(fmt($0, 2))" } ?? "")
-        + (r.bitExact.map { ", \"bit_exact\": \($0)" } ?? "") + "}"
+        + (r.bitExact.map { ", \"bit_exact\": \($0)" } ?? "")
+        + ", \"checksum\": \"\(String(r.checksum, radix: 16))\"}"
     }.joined(separator: ", ")
     print(out + "]}")
 } else {
