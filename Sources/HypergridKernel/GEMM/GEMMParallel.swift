@@ -1,8 +1,10 @@
 import Dispatch
 
-/// Minimum multiply-adds per thread before another thread is worth waking:
-/// a `concurrentPerform` round trip costs a few microseconds, about what one
-/// core needs for 2^18 FMAs at ~100 GFLOP/s.
+/// Minimum multiply-adds per thread before another thread is worth waking.
+/// 2^18 FMAs take 3–6 µs on one core at the rates hypergrid-bench measures
+/// (45–150 GFLOP/s); below that, handing work to a sleeping worker (futex
+/// wake, context switch) is no longer a small cost. A reasoned bound, not a
+/// tuned one: the shared 2-core development machine is too noisy for that.
 private let minimumWorkPerThread = 1 << 18
 
 /// ``gemm(_:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)`` on up to `threads` threads.
