@@ -1,7 +1,7 @@
 import Dispatch
 
 /// Minimum multiply-adds per thread before another thread is worth waking.
-/// 2^18 FMAs take 3–6 µs on one core at the rates hypergrid-bench measures
+/// 2^18 FMAs (2^19 flops) take 3.5–12 µs on one core at the rates hypergrid-bench measures
 /// (45–150 GFLOP/s); below that, handing work to a sleeping worker (futex
 /// wake, context switch) is no longer a small cost. A reasoned bound, not a
 /// tuned one: the shared 2-core development machine is too noisy for that.
