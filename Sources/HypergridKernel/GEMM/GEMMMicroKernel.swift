@@ -69,9 +69,15 @@ func wideKernelBody(_ kc: Int, _ a: UnsafePointer<Float>, rs: Int, ps: Int,
         pa += ps
         pb += 2 * w
     }
+    #if HYPERGRID_AVX512
+    // Unrolled by 2 only: at 4, LLVM hoists the broadcasts of later steps in
+    // the in-place (.rows) variant and spills them to the stack.
+    for _ in 0..<(kc >> 1) { step(); step() }
+    #else
     for _ in 0..<(kc >> 2) { step(); step(); step(); step() }
     // Straight-line remainder: a rolled remainder loop cost ~10% at k = 10.
     if kc & 2 != 0 { step(); step() }
+    #endif
     if kc & 1 != 0 { step() }
     vstore(c00, c); vstore(c01, c + w)
     vstore(c10, c + ldc); vstore(c11, c + ldc + w)
