@@ -2,7 +2,7 @@
 // single-threaded cblas_sgemm on the MLP training shapes.
 //
 //   swift run -c release --scratch-path .build-gemm hypergrid-bench [--json] [--samples N]
-//       [--sample-ms T] [--no-check] [--wall] [--filter NAME] [--threads N]
+//       [--sample-ms T] [--no-check] [--wall] [--filter NAME] [--threads N] [--peak GFLOPS]
 //
 // --threads N adds our multi-threaded gemm (wall clock: the workers' CPU time is
 // not on the calling thread's clock).
@@ -36,6 +36,8 @@ let shapes: [Shape] = [
 var json = false, check = true
 var filter: String? = nil
 var threads = 1
+/// `--peak G`: compute %peak against a stated figure instead of the measured one.
+var statedPeak: Double? = nil
 var samples = 15
 var sampleSeconds = 0.01
 var args = CommandLine.arguments.dropFirst()
@@ -46,10 +48,11 @@ while let arg = args.popFirst() {
     case "--wall": benchClock = CLOCK_MONOTONIC
     case "--filter": filter = args.popFirst()
     case "--threads": threads = Int(args.popFirst() ?? "") ?? threads
+    case "--peak": statedPeak = Double(args.popFirst() ?? "")
     case "--samples": samples = Int(args.popFirst() ?? "") ?? samples
     case "--sample-ms": sampleSeconds = (Double(args.popFirst() ?? "") ?? 10) / 1000
     default:
-        print("usage: hypergrid-bench [--json] [--samples N] [--sample-ms T] [--no-check] [--wall] [--filter NAME] [--threads N]")
+        print("usage: hypergrid-bench [--json] [--samples N] [--sample-ms T] [--no-check] [--wall] [--filter NAME] [--threads N] [--peak GFLOPS]")
         exit(arg == "--help" ? 0 : 2)
     }
 }
@@ -75,7 +78,8 @@ struct Row {
     let checksum: UInt64
 }
 
-let peak = measurePeak(seconds: 0.5)
+let measuredPeak = measurePeak(seconds: 0.5)
+let peak = statedPeak ?? measuredPeak
 let width = PeakVector.scalarCount
 var rows: [Row] = []
 for shape in shapes where filter.map({ shape.name.contains($0) }) ?? true {
@@ -154,30 +158,36 @@ func fmt(_ x: Double, _ digits: Int) -> String {
     return s
 }
 func pow10(_ d: Int) -> Double { (0..<d).reduce(1.0) { x, _ in x * 10 } }
+/// Our median time per call.
+func microseconds(_ r: Row) -> Double {
+    2.0 * Double(r.shape.m * r.shape.n * r.shape.k) / (r.ours * 1e9) * 1e6
+}
 func layoutName(_ l: GEMMLayout) -> String { l == .nn ? "nn" : l == .tn ? "tn" : "nt" }
 
 if json {
-    var out = "{\"peak_gflops\": \(fmt(peak, 1)), "
+    var out = "{\"peak_gflops\": \(fmt(peak, 1)), \"measured_peak_gflops\": \(fmt(measuredPeak, 1)), "
         + "\"openblas_core\": \"\(String(cString: openblas_get_corename()))\", \"vector_lanes\": \(width), \"shapes\": ["
     out += rows.map { r in
         "{\"name\": \"\(r.shape.name)\", \"layout\": \"\(layoutName(r.shape.layout))\", "
         + "\"m\": \(r.shape.m), \"n\": \(r.shape.n), \"k\": \(r.shape.k), "
         + "\"gflops\": \(fmt(r.ours, 2)), \"openblas_gflops\": \(fmt(r.openblas, 2)), "
-        + "\"ratio\": \(fmt(r.ours / r.openblas, 3)), \"percent_of_peak\": \(fmt(100 * r.ours / peak, 1))"
+        + "\"ratio\": \(fmt(r.ours / r.openblas, 3)), \"percent_of_peak\": \(fmt(100 * r.ours / peak, 1)), "
+        + "\"us_per_call\": \(fmt(microseconds(r), 2))"
         + (r.oursThreaded.map { ", \"gflops_\(threads)_threads_wall\": \(fmt($0, 2))" } ?? "")
         + (r.bitExact.map { ", \"bit_exact\": \($0)" } ?? "")
         + ", \"checksum\": \"\(String(r.checksum, radix: 16))\"}"
     }.joined(separator: ", ")
     print(out + "]}")
 } else {
-    print("measured peak: \(fmt(peak, 1)) GFLOP/s (12 independent \(width)-lane FMA chains, 1 core)")
+    print("measured peak: \(fmt(measuredPeak, 1)) GFLOP/s (12 independent \(width)-lane FMA chains, 1 core)"
+          + (statedPeak.map { "; %peak below is of the stated \(fmt($0, 1))" } ?? ""))
     print("OpenBLAS core: \(String(cString: openblas_get_corename()))"
           + " (a generic fallback such as Prescott means OpenBLAS does not know this CPU:"
           + " set OPENBLAS_CORETYPE=Haswell or SkylakeX for a fair baseline)")
     print("samples: \(samples) × ~\(fmt(sampleSeconds * 1000, 0)) ms each, median; OpenBLAS threads: 1; clock: "
           + (benchClock == CLOCK_MONOTONIC ? "wall" : "thread CPU time"))
     print(pad("shape", 18, left: true) + " lay " + pad("m", 5) + pad("n", 5) + pad("k", 5)
-          + pad("ours", 9) + pad("OpenBLAS", 9) + pad("ratio", 7) + pad("%peak", 7)
+          + pad("ours", 9) + pad("OpenBLAS", 9) + pad("ratio", 7) + pad("%peak", 7) + pad("µs/call", 9)
           + (threads > 1 ? pad("ours×\(threads)", 9) : "")
           + (check ? "  ==ref" : ""))
     for r in rows {
@@ -185,8 +195,9 @@ if json {
               + pad("\(r.shape.m)", 5) + pad("\(r.shape.n)", 5) + pad("\(r.shape.k)", 5)
               + pad(fmt(r.ours, 1), 9) + pad(fmt(r.openblas, 1), 9)
               + pad(fmt(r.ours / r.openblas, 2), 7) + pad(fmt(100 * r.ours / peak, 1), 7)
+              + pad(fmt(microseconds(r), 1), 9)
               + (r.oursThreaded.map { pad(fmt($0, 1), 9) } ?? "")
               + (r.bitExact.map { $0 ? "  yes" : "  NO" } ?? ""))
     }
-    print("(GFLOP/s = 2·m·n·k / median time per call)")
+    print("(GFLOP/s = 2·m·n·k / median time per call; ratio = ours / OpenBLAS; µs/call is ours)")
 }

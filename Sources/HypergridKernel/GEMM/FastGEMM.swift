@@ -5,6 +5,15 @@
 ///
 /// Packing memory comes from the calling thread's ``GEMMWorkspace/current``,
 /// so after the first call at a given size this allocates nothing.
+///
+/// - Parameters:
+///   - layout: which operands are transposed (see ``GEMMLayout``).
+///   - m, n, k: `C` is `m×n`; the reduction length is `k` (`k = 0` leaves `C`,
+///     or zeroes it when `accumulate` is false).
+///   - a, lda: `A` (`m×k` for `.nn`/`.nt`, `k×m` for `.tn`) and its row stride.
+///   - b, ldb: `B` (`k×n` for `.nn`/`.tn`, `n×k` for `.nt`) and its row stride.
+///   - c, ldc: `C` (`m×n`) and its row stride; must not overlap `A` or `B`.
+///   - accumulate: `C += op(A)·op(B)` when true, `C = op(A)·op(B)` when false.
 public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
                  a: UnsafePointer<Float>, lda: Int,
                  b: UnsafePointer<Float>, ldb: Int,
