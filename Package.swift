@@ -19,8 +19,13 @@ import class Foundation.ProcessInfo
 // runs on any x86-64 from the last decade; set HYPERGRID_MARCH=x86-64-v4 (AVX-512)
 // or `native` when building to opt into a wider target.
 let march = ProcessInfo.processInfo.environment["HYPERGRID_MARCH"] ?? "x86-64-v3"
+// The GEMM picks its micro-kernel width at compile time: 16-lane SIMD16 kernels when
+// the target surely has AVX-512 (x86-64-v4 or an explicit avx512 -march), 8-lane
+// otherwise (including `native`, which cannot be resolved here).
+let wideSIMD = march.contains("v4") || march.contains("avx512")
 #if arch(x86_64)
 let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=\(march)"])]
+    + (wideSIMD ? [.define("HYPERGRID_AVX512")] : [])
 #else
 let cpuFlags: [SwiftSetting] = []
 #endif
@@ -44,6 +49,8 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CLAPACK",
                        providers: [.apt(["liblapack-dev", "libopenblas-dev"])]),
+        // Benchmark baseline only: the kernel never links OpenBLAS.
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
 
         // MARK: leaves
         .target(name: "HypergridKernel",
@@ -86,6 +93,11 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: language),
+
+        // MARK: benchmarks
+        .executableTarget(name: "hypergrid-bench", dependencies: ["HypergridKernel", "COpenBLAS"],
+                          path: "Sources/HypergridBench",
+                          swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
 
         // MARK: tests
         .testTarget(name: "HypergridKernelTests", dependencies: ["HypergridKernel"],
