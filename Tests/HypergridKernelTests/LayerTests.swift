@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import HypergridKernel
 
@@ -59,8 +62,9 @@ import Testing
         #expect(dFused == dPlain && gF == gP && bF == bP)
     }
 
-    @Test func softmaxCrossEntropyFusedMatchesPlain() {
-        let c = 11
+    /// Row counts with full and short blocks of 8 rows; class counts with and without tails.
+    @Test(arguments: [(7, 11), (19, 10), (16, 8), (3, 1), (9, 3)])
+    func softmaxCrossEntropyFusedMatchesPlain(rows n: Int, classes c: Int) {
         let raw = gaussianArray(n * c, seed: 10, std: 3).floats
         let bias = gaussianArray(c, seed: 11).floats
         let labels = labelsArray(n, classes: c, seed: 12)
@@ -156,5 +160,29 @@ import Testing
         gatherRows(into: &out, labels: &labels, from: source, labels: [10, 11, 12, 13], columns: 3,
                    indices: [3, 0, 3], count: 3)
         #expect(out == [9, 10, 11, 0, 1, 2, 9, 10, 11] && labels == [13, 10, 13])
+    }
+}
+
+@Suite struct ExponentialTests {
+    @Test func accurateOverTheSoftmaxRange() {
+        // x from −87 to +10 in steps that hit many reduction intervals.
+        var worst = 0.0
+        var x: Float = -87
+        while x <= 10 {
+            let exact = exp(Double(x))
+            worst = max(worst, abs(Double(exponential(x)) - exact) / exact)
+            x += 0.0137
+        }
+        #expect(worst < 2.5e-7)   // ≈ 2 ulp (an ulp is 6e-8 to 1.2e-7 relative)
+        #expect(exponential(0) == 1)
+    }
+
+    @Test func edgesAndLanes() {
+        #expect(exponential(-Float.infinity) < 1.2e-38 && exponential(-Float.infinity) >= 0)
+        #expect(exponential(Float.nan).isNaN)
+        #expect(exponential(-1000) == exponential(-87.33654))   // clamped, not garbage
+        let v = SIMD8<Float>(-5, -1, -0.5, 0, -20, -3.25, -87, -0.001)
+        let e = exponential(v)
+        for k in 0..<8 { #expect(e[k] == exponential(v[k])) }   // lanes are independent
     }
 }

@@ -12,7 +12,8 @@ import Darwin
 //
 // The plain pair (forward writing probabilities and per-row losses, backward reading them)
 // is the specification; `softmaxCrossEntropyFused` adds the output bias, computes the
-// loss and overwrites the scores with dScores in a single pass per row, bit-identical.
+// loss and overwrites the scores with dScores in place, vectorising the exponentials
+// across rows, bit-identical. Both use `exponential` (ours, vectorised), not libm's expf.
 
 /// Plain forward.
 ///
@@ -28,7 +29,7 @@ public func softmaxCrossEntropyForward(probs: UnsafeMutablePointer<Float>,
         for j in 1..<max(c, 1) where s[j] > rowMax { rowMax = s[j] }
         var sum: Float = 0
         for j in 0..<c {
-            p[j] = expf(s[j] - rowMax)
+            p[j] = exponential(s[j] - rowMax)
             sum = sum + p[j]
         }
         for j in 0..<c { p[j] = p[j] / sum }
@@ -70,26 +71,47 @@ public func softmaxCrossEntropyFused(_ scores: UnsafeMutablePointer<Float>,
                                      n: Int, c: Int) -> Double {
     let invN = 1 / Float(n)
     var total: Double = 0
-    for i in 0..<n {
-        let s = scores + i * c
-        var rowMax = -Float.infinity
-        for j in 0..<c {
-            let v = s[j] + bias[j]
-            s[j] = v
-            // The plain path starts from s[0]; with a NaN s[0] both keep NaN as the max
-            // (nothing compares greater), with a finite s[0] both find the same maximum.
-            if j == 0 || v > rowMax { rowMax = v }
+    // Blocks of 8 rows: their 8·c scores are contiguous, a whole number of vectors, so
+    // the exponentials run eight at a time with no ragged row ends (only a last, short
+    // block can have a tail).
+    var first = 0
+    while first < n {
+        let rows = min(8, n - first)
+        let block = scores + first * c
+        var shiftedLabelScores = SIMD8<Float>(repeating: 0)
+        for r in 0..<rows {
+            let s = block + r * c
+            var rowMax = -Float.infinity
+            for j in 0..<c {
+                let v = s[j] + bias[j]
+                s[j] = v
+                // The plain path starts from s[0]; with a NaN s[0] both keep NaN as the
+                // max (nothing compares greater), with a finite s[0] both find the same.
+                if j == 0 || v > rowMax { rowMax = v }
+            }
+            for j in 0..<c { s[j] = s[j] - rowMax }
+            shiftedLabelScores[r] = s[Int(labels[first + r])]
         }
-        let y = Int(labels[i])
-        let shiftedLabelScore = s[y] - rowMax
-        var sum: Float = 0
-        for j in 0..<c {
-            let e = expf(s[j] - rowMax)
-            s[j] = e
-            sum = sum + e
+        let count = rows * c
+        var k = 0
+        while k + 8 <= count {
+            let v = UnsafeRawPointer(block + k).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(block + k).storeBytes(of: exponential(v), as: SIMD8<Float>.self)
+            k += 8
         }
-        for j in 0..<c { s[j] = (s[j] / sum - (j == y ? 1 : 0)) * invN }
-        total += Double(logf(sum) - shiftedLabelScore)
+        while k < count {
+            block[k] = exponential(block[k])
+            k += 1
+        }
+        for r in 0..<rows {
+            let s = block + r * c
+            let y = Int(labels[first + r])
+            var sum: Float = 0   // a left-to-right chain, as in the plain path
+            for j in 0..<c { sum = sum + s[j] }
+            for j in 0..<c { s[j] = (s[j] / sum - (j == y ? 1 : 0)) * invN }
+            total += Double(logf(sum) - shiftedLabelScores[r])
+        }
+        first += rows
     }
     return total / Double(n)
 }
