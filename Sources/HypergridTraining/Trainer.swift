@@ -91,6 +91,10 @@ public struct Trainer: Sendable {
         var reason: String? = nil
         var trainingTime = Duration.zero
         var lastValidation: Double? = nil
+        // Reserved up front so that the iterations themselves never allocate.
+        history.loss.reserveCapacity(total / history.lossEvery + 1)
+        history.trainAccuracy.reserveCapacity(total / perEpoch + 1)
+        history.validationAccuracy.reserveCapacity(total / perEpoch + 1)
 
         train.labels.withUnsafeBufferPointer { labels in
             var segmentStart = clock.now   // training time excludes evaluation

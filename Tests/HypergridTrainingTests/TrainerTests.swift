@@ -161,7 +161,7 @@ func blobs(classes: Int = 4, features: Int = 10, train: Int = 1_200, validation:
         #if DEBUG
         let (iterations, repeats) = (2, 1)
         #else
-        let (iterations, repeats) = (500, 3)
+        let (iterations, repeats) = (300, 2)
         #endif
         let rate = ThroughputProbe.samplesPerSecond(trainRows: 5_000, iterations: iterations, repeats: repeats)
         print("hypergrid throughput: two-layer D=99 H=256 batch 200 SGD: \(Int(rate)) samples/s")
