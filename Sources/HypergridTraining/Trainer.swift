@@ -91,8 +91,9 @@ public struct Trainer: Sendable {
         var reason: String? = nil
         var trainingTime = Duration.zero
         var lastValidation: Double? = nil
-        // Reserved up front so that the iterations themselves never allocate.
-        history.loss.reserveCapacity(total / history.lossEvery + 1)
+        // Reserved up front so that the iterations themselves never allocate (up to 4M
+        // losses; a longer history grows as usual).
+        history.loss.reserveCapacity(min(total / history.lossEvery + 1, 1 << 22))
         history.trainAccuracy.reserveCapacity(total / perEpoch + 1)
         history.validationAccuracy.reserveCapacity(total / perEpoch + 1)
 
