@@ -1,0 +1,45 @@
+/// Samples training minibatches with replacement (as the seed's
+/// `rng.choice(N, B, replace=True)`) and gathers their rows and labels into buffers
+/// allocated once, so that sampling allocates nothing.
+///
+/// Row indices come from Philox stream `RandomStreams.minibatch` under the trial's seed,
+/// each an unbiased `nextInt(below: rows)`, drawn in batch order.
+public final class MinibatchSampler {
+    public let batchSize: Int
+    public let columns: Int
+    /// The row indices of the current batch: [batchSize].
+    public let indices: UnsafeMutablePointer<Int32>
+    /// The gathered features of the current batch: [batchSize × columns].
+    public let features: UnsafeMutablePointer<Float>
+    /// The gathered labels of the current batch: [batchSize].
+    public let labels: UnsafeMutablePointer<Int32>
+    private var rng: Philox4x32
+    private let storage: UnsafeMutableRawPointer
+
+    public init(seed: UInt64, batchSize: Int, columns: Int) {
+        precondition(batchSize > 0 && columns > 0, "batch and columns must be positive")
+        self.batchSize = batchSize
+        self.columns = columns
+        rng = Philox4x32(seed: seed, stream: RandomStreams.minibatch)
+        // Features first (64-byte aligned for the GEMM), then indices and labels.
+        let featureBytes = (batchSize * columns * 4 + 63) & ~63
+        storage = .allocate(byteCount: featureBytes + 8 * batchSize, alignment: 64)
+        storage.initializeMemory(as: UInt8.self, repeating: 0, count: featureBytes + 8 * batchSize)
+        features = storage.bindMemory(to: Float.self, capacity: batchSize * columns)
+        indices = (storage + featureBytes).bindMemory(to: Int32.self, capacity: batchSize)
+        labels = (storage + featureBytes + 4 * batchSize).bindMemory(to: Int32.self,
+                                                                     capacity: batchSize)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// Draws the next batch from a dataset of `rows` rows and gathers it.
+    ///
+    ///     // features: [rows × columns], labels: [rows]
+    public func next(features source: UnsafePointer<Float>, labels sourceLabels: UnsafePointer<Int32>,
+                     rows: Int) {
+        rng.fillIndices(indices, count: batchSize, below: rows)
+        gatherRows(into: features, labels: labels, from: source, labels: sourceLabels,
+                   columns: columns, indices: indices, count: batchSize)
+    }
+}

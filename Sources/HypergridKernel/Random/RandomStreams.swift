@@ -1,0 +1,8 @@
+/// Philox stream ids, so that each use of a trial's seed draws an independent sequence.
+public enum RandomStreams {
+    /// Minibatch row sampling.
+    public static let minibatch: UInt64 = 1
+    /// Weight initialisation of affine layer `layer` (one stream per layer, so that a
+    /// layer's initial weights do not depend on the sizes of the layers before it).
+    public static func initialization(layer: Int) -> UInt64 { 0x100 + UInt64(layer) }
+}

@@ -1,0 +1,192 @@
+import HypergridData
+import HypergridKernel
+import HypergridSearchSpace
+
+/// What the trainer reports at the end of every epoch (to `Trainer.train`'s `progress`).
+public struct EpochReport: Sendable, Equatable {
+    /// Epochs completed, counting from 1.
+    public var epoch: Int
+    /// Iterations completed so far, and in the whole trial.
+    public var iteration: Int
+    public var totalIterations: Int
+    /// The learning rate used during this epoch (before this epoch's decay).
+    public var learningRate: Double
+    /// The last recorded training loss (data loss + L2), if any was recorded yet.
+    public var loss: Float?
+    /// Accuracy on this epoch's last minibatch, after its update (as the seed).
+    public var trainAccuracy: Double
+    /// Accuracy on the validation split; nil when it has no rows.
+    public var validationAccuracy: Double?
+}
+
+/// Trains one trial: an `MLP` on a `DatasetSplits` with the hyperparameters of a
+/// `TrialConfig`, with the semantics of the seed's numpy trainer
+/// (`shared/bench/twolayer_np.py`):
+///
+/// - an epoch is `max(trainRows / batchSize, 1)` iterations; `.epochs(e)` trains
+///   `e` epochs, `.iterations(n)` trains `n` iterations (the last epoch may be partial);
+/// - each iteration samples `batchSize` training rows *with replacement* (Philox stream
+///   `RandomStreams.minibatch` under `config.seed`), computes the loss
+///   (mean softmax cross-entropy + `reg·Σ‖W‖²`) and its gradient, and updates;
+/// - the loss is recorded at iterations 0, `lossEvery`, 2·`lossEvery`, …;
+/// - after an epoch's last iteration: accuracy on that minibatch and on the validation
+///   split are recorded, `progress` is called, and the learning rate is multiplied by
+///   `learningRateDecay`.
+///
+/// Everything is deterministic: the same config, seed and data give bit-identical
+/// histories and metrics (except the timings) in any process.
+public struct Trainer: Sendable {
+    /// Rows per chunk when evaluating accuracy; the network's buffers hold
+    /// `max(batchSize, evaluationChunk)` rows.
+    public var evaluationChunk: Int
+    /// How many of the last recorded losses are averaged into `TrialMetrics.finalLoss`
+    /// (the single last one is noisy: it is one minibatch's loss).
+    public var finalLossWindow: Int
+    /// Final training accuracy is measured on at most this many leading training rows.
+    public var trainAccuracyRows: Int
+
+    public init(evaluationChunk: Int = 256, finalLossWindow: Int = 10, trainAccuracyRows: Int = 10_000) {
+        self.evaluationChunk = evaluationChunk
+        self.finalLossWindow = finalLossWindow
+        self.trainAccuracyRows = trainAccuracyRows
+    }
+
+    /// Trains `config` on `data` and reports the outcome; never traps on bad input.
+    ///
+    /// - Parameters:
+    ///   - evaluateTest: also measure accuracy on the test split (only for chosen configs).
+    ///   - progress: called after every epoch; return `false` to stop the trial.
+    /// - Returns: `.done`; `.diverged` when the loss became NaN or infinite (training
+    ///   stops there; the history keeps the finite losses before it; no accuracies);
+    ///   `.failed` for an invalid config or data (reason says why) or when `progress`
+    ///   cancelled (reason starts with "cancelled"; metrics are those of the last epoch).
+    ///   `wallSeconds` is the whole call; `samplesPerSecond` is `iterations × batchSize`
+    ///   over the time spent in training iterations only (sampling, gather, forward,
+    ///   backward, update and loss recording; not evaluation or setup).
+    public func train(config: TrialConfig, data: DatasetSplits, evaluateTest: Bool = false,
+                      progress: ((EpochReport) -> Bool)? = nil) -> TrialOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var history = TrialHistory(lossEvery: max(config.lossEvery, 1))
+        if let problem = Self.validate(config: config, data: data) {
+            return TrialOutcome(metrics: TrialMetrics(status: .failed, reason: problem), history: history)
+        }
+        let train = data.train
+        let shape = MLPShape(inputWidth: data.featureCount, hidden: config.hidden,
+                             classCount: data.classCount, batchNorm: config.batchNorm)
+        let batch = config.batchSize
+        let net = MLP(shape: shape, maxBatch: max(batch, evaluationChunk))
+        switch config.initScheme {
+        case .gaussian(let std): net.initialize(.gaussian(std: std), seed: config.seed)
+        case .he: net.initialize(.he, seed: config.seed)
+        }
+        let optimizer = Optimizer(rule: Self.updateRule(config), parameters: net.parameters)
+        let sampler = MinibatchSampler(seed: config.seed, batchSize: batch, columns: train.columns)
+        let perEpoch = max(train.rows / batch, 1)
+        let total = config.length.iterationCount(trainRows: train.rows, batchSize: batch)
+        let reg = Float(config.reg)
+        var learningRate = config.learningRate
+        var completed = 0, epoch = 0
+        var status = TrialStatus.done
+        var reason: String? = nil
+        var trainingTime = Duration.zero
+        var lastValidation: Double? = nil
+        // Reserved up front so that the iterations themselves never allocate (up to 4M
+        // losses; a longer history grows as usual).
+        history.loss.reserveCapacity(min(total / history.lossEvery + 1, 1 << 22))
+        history.trainAccuracy.reserveCapacity(total / perEpoch + 1)
+        history.validationAccuracy.reserveCapacity(total / perEpoch + 1)
+
+        train.labels.withUnsafeBufferPointer { labels in
+            var segmentStart = clock.now   // training time excludes evaluation
+            for iteration in 0..<total {
+                sampler.next(features: train.features.base, labels: labels.baseAddress!, rows: train.rows)
+                let dataLoss = net.lossAndGradients(x: sampler.features, labels: sampler.labels, rows: batch)
+                if !dataLoss.isFinite {
+                    status = .diverged
+                    reason = "loss became \(dataLoss) at iteration \(iteration)"
+                    break
+                }
+                if iteration % history.lossEvery == 0 {
+                    let loss = Float(dataLoss + net.l2Penalty(reg: config.reg))
+                    guard loss.isFinite else {
+                        status = .diverged
+                        reason = "loss (with the L2 term) became \(loss) at iteration \(iteration)"
+                        break
+                    }
+                    history.loss.append(loss)
+                }
+                optimizer.step(learningRate: Float(learningRate), reg: reg)
+                completed = iteration + 1
+                guard completed % perEpoch == 0 else { continue }
+
+                trainingTime += clock.now - segmentStart
+                epoch += 1
+                let trainAccuracy = Double(net.countCorrect(x: sampler.features, labels: sampler.labels,
+                                                            rows: batch)) / Double(batch)
+                lastValidation = accuracy(net, data.validation)
+                history.trainAccuracy.append(trainAccuracy)
+                if let v = lastValidation { history.validationAccuracy.append(v) }
+                let report = EpochReport(epoch: epoch, iteration: completed, totalIterations: total,
+                                         learningRate: learningRate, loss: history.loss.last,
+                                         trainAccuracy: trainAccuracy, validationAccuracy: lastValidation)
+                learningRate *= config.learningRateDecay
+                if let progress, !progress(report) {
+                    status = .failed
+                    reason = "cancelled after epoch \(epoch) (iteration \(completed) of \(total))"
+                    break
+                }
+                segmentStart = clock.now
+            }
+            if status != .failed { trainingTime += clock.now - segmentStart }
+        }
+
+        var metrics = TrialMetrics(status: status, iterations: completed, reason: reason)
+        switch status {
+        case .done:
+            metrics.validationAccuracy = accuracy(net, data.validation)
+            metrics.trainAccuracy = accuracy(net, data.train, limit: trainAccuracyRows)
+            if evaluateTest { metrics.testAccuracy = accuracy(net, data.test) }
+            metrics.finalLoss = finalLoss(history.loss)
+        case .failed:   // cancelled: what the last epoch measured
+            metrics.validationAccuracy = lastValidation
+            metrics.finalLoss = finalLoss(history.loss)
+        case .diverged:
+            break
+        }
+        let trainingSeconds = Self.seconds(trainingTime)
+        metrics.samplesPerSecond = trainingSeconds > 0 ? Double(completed * batch) / trainingSeconds : 0
+        metrics.wallSeconds = Self.seconds(clock.now - start)
+        return TrialOutcome(metrics: metrics, history: history)
+    }
+
+    /// The mean of the last `finalLossWindow` recorded losses, or nil if none.
+    func finalLoss(_ losses: [Float]) -> Double? {
+        guard !losses.isEmpty else { return nil }
+        let tail = losses.suffix(max(finalLossWindow, 1))
+        return tail.reduce(0.0) { $0 + Double($1) } / Double(tail.count)
+    }
+
+    /// Fraction of the first `limit` rows of `split` classified correctly; nil for no rows.
+    func accuracy(_ net: MLP, _ split: LabeledMatrix, limit: Int = .max) -> Double? {
+        let rows = min(split.rows, limit)
+        guard rows > 0 else { return nil }
+        let correct = split.labels.withUnsafeBufferPointer {
+            net.countCorrect(x: split.features.base, labels: $0.baseAddress!, rows: rows)
+        }
+        return Double(correct) / Double(rows)
+    }
+
+    static func updateRule(_ config: TrialConfig) -> UpdateRule {
+        switch config.optimizer {
+        case .sgd: return .sgd
+        case .momentum: return .momentum(Float(config.momentum))
+        case .nesterov: return .nesterov(Float(config.momentum))
+        case .adam: return .adamDefaults
+        }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
