@@ -44,11 +44,12 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CLAPACK",
                        providers: [.apt(["liblapack-dev", "libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: leaves
         .target(name: "HypergridKernel",
                 swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "HypergridData", swiftSettings: language),
+        .target(name: "HypergridData", dependencies: ["CZlib"], swiftSettings: language),
         .target(name: "HypergridSearchSpace",
                 dependencies: [.product(name: "Yams", package: "Yams"),
                                .product(name: "Crypto", package: "swift-crypto")],
