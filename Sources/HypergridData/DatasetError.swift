@@ -23,8 +23,14 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case notEnoughRows
         /// The cache directory cannot be created, read or written.
         case unusableCacheDirectory
-        /// A file could not be read for another reason (permissions, I/O error).
+        /// A file could not be read or written for another reason (permissions, I/O error).
         case unreadableFile
+        /// A cache file was written by another format version or for another dataset.
+        case staleCache
+        /// A cache file fails its checks (bad checksum, truncated, inconsistent layout).
+        case corruptCache
+        /// A numerical step failed (e.g. LAPACK did not converge, or the data has no variance).
+        case numericalFailure
     }
 
     public let code: Code
@@ -38,7 +44,7 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
 }
 
 /// Formats a count with thousands separators (`49000` → `49,000`) for error messages.
-func grouped(_ n: Int) -> String {
+package func grouped(_ n: Int) -> String {
     let digits = String(n.magnitude)
     var out = ""
     for (i, ch) in digits.enumerated() {
