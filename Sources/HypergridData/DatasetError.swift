@@ -37,6 +37,7 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
     /// One sentence naming the file or field and what is wrong with it.
     public let description: String
 
+    /// An error of kind `code`; `description` must be one sentence naming the file or field.
     public init(_ code: Code, _ description: String) {
         self.code = code
         self.description = description

@@ -48,6 +48,7 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     /// Synthetic data only: seeds the cluster centres and every row.
     public var syntheticSeed: UInt64
 
+    /// A request; every field is described on its property.
     public init(kind: Kind, directory: String? = nil, trainRows: Int? = nil,
                 validationRows: Int? = nil, testRows: Int? = nil, standardize: Bool = true,
                 pcaVariance: Double? = nil, syntheticFeatures: Int = 64, syntheticClasses: Int = 10,
@@ -154,6 +155,7 @@ public struct SplitSizes: Sendable, Hashable, Codable, CustomStringConvertible {
     public var validation: Int
     public var test: Int
 
+    /// Row counts of the training, validation and test splits.
     public init(train: Int, validation: Int, test: Int) {
         self.train = train
         self.validation = validation

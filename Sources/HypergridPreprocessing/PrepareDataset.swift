@@ -43,6 +43,7 @@ public struct PreparedDataset: @unchecked Sendable {
     /// True when the data came from a valid cache file rather than being prepared now.
     public var loadedFromCache: Bool { cacheStatus == .hit }
 
+    /// Bundles prepared splits with their identity and cache outcome.
     public init(splits: DatasetSplits, fingerprint: String, pcaComponents: Int?, retainedVariance: Double?,
                 cacheStatus: CacheStatus, cacheFile: URL?) {
         self.splits = splits
@@ -69,14 +70,8 @@ public struct PreparedDataset: @unchecked Sendable {
 ///   - log: receives one line per notable event (stale or corrupt cache, write failure).
 public func prepareDataset(_ request: DatasetRequest, cacheDirectory: URL? = nil, useCache: Bool = true,
                            log: ((String) -> Void)? = nil) throws -> PreparedDataset {
-    try request.validateParameters()
-    let sizes = try request.resolveSplitSizes()
-    let files = try request.sourceFiles()
     let directory = useCache ? (cacheDirectory ?? DatasetCache.defaultDirectory) : nil
-    if let directory { try DatasetCache.prepareDirectory(directory) }
-    let index = directory.map { ContentHashIndex(directory: $0) }
-    let fingerprint = try DatasetFingerprint.compute(request, sizes: sizes, sourceFiles: files, hashIndex: index)
-    do { try index?.save() } catch { log?("Could not save the source hash index: \(error).") }
+    let fingerprint = try fingerprintThroughIndex(request, indexDirectory: directory, log: log)
 
     var status = CacheStatus.disabled
     var cacheFile: URL?
@@ -108,6 +103,34 @@ public func prepareDataset(_ request: DatasetRequest, cacheDirectory: URL? = nil
         }
     }
     return prepared
+}
+
+/// The fingerprint of a request without preparing the data: checks the request and the files,
+/// resolves the split sizes and hashes the sources (through the side index in the cache
+/// directory, so this is cheap when the files are unchanged). For trial ids.
+public func datasetFingerprint(_ request: DatasetRequest, cacheDirectory: URL? = nil) throws -> String {
+    try fingerprintThroughIndex(request, indexDirectory: cacheDirectory ?? DatasetCache.defaultDirectory, log: nil)
+}
+
+/// Where ``prepareDataset(_:cacheDirectory:useCache:log:)`` keeps (or would keep) the cache
+/// file of a request: the file to export to remote workers.
+public func cacheFileURL(for request: DatasetRequest, cacheDirectory: URL? = nil) throws -> URL {
+    let directory = cacheDirectory ?? DatasetCache.defaultDirectory
+    return DatasetCache.fileURL(fingerprint: try datasetFingerprint(request, cacheDirectory: directory),
+                                directory: directory)
+}
+
+/// The fingerprint, with the hash index of `indexDirectory` (created if needed) when given.
+private func fingerprintThroughIndex(_ request: DatasetRequest, indexDirectory: URL?,
+                                     log: ((String) -> Void)?) throws -> String {
+    try request.validateParameters()
+    let sizes = try request.resolveSplitSizes()
+    let files = try request.sourceFiles()
+    if let indexDirectory { try DatasetCache.prepareDirectory(indexDirectory) }
+    let index = indexDirectory.map { ContentHashIndex(directory: $0) }
+    let fingerprint = try DatasetFingerprint.compute(request, sizes: sizes, sourceFiles: files, hashIndex: index)
+    do { try index?.save() } catch { log?("Could not save the source hash index: \(error).") }
+    return fingerprint
 }
 
 /// Reads the raw splits and preprocesses them (no cache). The raw training copy — 600 MB of

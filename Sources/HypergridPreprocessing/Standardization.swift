@@ -12,6 +12,7 @@ public struct Standardizer: Sendable, Equatable {
     /// What each centred feature is divided by (all 1 when only centring).
     public let scale: [Double]
 
+    /// Statistics fitted elsewhere (e.g. read back from a file).
     public init(mean: [Double], scale: [Double]) {
         precondition(mean.count == scale.count, "one mean and one scale per feature")
         self.mean = mean

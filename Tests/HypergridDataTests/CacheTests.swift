@@ -25,6 +25,8 @@ private func sameData(_ a: PreparedDataset, _ b: PreparedDataset) -> Bool {
         #expect(cold.cacheStatus == .miss && !cold.loadedFromCache)
         let file = try #require(cold.cacheFile)
         #expect(file == DatasetCache.fileURL(fingerprint: cold.fingerprint, directory: dir.url))
+        #expect(try cacheFileURL(for: small, cacheDirectory: dir.url) == file)
+        #expect(try datasetFingerprint(small, cacheDirectory: dir.url) == cold.fingerprint)
         let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
         #expect(mode == 0o644)
         // The features are 64-byte aligned within the file (and so within the mapping).
