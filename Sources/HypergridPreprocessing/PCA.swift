@@ -26,8 +26,10 @@ public struct PCA: Sendable {
     /// The share of the total variance the `k` retained components explain.
     public let retainedVariance: Double
 
-    /// Fits on `train` (centred rows) keeping at least `varianceFraction` of the variance.
-    public static func fit(_ train: LabeledMatrix, varianceFraction: Double) throws -> PCA {
+    /// Fits on `train` (centred rows) keeping at least `varianceFraction` of the variance;
+    /// `log` receives the duration of the covariance and of the eigen-decomposition.
+    public static func fit(_ train: LabeledMatrix, varianceFraction: Double,
+                           log: ((String) -> Void)? = nil) throws -> PCA {
         guard varianceFraction > 0 && varianceFraction <= 1 else {
             throw DatasetError(.invalidParameter, "pcaVariance \(varianceFraction) is outside (0, 1]: give the fraction of variance PCA keeps, e.g. 0.9.")
         }
@@ -37,9 +39,12 @@ public struct PCA: Sendable {
         }
         // LAPACK overwrites the covariance with the eigenvectors, one per column (column-major):
         // read row-major, eigenvector `i` is the contiguous row `i`.
+        var clock = Stopwatch()
         var matrix = covariance(train)
+        log?("Covariance \(d)×\(d) over \(n) rows (gemm .tn) in \(clock.lap()).")
         var eigenvalues = [Double](repeating: 0, count: d)
         try symmetricEigen(&matrix, n: d, eigenvalues: &eigenvalues)
+        log?("Eigen-decomposition (LAPACK dsyevd) in \(clock.lap()).")
 
         // dsyevd returns ascending eigenvalues; the reference sorts them descending.
         let descending = Array(eigenvalues.reversed())

@@ -67,7 +67,8 @@ public struct PreparedDataset: @unchecked Sendable {
 /// - Parameters:
 ///   - cacheDirectory: where cache files live; `nil` means ``DatasetCache/defaultDirectory``.
 ///   - useCache: `false` neither reads nor writes the cache (nor the hash index).
-///   - log: receives one line per notable event (stale or corrupt cache, write failure).
+///   - log: receives one line per notable event: stale or corrupt cache, failures to write the
+///     cache, and the duration of each preprocessing step.
 public func prepareDataset(_ request: DatasetRequest, cacheDirectory: URL? = nil, useCache: Bool = true,
                            log: ((String) -> Void)? = nil) throws -> PreparedDataset {
     let directory = useCache ? (cacheDirectory ?? DatasetCache.defaultDirectory) : nil
@@ -91,11 +92,13 @@ public func prepareDataset(_ request: DatasetRequest, cacheDirectory: URL? = nil
         }
     }
 
-    var prepared = try preprocess(request, fingerprint: fingerprint)
+    var prepared = try preprocess(request, fingerprint: fingerprint, log: log)
     prepared.cacheStatus = status
     if let url = cacheFile {
         do {
+            var clock = Stopwatch()
             try DatasetCache.write(prepared, to: url)
+            log?("Wrote \(url.lastPathComponent) in \(clock.lap()).")
             prepared.cacheFile = url
         } catch {
             prepared.cacheFile = nil
@@ -136,17 +139,33 @@ private func fingerprintThroughIndex(_ request: DatasetRequest, indexDirectory: 
 /// Reads the raw splits and preprocesses them (no cache). The raw training copy — 600 MB of
 /// float32 on CIFAR-10 — is standardised in place and, with PCA, released as soon as it has
 /// been projected: only `raw`, local to this function, refers to it.
-func preprocess(_ request: DatasetRequest, fingerprint: String) throws -> PreparedDataset {
+func preprocess(_ request: DatasetRequest, fingerprint: String, log: ((String) -> Void)?) throws -> PreparedDataset {
+    var clock = Stopwatch()
     let raw = try request.loadRawSplits()
+    log?("Read \(raw.train.rows + raw.validation.rows + raw.test.rows) rows of \(raw.name) in \(clock.lap()).")
     let standardizer = Standardizer.fit(raw.train, divideByDeviation: request.dividesByDeviation)
     for split in [raw.train, raw.validation, raw.test] { standardizer.apply(inPlace: split) }
+    log?("\(request.dividesByDeviation ? "Standardised" : "Centred") every split with training statistics in \(clock.lap()).")
     guard let fraction = request.pcaVariance else {
         return PreparedDataset(splits: raw, fingerprint: fingerprint, pcaComponents: nil,
                                retainedVariance: nil, cacheStatus: .disabled, cacheFile: nil)
     }
-    let pca = try PCA.fit(raw.train, varianceFraction: fraction)
+    let pca = try PCA.fit(raw.train, varianceFraction: fraction, log: log)
     let splits = DatasetSplits(name: raw.name, classCount: raw.classCount, train: pca.project(raw.train),
                                validation: pca.project(raw.validation), test: pca.project(raw.test))
+    log?("Projected every split onto \(pca.components) components in \(clock.lap()).")
     return PreparedDataset(splits: splits, fingerprint: fingerprint, pcaComponents: pca.components,
                            retainedVariance: pca.retainedVariance, cacheStatus: .disabled, cacheFile: nil)
+}
+
+/// Wall-clock laps for the log lines.
+struct Stopwatch {
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    /// Time since the previous lap, e.g. `"12.34 s"`.
+    mutating func lap() -> String {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return String(format: "%.2f s", Double(now - last) / 1e9)
+    }
 }

@@ -38,7 +38,7 @@ struct SlowCIFARTests {
         let cache = TempDir()
         let request = DatasetRequest(kind: .cifar10, directory: sharedCIFAR.path, pcaVariance: 0.9)
         var cold: PreparedDataset!
-        let coldSeconds = try seconds { cold = try prepareDataset(request, cacheDirectory: cache.url) }
+        let coldSeconds = try seconds { cold = try prepareDataset(request, cacheDirectory: cache.url, log: { print("  " + $0) }) }
         let coldRSS = peakRSSMegabytes()
         #expect(cold.cacheStatus == .miss)
         #expect(cold.splits.train.rows == 49_000 && cold.splits.validation.rows == 1_000 && cold.splits.test.rows == 1_000)
@@ -47,7 +47,7 @@ struct SlowCIFARTests {
         #expect(cold.splits.featureCount == k)
 
         var warm: PreparedDataset!
-        let warmSeconds = try seconds { warm = try prepareDataset(request, cacheDirectory: cache.url) }
+        let warmSeconds = try seconds { warm = try prepareDataset(request, cacheDirectory: cache.url, log: { print("  " + $0) }) }
         #expect(warm.loadedFromCache)
         #expect(warm.fingerprint == cold.fingerprint)
         #expect(values(warm.splits.train) == values(cold.splits.train))
@@ -60,11 +60,11 @@ struct SlowCIFARTests {
         let cache = TempDir()
         let request = DatasetRequest(kind: .cifar10, directory: sharedCIFAR.path, standardize: true)
         var cold: PreparedDataset!
-        let coldSeconds = try seconds { cold = try prepareDataset(request, cacheDirectory: cache.url) }
+        let coldSeconds = try seconds { cold = try prepareDataset(request, cacheDirectory: cache.url, log: { print("  " + $0) }) }
         #expect(cold.splits.featureCount == 3_072)
         cold = nil
         var warm: PreparedDataset!
-        let warmSeconds = try seconds { warm = try prepareDataset(request, cacheDirectory: cache.url) }
+        let warmSeconds = try seconds { warm = try prepareDataset(request, cacheDirectory: cache.url, log: { print("  " + $0) }) }
         #expect(warm.loadedFromCache)
         #expect(warmSeconds < 1)
         // Standardised training features have mean ≈ 0 and population deviation ≈ 1.
