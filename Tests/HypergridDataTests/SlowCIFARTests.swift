@@ -74,4 +74,18 @@ struct SlowCIFARTests {
         #expect(abs(mean) < 1e-4 && abs(sd - 1) < 1e-4)
         print("CIFAR-10 standardised (3,072 features): cold \(String(format: "%.1f", coldSeconds)) s, warm (mmap + CRC-32 of the 615 MB file) \(String(format: "%.3f", warmSeconds)) s")
     }
+
+    @Test func pca90OnInstalledFashionMNIST() throws {
+        let dir = "/usr/share/datasets/fashion-mnist"
+        guard FileManager.default.fileExists(atPath: dir) else { return }
+        let cache = TempDir()
+        let request = DatasetRequest(kind: .fashionMNIST, pcaVariance: 0.9)
+        var cold: PreparedDataset!
+        let coldSeconds = try seconds { cold = try prepareDataset(request, cacheDirectory: cache.url, log: { print("  " + $0) }) }
+        #expect(cold.splits.train.rows == 55_000 && cold.splits.validation.rows == 5_000 && cold.splits.test.rows == 10_000)
+        let k = try #require(cold.pcaComponents)
+        #expect(k > 10 && k < 784)
+        let warmSeconds = try seconds { _ = try prepareDataset(request, cacheDirectory: cache.url) }
+        print("Fashion-MNIST PCA 0.9: \(k) components; cold \(String(format: "%.1f", coldSeconds)) s, warm \(String(format: "%.3f", warmSeconds)) s")
+    }
 }
