@@ -51,11 +51,12 @@ let package = Package(
                        providers: [.apt(["liblapack-dev", "libopenblas-dev"])]),
         // Benchmark baseline only: the kernel never links OpenBLAS.
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: leaves
         .target(name: "HypergridKernel",
                 swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "HypergridData", swiftSettings: language),
+        .target(name: "HypergridData", dependencies: ["CZlib"], swiftSettings: language),
         .target(name: "HypergridSearchSpace",
                 dependencies: [.product(name: "Yams", package: "Yams"),
                                .product(name: "Crypto", package: "swift-crypto")],

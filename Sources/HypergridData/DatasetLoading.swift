@@ -1,0 +1,47 @@
+import Foundation
+
+extension DatasetRequest {
+    /// The files ``loadRawSplits()`` reads, in a fixed order (empty for synthetic data).
+    /// Their contents identify the data in the dataset fingerprint.
+    ///
+    /// Throws `missingDirectory` / `missingFile` naming what is absent.
+    public func sourceFiles() throws -> [URL] {
+        try validateParameters()
+        guard let dir = resolvedDirectory else { return [] }
+        switch kind {
+        case .cifar10: return try CIFAR10.sourceFiles(directory: dir, wantsTest: testRows != 0)
+        case .fashionMNIST, .mnist: return try IDXDataset.sourceFiles(self, directory: dir)
+        case .synthetic: return []
+        }
+    }
+
+    /// The split sizes this request resolves to, from file sizes and headers only (cheap:
+    /// no pixel is decoded), with the kind's defaults applied and checked against the data.
+    public func resolveSplitSizes() throws -> SplitSizes {
+        guard let dir = resolvedDirectory else { return try SyntheticDataset.splitSizes(self) }
+        switch kind {
+        case .cifar10: return try CIFAR10.splitSizes(self, directory: dir)
+        case .fashionMNIST, .mnist: return try IDXDataset.splitSizes(self, directory: dir)
+        case .synthetic: return try SyntheticDataset.splitSizes(self)
+        }
+    }
+
+    /// Reads (or generates) the raw splits: pixel values 0–255 as float32 for image datasets,
+    /// before any centring, standardisation or PCA.
+    public func loadRawSplits() throws -> DatasetSplits {
+        try validateParameters()
+        guard let dir = resolvedDirectory else {
+            return SyntheticDataset.generate(sizes: try SyntheticDataset.splitSizes(self),
+                                             features: syntheticFeatures, classes: syntheticClasses,
+                                             seed: syntheticSeed)
+        }
+        switch kind {
+        case .cifar10: return try CIFAR10.load(self, directory: dir)
+        case .fashionMNIST, .mnist: return try IDXDataset.load(self, directory: dir)
+        case .synthetic:
+            return SyntheticDataset.generate(sizes: try SyntheticDataset.splitSizes(self),
+                                             features: syntheticFeatures, classes: syntheticClasses,
+                                             seed: syntheticSeed)
+        }
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import HypergridData
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The on-disk cache of prepared datasets: one file per fingerprint, `<fingerprint>.hgdata`.
+///
+/// Layout (little-endian):
+///
+/// | offset | bytes | field                                                        |
+/// |--------|-------|--------------------------------------------------------------|
+/// | 0      | 8     | magic `HGRIDDS\0`                                            |
+/// | 8      | 4     | format version (``formatVersion``)                           |
+/// | 12     | 4     | CRC-32 of bytes `64 ..< fileLength`                          |
+/// | 16     | 8     | file length                                                  |
+/// | 24     | 8     | metadata offset                                              |
+/// | 32     | 8     | metadata length                                              |
+/// | 40     | 24    | zero                                                         |
+/// | 64     | …     | per split: float32 features, then int32 labels, each 64-byte aligned |
+/// | …      | …     | metadata: JSON (fingerprint, shapes, offsets, PCA components) |
+///
+/// Loading memory-maps the file and hands the feature arrays to `FloatStorage(borrowing:)`,
+/// so worker processes on one machine share a single copy through the page cache. The map is
+/// private and writable: a process that writes into its features gets its own copy of the
+/// touched pages only, instead of a crash or a change to the others' data.
+///
+/// The file is also the export format: ship its bytes (e.g. ``PreparedDataset/cacheFile``) and
+/// install them elsewhere with ``importData(_:expectedFingerprint:directory:)``.
+public enum DatasetCache {
+    /// Bump whenever the layout above changes; files of another version are stale.
+    public static let formatVersion: UInt32 = 1
+    static let magic: [UInt8] = Array("HGRIDDS\0".utf8)
+    static let headerBytes = 64
+
+    /// `$XDG_CACHE_HOME/hypergrid`, else `~/.cache/hypergrid`.
+    public static var defaultDirectory: URL {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
+        return URL(fileURLWithPath: base, isDirectory: true).appendingPathComponent("hypergrid", isDirectory: true)
+    }
+
+    /// Where the cache file of a fingerprint lives in `directory`.
+    public static func fileURL(fingerprint: String, directory: URL) -> URL {
+        directory.appendingPathComponent("\(fingerprint).hgdata")
+    }
+
+    /// Creates `directory` if needed and checks it can be read and written; throws
+    /// `unusableCacheDirectory` naming it otherwise.
+    public static func prepareDirectory(_ directory: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw DatasetError(.unusableCacheDirectory, "The cache directory \(directory.path) cannot be created (\(reason(error))).")
+        }
+        guard access(directory.path, R_OK | W_OK | X_OK) == 0 else {
+            throw DatasetError(.unusableCacheDirectory, "The cache directory \(directory.path) is not readable and writable (\(String(cString: strerror(errno)))).")
+        }
+    }
+
+    private static func reason(_ error: Error) -> String {
+        ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription
+    }
+
+    struct Metadata: Codable {
+        struct Split: Codable { var rows: Int; var featuresOffset: Int; var labelsOffset: Int }
+        var fingerprint: String
+        var name: String
+        var classCount: Int
+        var columns: Int
+        var pcaComponents: Int?
+        var retainedVariance: Double?
+        /// train, validation, test
+        var splits: [Split]
+    }
+
+    /// Writes `dataset` to `url` atomically (temp file, fsync, rename; mode 0644).
+    public static func write(_ dataset: PreparedDataset, to url: URL) throws {
+        let s = dataset.splits
+        let matrices = [s.train, s.validation, s.test]
+        var offset = headerBytes
+        var layout: [Metadata.Split] = []
+        for m in matrices {
+            let features = align(offset)
+            let labels = align(features + m.rows * m.columns * 4)
+            layout.append(.init(rows: m.rows, featuresOffset: features, labelsOffset: labels))
+            offset = labels + m.rows * 4
+        }
+        let metadata = Metadata(fingerprint: dataset.fingerprint, name: s.name, classCount: s.classCount,
+                                columns: s.featureCount, pcaComponents: dataset.pcaComponents,
+                                retainedVariance: dataset.retainedVariance, splits: layout)
+        let json = try JSONEncoder().encode(metadata)
+        let fileLength = offset + json.count
+
+        try AtomicFile.write(to: url) { fd in
+            var crc: UInt32 = 0
+            var position = headerBytes
+            let zeros = [UInt8](repeating: 0, count: 64)
+            // Writes `count` bytes at `at` (after zero padding up to it), folding them into the CRC.
+            func emit(_ bytes: UnsafeRawPointer?, _ count: Int, at: Int) throws {
+                if at > position {
+                    try zeros.withUnsafeBytes { try emit($0.baseAddress, at - position, at: position) }
+                }
+                guard count > 0, let bytes else { return }
+                crc = CRC32.checksum(bytes, count: count, continuing: crc)
+                try AtomicFile.writeAll(fd, bytes, count, url: url)
+                position = at + count
+            }
+            try zeros.withUnsafeBytes { try AtomicFile.writeAll(fd, $0.baseAddress, headerBytes, url: url) }
+            for (m, place) in zip(matrices, layout) {
+                try emit(m.features.base, m.rows * m.columns * 4, at: place.featuresOffset)
+                try m.labels.withUnsafeBytes { try emit($0.baseAddress, $0.count, at: place.labelsOffset) }
+            }
+            try json.withUnsafeBytes { try emit($0.baseAddress, $0.count, at: offset) }
+            var header = magic
+            append(&header, formatVersion)
+            append(&header, crc)
+            for v in [UInt64(fileLength), UInt64(offset), UInt64(json.count)] { append(&header, v) }
+            header += [UInt8](repeating: 0, count: headerBytes - header.count)
+            guard header.withUnsafeBytes({ pwrite(fd, $0.baseAddress, headerBytes, 0) }) == headerBytes else {
+                throw AtomicFile.ioError("write the header of", url)
+            }
+        }
+    }
+
+    /// Memory-maps and verifies a cache file (magic, version, length, CRC-32, layout, labels and,
+    /// when given, the fingerprint). Throws `staleCache` for another version or fingerprint and
+    /// `corruptCache` for anything else wrong, each naming the file.
+    public static func load(cacheFile url: URL, expectedFingerprint: String?) throws -> PreparedDataset {
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw AtomicFile.ioError("open", url) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw AtomicFile.ioError("read", url) }
+        let size = Int(st.st_size)
+        guard size >= headerBytes else {
+            throw DatasetError(.corruptCache, "Cache file \(url.path) is truncated: \(size) bytes, shorter than its header.")
+        }
+        guard let base = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+            throw AtomicFile.ioError("memory-map", url)
+        }
+        let mapping = Mapping(base: base, size: size)
+        return try decode(UnsafeRawBufferPointer(start: base, count: size), url: url,
+                          expectedFingerprint: expectedFingerprint, owner: mapping)
+    }
+
+    /// Verifies `data` as a cache file for `expectedFingerprint` and installs it atomically in
+    /// `directory` (created if needed); returns its path. For workers that receive the
+    /// prepared data instead of the source files.
+    @discardableResult
+    public static func importData(_ data: Data, expectedFingerprint: String, directory: URL) throws -> URL {
+        let url = fileURL(fingerprint: expectedFingerprint, directory: directory)
+        try data.withUnsafeBytes { raw in
+            _ = try decode(raw, url: url, expectedFingerprint: expectedFingerprint, owner: nil)
+        }
+        try prepareDirectory(directory)
+        try AtomicFile.write(data, to: url)
+        return url
+    }
+
+    /// Checks and decodes a whole cache file held in `raw`. The feature arrays are borrowed
+    /// from `raw` and keep `owner` (the mapping) alive.
+    static func decode(_ raw: UnsafeRawBufferPointer, url: URL, expectedFingerprint: String?,
+                       owner: Mapping?) throws -> PreparedDataset {
+        func corrupt(_ why: String) -> DatasetError {
+            DatasetError(.corruptCache, "Cache file \(url.path) is corrupt: \(why).")
+        }
+        guard raw.count >= headerBytes else {
+            throw DatasetError(.corruptCache, "Cache file \(url.path) is truncated: \(raw.count) bytes, shorter than its header.")
+        }
+        guard Array(raw[0..<8]) == magic else { throw corrupt("it does not start with the hypergrid dataset magic") }
+        let version = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+        guard version == formatVersion else {
+            throw DatasetError(.staleCache, "Cache file \(url.path) has format version \(version), not \(formatVersion).")
+        }
+        let storedCRC = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+        let field = { (at: Int) in Int(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))) }
+        let (length, metaOffset, metaLength) = (field(16), field(24), field(32))
+        guard length == raw.count else {
+            throw DatasetError(.corruptCache, "Cache file \(url.path) is truncated or padded: its header says \(grouped(length)) bytes but it has \(grouped(raw.count)).")
+        }
+        let crc = CRC32.checksum(raw.baseAddress! + headerBytes, count: length - headerBytes)
+        guard crc == storedCRC else { throw corrupt("its CRC-32 does not match its contents") }
+        guard metaOffset >= headerBytes, metaLength > 0, metaOffset + metaLength == length,
+              let meta = try? JSONDecoder().decode(Metadata.self, from: Data(raw[metaOffset..<length])) else {
+            throw corrupt("its metadata cannot be read")
+        }
+        if let expected = expectedFingerprint, meta.fingerprint != expected {
+            throw DatasetError(.staleCache, "Cache file \(url.path) holds dataset \(meta.fingerprint.prefix(12))…, not the requested \(expected.prefix(12))….")
+        }
+        guard meta.splits.count == 3, meta.columns > 0, meta.classCount > 0 else { throw corrupt("its metadata is inconsistent") }
+        var matrices: [LabeledMatrix] = []
+        for split in meta.splits {
+            let floats = split.rows * meta.columns
+            guard split.rows >= 0, split.featuresOffset % 64 == 0, split.labelsOffset % 64 == 0,
+                  split.featuresOffset >= headerBytes, split.featuresOffset + floats * 4 <= split.labelsOffset,
+                  split.labelsOffset + split.rows * 4 <= metaOffset else {
+                throw corrupt("its array offsets are out of range")
+            }
+            let labels = (0..<split.rows).map {
+                Int32(littleEndian: raw.loadUnaligned(fromByteOffset: split.labelsOffset + 4 * $0, as: Int32.self))
+            }
+            guard labels.allSatisfy({ $0 >= 0 && Int($0) < meta.classCount }) else { throw corrupt("a label is out of range") }
+            let source = UnsafeMutableRawPointer(mutating: raw.baseAddress! + split.featuresOffset)
+                .assumingMemoryBound(to: Float.self)
+            // Without an owner the arrays are only valid while `raw` is: importData checks
+            // them and throws the result away.
+            let storage = FloatStorage(borrowing: source, count: floats,
+                                       release: owner.map { o in { withExtendedLifetime(o) {} } })
+            matrices.append(LabeledMatrix(rows: split.rows, columns: meta.columns, features: storage, labels: labels))
+        }
+        let splits = DatasetSplits(name: meta.name, classCount: meta.classCount, train: matrices[0],
+                                   validation: matrices[1], test: matrices[2])
+        return PreparedDataset(splits: splits, fingerprint: meta.fingerprint, pcaComponents: meta.pcaComponents,
+                               retainedVariance: meta.retainedVariance, cacheStatus: .hit, cacheFile: url)
+    }
+
+    private static func align(_ offset: Int) -> Int { (offset + 63) & ~63 }
+
+    private static func append<T: FixedWidthInteger>(_ bytes: inout [UInt8], _ value: T) {
+        withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
+    }
+}
+
+/// An `mmap`ed file, unmapped when the last array borrowing from it is freed.
+final class Mapping: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+    let size: Int
+    init(base: UnsafeMutableRawPointer, size: Int) { self.base = base; self.size = size }
+    deinit { munmap(base, size) }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import HypergridData
+
+/// What happened with the cache when a dataset was prepared.
+public enum CacheStatus: Sendable, Equatable, CustomStringConvertible {
+    /// Caching was turned off.
+    case disabled
+    /// A valid cache file was loaded (memory-mapped).
+    case hit
+    /// No cache file existed; the data was prepared and written.
+    case miss
+    /// A cache file of another format version or dataset was found and rebuilt.
+    case stale(reason: String)
+    /// A corrupt cache file (bad checksum, truncated, …) was found and rebuilt.
+    case corrupt(reason: String)
+
+    public var description: String {
+        switch self {
+        case .disabled: return "cache disabled"
+        case .hit: return "cache hit"
+        case .miss: return "cache miss"
+        case .stale(let reason): return "stale cache rebuilt: \(reason)"
+        case .corrupt(let reason): return "corrupt cache rebuilt: \(reason)"
+        }
+    }
+}
+
+/// A dataset ready for training: split, preprocessed and identified.
+public struct PreparedDataset: @unchecked Sendable {
+    /// The preprocessed splits (features mapped from the cache file on a hit).
+    public var splits: DatasetSplits
+    /// SHA-256 (hex) of the sources, split sizes and preprocessing: see ``DatasetFingerprint``.
+    public var fingerprint: String
+    /// Number of principal components kept, or `nil` without PCA.
+    public var pcaComponents: Int?
+    /// Share of the training variance those components explain, or `nil` without PCA.
+    public var retainedVariance: Double?
+    /// What happened with the cache.
+    public var cacheStatus: CacheStatus
+    /// The cache file holding this data (to ship to remote workers), if any.
+    public var cacheFile: URL?
+
+    /// True when the data came from a valid cache file rather than being prepared now.
+    public var loadedFromCache: Bool { cacheStatus == .hit }
+
+    /// Bundles prepared splits with their identity and cache outcome.
+    public init(splits: DatasetSplits, fingerprint: String, pcaComponents: Int?, retainedVariance: Double?,
+                cacheStatus: CacheStatus, cacheFile: URL?) {
+        self.splits = splits
+        self.fingerprint = fingerprint
+        self.pcaComponents = pcaComponents
+        self.retainedVariance = retainedVariance
+        self.cacheStatus = cacheStatus
+        self.cacheFile = cacheFile
+    }
+}
+
+/// Loads, splits and preprocesses a dataset, through the on-disk cache.
+///
+/// 1. Checks the request and resolves the split sizes from file sizes and headers.
+/// 2. Computes the fingerprint (file hashes come from the side index when files are unchanged).
+/// 3. On a valid cache file for that fingerprint, memory-maps it and returns (`.hit`).
+/// 4. Otherwise reads the raw data, centres (and standardises) every split with training
+///    statistics, fits PCA on the training split and projects every split, writes the cache
+///    file atomically and returns (`.miss`, or `.stale`/`.corrupt` when a bad file was replaced).
+///
+/// - Parameters:
+///   - cacheDirectory: where cache files live; `nil` means ``DatasetCache/defaultDirectory``.
+///   - useCache: `false` neither reads nor writes the cache (nor the hash index).
+///   - log: receives one line per notable event: stale or corrupt cache, failures to write the
+///     cache, and the duration of each preprocessing step.
+public func prepareDataset(_ request: DatasetRequest, cacheDirectory: URL? = nil, useCache: Bool = true,
+                           log: ((String) -> Void)? = nil) throws -> PreparedDataset {
+    let directory = useCache ? (cacheDirectory ?? DatasetCache.defaultDirectory) : nil
+    let fingerprint = try fingerprintThroughIndex(request, indexDirectory: directory, log: log)
+
+    var status = CacheStatus.disabled
+    var cacheFile: URL?
+    if let directory {
+        let url = DatasetCache.fileURL(fingerprint: fingerprint, directory: directory)
+        cacheFile = url
+        status = .miss
+        if FileManager.default.fileExists(atPath: url.path) {
+            do {
+                return try DatasetCache.load(cacheFile: url, expectedFingerprint: fingerprint)
+            } catch let error as DatasetError where error.code == .staleCache {
+                status = .stale(reason: error.description)
+            } catch let error as DatasetError {
+                status = .corrupt(reason: error.description)
+            }
+            log?("\(status); preparing \(request.kind.rawValue) again.")
+        }
+    }
+
+    var prepared = try preprocess(request, fingerprint: fingerprint, log: log)
+    prepared.cacheStatus = status
+    if let url = cacheFile {
+        do {
+            var clock = Stopwatch()
+            try DatasetCache.write(prepared, to: url)
+            log?("Wrote \(url.lastPathComponent) in \(clock.lap()).")
+            prepared.cacheFile = url
+        } catch {
+            prepared.cacheFile = nil
+            log?("Could not write the cache file \(url.path): \(error).")
+        }
+    }
+    return prepared
+}
+
+/// The fingerprint of a request without preparing the data: checks the request and the files,
+/// resolves the split sizes and hashes the sources (through the side index in the cache
+/// directory, so this is cheap when the files are unchanged). For trial ids.
+public func datasetFingerprint(_ request: DatasetRequest, cacheDirectory: URL? = nil) throws -> String {
+    try fingerprintThroughIndex(request, indexDirectory: cacheDirectory ?? DatasetCache.defaultDirectory, log: nil)
+}
+
+/// Where ``prepareDataset(_:cacheDirectory:useCache:log:)`` keeps (or would keep) the cache
+/// file of a request: the file to export to remote workers.
+public func cacheFileURL(for request: DatasetRequest, cacheDirectory: URL? = nil) throws -> URL {
+    let directory = cacheDirectory ?? DatasetCache.defaultDirectory
+    return DatasetCache.fileURL(fingerprint: try datasetFingerprint(request, cacheDirectory: directory),
+                                directory: directory)
+}
+
+/// The fingerprint, with the hash index of `indexDirectory` (created if needed) when given.
+private func fingerprintThroughIndex(_ request: DatasetRequest, indexDirectory: URL?,
+                                     log: ((String) -> Void)?) throws -> String {
+    try request.validateParameters()
+    let sizes = try request.resolveSplitSizes()
+    let files = try request.sourceFiles()
+    if let indexDirectory { try DatasetCache.prepareDirectory(indexDirectory) }
+    let index = indexDirectory.map { ContentHashIndex(directory: $0) }
+    let fingerprint = try DatasetFingerprint.compute(request, sizes: sizes, sourceFiles: files, hashIndex: index)
+    do { try index?.save() } catch { log?("Could not save the source hash index: \(error).") }
+    return fingerprint
+}
+
+/// Reads the raw splits and preprocesses them (no cache). The raw training copy — 600 MB of
+/// float32 on CIFAR-10 — is standardised in place and, with PCA, released as soon as it has
+/// been projected: only `raw`, local to this function, refers to it.
+func preprocess(_ request: DatasetRequest, fingerprint: String, log: ((String) -> Void)?) throws -> PreparedDataset {
+    var clock = Stopwatch()
+    let raw = try request.loadRawSplits()
+    log?("Read \(raw.train.rows + raw.validation.rows + raw.test.rows) rows of \(raw.name) in \(clock.lap()).")
+    let standardizer = Standardizer.fit(raw.train, divideByDeviation: request.dividesByDeviation)
+    for split in [raw.train, raw.validation, raw.test] { standardizer.apply(inPlace: split) }
+    log?("\(request.dividesByDeviation ? "Standardised" : "Centred") every split with training statistics in \(clock.lap()).")
+    guard let fraction = request.pcaVariance else {
+        return PreparedDataset(splits: raw, fingerprint: fingerprint, pcaComponents: nil,
+                               retainedVariance: nil, cacheStatus: .disabled, cacheFile: nil)
+    }
+    let pca = try PCA.fit(raw.train, varianceFraction: fraction, log: log)
+    let splits = DatasetSplits(name: raw.name, classCount: raw.classCount, train: pca.project(raw.train),
+                               validation: pca.project(raw.validation), test: pca.project(raw.test))
+    log?("Projected every split onto \(pca.components) components in \(clock.lap()).")
+    return PreparedDataset(splits: splits, fingerprint: fingerprint, pcaComponents: pca.components,
+                           retainedVariance: pca.retainedVariance, cacheStatus: .disabled, cacheFile: nil)
+}
+
+/// Wall-clock laps for the log lines.
+struct Stopwatch {
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    /// Time since the previous lap, e.g. `"12.34 s"`.
+    mutating func lap() -> String {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return String(format: "%.2f s", Double(now - last) / 1e9)
+    }
+}
