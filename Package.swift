@@ -93,5 +93,6 @@ let package = Package(
                     swiftSettings: language),
         .testTarget(name: "HypergridTrainingTests",
                     dependencies: ["HypergridTraining"], swiftSettings: language),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: language),
     ]
 )
