@@ -52,6 +52,9 @@ public final class ZAPAuthenticator: @unchecked Sendable {
         // barrier libzmq requires when a socket changes threads.
         let thread = Thread {
             Self.serve(rep: rep, control: listener, policy: policy)
+            // An inproc unbind takes effect at once, whereas close frees the endpoint only when
+            // libzmq's reaper gets to it; unbinding lets a new handler bind right after stop().
+            try? rep.unbind(Self.endpoint)
             rep.close()
             listener.close()
             finished.signal()

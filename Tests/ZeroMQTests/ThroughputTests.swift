@@ -15,6 +15,7 @@ import ZeroMQ
         let (router, endpoint) = try boundRouter(context)
         let workerDone = DispatchSemaphore(value: 0)
         let workerFailure = LockedBox<String?>(nil)
+        let workerProgress = LockedBox(0)
 
         let worker = Thread {
             defer { workerDone.signal() }
@@ -29,6 +30,7 @@ import ZeroMQ
                         throw ZMQError(errno: 22, operation: "check", target: "assignment")
                     }
                     try dealer.send(result)
+                    workerProgress.value += 1
                 }
             } catch {
                 workerFailure.value = "\(error)"
@@ -41,14 +43,19 @@ import ZeroMQ
         let clock = ContinuousClock()
         let start = clock.now
         var sent = 0, received = 0
-        while received < count {
-            while sent < count && sent - received < window {
-                try router.send(to: bytes("worker"), [assignment])
-                sent += 1
+        do {
+            while received < count {
+                while sent < count && sent - received < window {
+                    try router.send(to: bytes("worker"), [assignment])
+                    sent += 1
+                }
+                let reply = try router.receive()
+                #expect(reply.count == 2 && reply[1].count == 200)
+                received += 1
             }
-            let reply = try router.receive()
-            #expect(reply.count == 2 && reply[1].count == 200)
-            received += 1
+        } catch {
+            Issue.record("router failed after \(sent) sent, \(received) received: \(error); worker answered \(workerProgress.value), failure: \(String(describing: workerFailure.value))")
+            throw error
         }
         let seconds = milliseconds(clock.now - start) / 1000
         workerDone.wait()
