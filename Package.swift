@@ -94,5 +94,8 @@ let package = Package(
         .testTarget(name: "HypergridTrainingTests",
                     dependencies: ["HypergridTraining"], swiftSettings: language),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: language),
+        .testTarget(name: "HypergridProtocolTests",
+                    dependencies: ["HypergridProtocol", "HypergridSearchSpace"],
+                    swiftSettings: language),
     ]
 )
