@@ -75,11 +75,11 @@ extension WireWriter {
         let h = o.history
         i64(h.lossEvery)
         try count(h.loss.count, "outcome.history.loss")
-        for x in h.loss { f32(x) }
+        words(h.loss.map(\.bitPattern))
         try count(h.trainAccuracy.count, "outcome.history.trainAccuracy")
-        for x in h.trainAccuracy { f64(x) }
+        words(h.trainAccuracy.map(\.bitPattern))
         try count(h.validationAccuracy.count, "outcome.history.validationAccuracy")
-        for x in h.validationAccuracy { f64(x) }
+        words(h.validationAccuracy.map(\.bitPattern))
     }
 }
 
@@ -162,16 +162,14 @@ extension WireReader {
             reason: try optionalString("outcome.metrics.reason"))
         var history = TrialHistory(lossEvery: try i64("outcome.history.lossEvery"))
         let losses = try count("outcome.history.loss", minimumSize: 4)
-        history.loss.reserveCapacity(losses)
-        for _ in 0..<losses { history.loss.append(try f32("outcome.history.loss")) }
+        let lossBits: [UInt32] = try words(losses, "outcome.history.loss")
+        history.loss = lossBits.map(Float.init(bitPattern:))
         let train = try count("outcome.history.trainAccuracy", minimumSize: 8)
-        history.trainAccuracy.reserveCapacity(train)
-        for _ in 0..<train { history.trainAccuracy.append(try f64("outcome.history.trainAccuracy")) }
+        let trainBits: [UInt64] = try words(train, "outcome.history.trainAccuracy")
+        history.trainAccuracy = trainBits.map(Double.init(bitPattern:))
         let validation = try count("outcome.history.validationAccuracy", minimumSize: 8)
-        history.validationAccuracy.reserveCapacity(validation)
-        for _ in 0..<validation {
-            history.validationAccuracy.append(try f64("outcome.history.validationAccuracy"))
-        }
+        let validationBits: [UInt64] = try words(validation, "outcome.history.validationAccuracy")
+        history.validationAccuracy = validationBits.map(Double.init(bitPattern:))
         return TrialOutcome(metrics: metrics, history: history)
     }
 }

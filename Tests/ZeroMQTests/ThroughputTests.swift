@@ -32,6 +32,11 @@ import ZeroMQ
                     try dealer.send(result)
                     workerProgress.value += 1
                 }
+                // Closing with linger 0 right after the last send would drop replies still
+                // queued in the socket; wait until the router confirms it has them all.
+                guard try dealer.receive() == [bytes("done")] else {
+                    throw ZMQError(errno: 22, operation: "check", target: "final message")
+                }
             } catch {
                 workerFailure.value = "\(error)"
             }
@@ -58,6 +63,7 @@ import ZeroMQ
             throw error
         }
         let seconds = milliseconds(clock.now - start) / 1000
+        try router.send(to: bytes("worker"), [bytes("done")])
         workerDone.wait()
         #expect(workerFailure.value == nil)
         let rate = Double(count) / seconds
