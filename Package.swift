@@ -112,5 +112,9 @@ let package = Package(
                     dependencies: ["HypergridTraining"], swiftSettings: language),
         .testTarget(name: "HypergridCoordinatorTests",
                     dependencies: ["HypergridCoordinator"], swiftSettings: language),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: language),
+        .testTarget(name: "HypergridProtocolTests",
+                    dependencies: ["HypergridProtocol", "HypergridSearchSpace"],
+                    swiftSettings: language),
     ]
 )

@@ -1,0 +1,182 @@
+import HypergridSearchSpace
+
+/// One protocol message; each travels as one ZeroMQ frame (after the ROUTER routing-id
+/// frame, which the socket layer adds and strips). See ``WireFormat`` for the envelope.
+public enum Message: Sendable, Equatable {
+    // MARK: worker → coordinator
+    /// The first message of a worker: who it is and what it can do.
+    case ready(WorkerHello)
+    /// Training progress of an assigned trial.
+    case progress(TrialProgress)
+    /// A trial finished (done, diverged or failed).
+    case result(TrialReport)
+    /// The worker is leaving; `abandoned` is the trial it was running, if any.
+    case goodbye(abandoned: TrialID?)
+    /// Asks for chunk `chunkIndex` of the dataset with `fingerprint`.
+    case datasetRequest(fingerprint: String, chunkIndex: UInt32)
+
+    // MARK: either direction
+    /// Liveness when there is nothing else to say.
+    case heartbeat
+
+    // MARK: coordinator → worker
+    /// Train this trial.
+    case assign(Assignment)
+    /// The result of this trial was recorded.
+    case ack(TrialID)
+    /// The coordinator will not work with this worker (e.g. a numerics version mismatch);
+    /// the worker prints `reason` and exits non-zero.
+    case refuse(reason: String)
+    /// Finish: the worker sends `goodbye` and exits.
+    case shutdown
+    /// Nothing to assign now; ask again (send `ready` or `heartbeat`) after this long.
+    case noWork(retryAfterMilliseconds: UInt32)
+    /// One chunk of a dataset the worker requested.
+    case datasetChunk(DatasetChunk)
+    /// The coordinator cannot serve the dataset with `fingerprint`.
+    case datasetUnavailable(fingerprint: String, reason: String)
+
+    /// The type byte of this message.
+    public var type: MessageType {
+        switch self {
+        case .ready: return .ready
+        case .progress: return .progress
+        case .result: return .result
+        case .goodbye: return .goodbye
+        case .datasetRequest: return .datasetRequest
+        case .heartbeat: return .heartbeat
+        case .assign: return .assign
+        case .ack: return .ack
+        case .refuse: return .refuse
+        case .shutdown: return .shutdown
+        case .noWork: return .noWork
+        case .datasetChunk: return .datasetChunk
+        case .datasetUnavailable: return .datasetUnavailable
+        }
+    }
+}
+
+/// The message type byte: 0x01–0x3F worker → coordinator, 0x40 either, 0x81–0xBF coordinator → worker.
+public enum MessageType: UInt8, Sendable, CaseIterable {
+    case ready = 0x01, progress = 0x02, result = 0x03, goodbye = 0x04, datasetRequest = 0x05
+    case heartbeat = 0x40
+    case assign = 0x81, ack = 0x82, refuse = 0x83, shutdown = 0x84, noWork = 0x85
+    case datasetChunk = 0x86, datasetUnavailable = 0x87
+
+    /// Who may send it; a receiver should treat a message from the wrong side as a protocol error.
+    public enum Sender: Sendable { case worker, coordinator, either }
+
+    public var sender: Sender {
+        switch rawValue {
+        case 0x40: return .either
+        case ..<0x40: return .worker
+        default: return .coordinator
+        }
+    }
+
+    /// The name used in error text.
+    public var name: String { "\(self)" }
+}
+
+/// What a worker tells the coordinator when it starts. The protocol version travels in the
+/// envelope: a worker of another version fails to decode with `.versionMismatch`.
+public struct WorkerHello: Sendable, Equatable {
+    /// `HypergridVersion.numerics` of the worker; the coordinator refuses a mismatch.
+    public var numericsVersion: String
+    /// `HypergridVersion.program` of the worker.
+    public var programVersion: String
+    /// `host:pid`, for logs and the journal.
+    public var workerName: String
+    /// The CPU features the kernel was built for and found, e.g. "x86-64-v3 avx2 fma".
+    public var cpuFeatures: String
+    /// Threads the worker trains with.
+    public var threadCount: Int
+    /// Fingerprints of datasets the worker has cached, so the coordinator need not send them.
+    public var cachedDatasets: [String]
+
+    public init(numericsVersion: String = HypergridVersion.numerics,
+                programVersion: String = HypergridVersion.program, workerName: String,
+                cpuFeatures: String, threadCount: Int, cachedDatasets: [String] = []) {
+        self.numericsVersion = numericsVersion
+        self.programVersion = programVersion
+        self.workerName = workerName
+        self.cpuFeatures = cpuFeatures
+        self.threadCount = threadCount
+        self.cachedDatasets = cachedDatasets
+    }
+}
+
+/// A trial to train: everything a worker needs besides the dataset's bytes.
+public struct Assignment: Sendable, Equatable {
+    public var trialID: TrialID
+    /// 1 for the first dispatch of a trial, incremented on each re-dispatch, so that late
+    /// messages about an abandoned attempt can be told apart.
+    public var attempt: UInt32
+    public var config: TrialConfig
+    public var dataset: DatasetSpec
+    /// The fingerprint of the prepared dataset the trial id was computed with.
+    public var datasetFingerprint: String
+
+    public init(trialID: TrialID, attempt: UInt32, config: TrialConfig, dataset: DatasetSpec,
+                datasetFingerprint: String) {
+        self.trialID = trialID
+        self.attempt = attempt
+        self.config = config
+        self.dataset = dataset
+        self.datasetFingerprint = datasetFingerprint
+    }
+}
+
+/// A progress report of an assigned trial.
+public struct TrialProgress: Sendable, Equatable {
+    public var trialID: TrialID
+    public var attempt: UInt32
+    public var epoch: Int
+    public var iteration: Int
+    /// The latest training loss (may be NaN or infinite for a diverging trial).
+    public var loss: Double
+    /// Validation accuracy, present at the end of an epoch.
+    public var validationAccuracy: Double?
+
+    public init(trialID: TrialID, attempt: UInt32, epoch: Int, iteration: Int, loss: Double,
+                validationAccuracy: Double? = nil) {
+        self.trialID = trialID
+        self.attempt = attempt
+        self.epoch = epoch
+        self.iteration = iteration
+        self.loss = loss
+        self.validationAccuracy = validationAccuracy
+    }
+}
+
+/// The outcome of an assigned trial. Wall time and throughput are in `outcome.metrics`;
+/// the sending worker is known from the ROUTER routing id.
+public struct TrialReport: Sendable, Equatable {
+    public var trialID: TrialID
+    public var attempt: UInt32
+    public var outcome: TrialOutcome
+
+    public init(trialID: TrialID, attempt: UInt32, outcome: TrialOutcome) {
+        self.trialID = trialID
+        self.attempt = attempt
+        self.outcome = outcome
+    }
+}
+
+/// One piece of a dataset sent to a worker; its CRC-32 is computed here and checked on decode.
+public struct DatasetChunk: Sendable, Equatable {
+    public var fingerprint: String
+    /// 0-based; must be below `total`.
+    public var index: UInt32
+    public var total: UInt32
+    public var bytes: [UInt8]
+    /// CRC-32 of `bytes`, carried on the wire.
+    public var checksum: UInt32 { CRC32.checksum(bytes) }
+
+    public init(fingerprint: String, index: UInt32, total: UInt32, bytes: [UInt8]) {
+        self.fingerprint = fingerprint
+        self.index = index
+        self.total = total
+        self.bytes = bytes
+    }
+}

@@ -1,0 +1,172 @@
+import HypergridSearchSpace
+
+extension Message {
+    /// The frame for this message. Throws if a field or the frame exceeds `maxFrameSize`, or
+    /// if a value is one the decoder would refuse (a chunk index past its total, a
+    /// non-positive Gaussian std), so that every encoded frame decodes to this message.
+    public func encoded(maxFrameSize: Int = WireFormat.defaultMaxFrameSize) throws(ProtocolError) -> [UInt8] {
+        var w = WireWriter(type: type, capacity: estimatedSize, limit: maxFrameSize)
+        switch self {
+        case .ready(let h):
+            try w.string(h.numericsVersion, "ready.numericsVersion")
+            try w.string(h.programVersion, "ready.programVersion")
+            try w.string(h.workerName, "ready.workerName")
+            try w.string(h.cpuFeatures, "ready.cpuFeatures")
+            w.i64(h.threadCount)
+            try w.count(h.cachedDatasets.count, "ready.cachedDatasets")
+            for fingerprint in h.cachedDatasets { try w.string(fingerprint, "ready.cachedDatasets") }
+        case .progress(let p):
+            try w.trialID(p.trialID, "progress.trialID")
+            w.u32(p.attempt)
+            w.i64(p.epoch)
+            w.i64(p.iteration)
+            w.f64(p.loss)
+            w.optional(p.validationAccuracy)
+        case .result(let r):
+            try w.trialID(r.trialID, "result.trialID")
+            w.u32(r.attempt)
+            try w.outcome(r.outcome)
+        case .goodbye(let abandoned):
+            w.presence(abandoned != nil)
+            if let abandoned { try w.trialID(abandoned, "goodbye.abandoned") }
+        case .datasetRequest(let fingerprint, let chunkIndex):
+            try w.string(fingerprint, "datasetRequest.fingerprint")
+            w.u32(chunkIndex)
+        case .heartbeat, .shutdown:
+            break
+        case .assign(let a):
+            try w.trialID(a.trialID, "assign.trialID")
+            w.u32(a.attempt)
+            try w.string(a.datasetFingerprint, "assign.datasetFingerprint")
+            try w.config(a.config)
+            try w.dataset(a.dataset)
+        case .ack(let id):
+            try w.trialID(id, "ack.trialID")
+        case .refuse(let reason):
+            try w.string(reason, "refuse.reason")
+        case .noWork(let retryAfter):
+            w.u32(retryAfter)
+        case .datasetChunk(let c):
+            guard c.index < c.total else { throw chunkIndexError(c.index, c.total) }
+            try w.string(c.fingerprint, "datasetChunk.fingerprint")
+            w.u32(c.index)
+            w.u32(c.total)
+            w.u32(c.checksum)
+            try w.byteArray(c.bytes, "datasetChunk.bytes")
+        case .datasetUnavailable(let fingerprint, let reason):
+            try w.string(fingerprint, "datasetUnavailable.fingerprint")
+            try w.string(reason, "datasetUnavailable.reason")
+        }
+        return try w.frame()
+    }
+
+    /// A capacity hint so that encoding does not regrow the buffer.
+    private var estimatedSize: Int {
+        switch self {
+        case .datasetChunk(let c): return 64 + c.fingerprint.utf8.count + c.bytes.count
+        case .result(let r):
+            let h = r.outcome.history
+            return 256 + (r.outcome.metrics.reason?.utf8.count ?? 0) + 4 * h.loss.count
+                + 8 * (h.trainAccuracy.count + h.validationAccuracy.count)
+        default: return 256
+        }
+    }
+
+    /// Decodes one frame. Total: any byte string either decodes to the message whose
+    /// encoding it is (byte for byte) or throws a ``ProtocolError``; it never traps.
+    public init(decoding frame: [UInt8], maxFrameSize: Int = WireFormat.defaultMaxFrameSize) throws(ProtocolError) {
+        guard frame.count <= maxFrameSize else { throw .frameTooLarge(size: frame.count, limit: maxFrameSize) }
+        guard frame.count >= WireFormat.headerSize else {
+            throw .truncated(field: "header", needed: WireFormat.headerSize, available: frame.count)
+        }
+        guard frame[0] == WireFormat.magic[0], frame[1] == WireFormat.magic[1] else {
+            throw .badMagic(found: Array(frame.prefix(2)))
+        }
+        let version = UInt16(frame[2]) << 8 | UInt16(frame[3])
+        guard version == WireFormat.version else {
+            throw .versionMismatch(peer: version, local: WireFormat.version,
+                                   refusal: Message.frozenRefusal(frame, maxFrameSize: maxFrameSize))
+        }
+        guard let type = MessageType(rawValue: frame[4]) else { throw .unknownMessageType(frame[4]) }
+        var r = WireReader(frame, offset: WireFormat.headerSize, limit: maxFrameSize)
+        switch type {
+        case .ready:
+            self = .ready(WorkerHello(
+                numericsVersion: try r.string("ready.numericsVersion"),
+                programVersion: try r.string("ready.programVersion"),
+                workerName: try r.string("ready.workerName"),
+                cpuFeatures: try r.string("ready.cpuFeatures"),
+                threadCount: try r.i64("ready.threadCount"),
+                cachedDatasets: try r.stringList("ready.cachedDatasets")))
+        case .progress:
+            self = .progress(TrialProgress(
+                trialID: try r.trialID("progress.trialID"), attempt: try r.u32("progress.attempt"),
+                epoch: try r.i64("progress.epoch"), iteration: try r.i64("progress.iteration"),
+                loss: try r.f64("progress.loss"),
+                validationAccuracy: try r.optionalF64("progress.validationAccuracy")))
+        case .result:
+            self = .result(TrialReport(trialID: try r.trialID("result.trialID"),
+                                       attempt: try r.u32("result.attempt"), outcome: try r.outcome()))
+        case .goodbye:
+            self = .goodbye(abandoned: try r.presence("goodbye.abandoned") ? try r.trialID("goodbye.abandoned") : nil)
+        case .datasetRequest:
+            self = .datasetRequest(fingerprint: try r.string("datasetRequest.fingerprint"),
+                                   chunkIndex: try r.u32("datasetRequest.chunkIndex"))
+        case .heartbeat:
+            self = .heartbeat
+        case .assign:
+            let id = try r.trialID("assign.trialID")
+            let attempt = try r.u32("assign.attempt")
+            let fingerprint = try r.string("assign.datasetFingerprint")
+            self = .assign(Assignment(trialID: id, attempt: attempt, config: try r.config(),
+                                      dataset: try r.dataset(), datasetFingerprint: fingerprint))
+        case .ack:
+            self = .ack(try r.trialID("ack.trialID"))
+        case .refuse:
+            self = .refuse(reason: try r.string("refuse.reason"))
+        case .shutdown:
+            self = .shutdown
+        case .noWork:
+            self = .noWork(retryAfterMilliseconds: try r.u32("noWork.retryAfterMilliseconds"))
+        case .datasetChunk:
+            let fingerprint = try r.string("datasetChunk.fingerprint")
+            let index = try r.u32("datasetChunk.index")
+            let total = try r.u32("datasetChunk.total")
+            guard index < total else { throw chunkIndexError(index, total) }
+            let expected = try r.u32("datasetChunk.checksum")
+            let bytes = try r.byteArray("datasetChunk.bytes")
+            let actual = CRC32.checksum(bytes)
+            guard actual == expected else {
+                throw .checksumMismatch(field: "datasetChunk.bytes", expected: expected, actual: actual)
+            }
+            self = .datasetChunk(DatasetChunk(fingerprint: fingerprint, index: index, total: total,
+                                              bytes: Array(bytes)))
+        case .datasetUnavailable:
+            self = .datasetUnavailable(fingerprint: try r.string("datasetUnavailable.fingerprint"),
+                                       reason: try r.string("datasetUnavailable.reason"))
+        }
+        try r.finish(type)
+    }
+
+    /// The reason of a `refuse` frame of any protocol version (its layout is frozen); later
+    /// versions may append fields after it, so trailing bytes are allowed here.
+    private static func frozenRefusal(_ frame: [UInt8], maxFrameSize: Int) -> String? {
+        guard frame.count >= WireFormat.headerSize, frame[4] == MessageType.refuse.rawValue else { return nil }
+        var r = WireReader(frame, offset: WireFormat.headerSize, limit: maxFrameSize)
+        return try? r.string("refuse.reason")
+    }
+}
+
+private func chunkIndexError(_ index: UInt32, _ total: UInt32) -> ProtocolError {
+    .invalidValue(field: "datasetChunk.index", reason: "chunk \(index) of \(total) is out of range")
+}
+
+extension WireReader {
+    mutating func stringList(_ field: StaticString) throws(ProtocolError) -> [String] {
+        let n = try count(field, minimumSize: 4)
+        var list: [String] = []
+        list.reserveCapacity(n)
+        for _ in 0..<n { list.append(try string(field)) }
+        return list
+    }
+}

@@ -1,0 +1,179 @@
+import HypergridSearchSpace
+
+// The structured values travel in a binary layout rather than as JSON inside a bytes field:
+//  - canonical by construction: every value has exactly one encoding, so a decoder can insist
+//    that an accepted frame re-encodes to the same bytes (JSON admits whitespace, key order
+//    and number spellings that would all decode to the same value);
+//  - exact: Double/Float travel as IEEE bits, so a diverged trial's NaN/∞ losses arrive
+//    (Foundation's JSONEncoder throws on them) and accuracies are bit-identical;
+//  - fast: a result with a long loss curve is a loop over 4-byte words, not text formatting.
+// The cost: adding a field to TrialConfig, DatasetSpec or TrialOutcome needs a change here and
+// a WireFormat.version bump; a test pins the field lists so that the change cannot be missed.
+// Enum cases map to explicit tags (not declaration order), so reordering cases changes nothing.
+
+extension WireWriter {
+    mutating func config(_ c: TrialConfig) throws(ProtocolError) {
+        try count(c.hidden.count, "config.hidden")
+        for width in c.hidden { i64(width) }
+        bool(c.batchNorm)
+        switch c.optimizer {
+        case .sgd: u8(0)
+        case .momentum: u8(1)
+        case .nesterov: u8(2)
+        case .adam: u8(3)
+        }
+        f64(c.momentum)
+        f64(c.learningRate)
+        f64(c.learningRateDecay)
+        f64(c.reg)
+        i64(c.batchSize)
+        switch c.length {
+        case .iterations(let n): u8(0); i64(n)
+        case .epochs(let n): u8(1); i64(n)
+        }
+        switch c.initScheme {
+        case .he: u8(0)
+        case .gaussian(let std):
+            // The decoder refuses what `InitScheme(parsing:)` refuses; so must the encoder.
+            guard std > 0, std.isFinite else { throw invalidStd(std) }
+            u8(1); f64(std)
+        }
+        u64(c.seed)
+        i64(c.lossEvery)
+    }
+
+    mutating func dataset(_ d: DatasetSpec) throws(ProtocolError) {
+        switch d.kind {
+        case .cifar10: u8(0)
+        case .fashionMNIST: u8(1)
+        case .mnist: u8(2)
+        case .synthetic: u8(3)
+        }
+        try optional(d.path, "dataset.path")
+        optional(d.trainRows)
+        optional(d.validationRows)
+        optional(d.testRows)
+        bool(d.standardize)
+        optional(d.pcaVariance)
+    }
+
+    mutating func outcome(_ o: TrialOutcome) throws(ProtocolError) {
+        let m = o.metrics
+        switch m.status {
+        case .done: u8(0)
+        case .diverged: u8(1)
+        case .failed: u8(2)
+        }
+        optional(m.trainAccuracy)
+        optional(m.validationAccuracy)
+        optional(m.testAccuracy)
+        optional(m.finalLoss)
+        i64(m.iterations)
+        f64(m.wallSeconds)
+        f64(m.samplesPerSecond)
+        try optional(m.reason, "outcome.metrics.reason")
+        let h = o.history
+        i64(h.lossEvery)
+        try count(h.loss.count, "outcome.history.loss")
+        words(h.loss.map(\.bitPattern))
+        try count(h.trainAccuracy.count, "outcome.history.trainAccuracy")
+        words(h.trainAccuracy.map(\.bitPattern))
+        try count(h.validationAccuracy.count, "outcome.history.validationAccuracy")
+        words(h.validationAccuracy.map(\.bitPattern))
+    }
+}
+
+private func invalidStd(_ std: Double) -> ProtocolError {
+    .invalidValue(field: "config.initScheme", reason: "a Gaussian standard deviation must be positive and finite, not \(std)")
+}
+
+extension WireReader {
+    mutating func config() throws(ProtocolError) -> TrialConfig {
+        var c = TrialConfig()
+        let widths = try count("config.hidden", minimumSize: 8)
+        c.hidden = []
+        c.hidden.reserveCapacity(widths)
+        for _ in 0..<widths { c.hidden.append(try i64("config.hidden")) }
+        c.batchNorm = try bool("config.batchNorm")
+        switch try u8("config.optimizer") {
+        case 0: c.optimizer = .sgd
+        case 1: c.optimizer = .momentum
+        case 2: c.optimizer = .nesterov
+        case 3: c.optimizer = .adam
+        case let tag: throw unknownTag(tag, "config.optimizer")
+        }
+        c.momentum = try f64("config.momentum")
+        c.learningRate = try f64("config.learningRate")
+        c.learningRateDecay = try f64("config.learningRateDecay")
+        c.reg = try f64("config.reg")
+        c.batchSize = try i64("config.batchSize")
+        switch try u8("config.length") {
+        case 0: c.length = .iterations(try i64("config.length"))
+        case 1: c.length = .epochs(try i64("config.length"))
+        case let tag: throw unknownTag(tag, "config.length")
+        }
+        switch try u8("config.initScheme") {
+        case 0: c.initScheme = .he
+        case 1:
+            let std = try f64("config.initScheme")
+            guard std > 0, std.isFinite else { throw invalidStd(std) }
+            c.initScheme = .gaussian(std: std)
+        case let tag: throw unknownTag(tag, "config.initScheme")
+        }
+        c.seed = try u64("config.seed")
+        c.lossEvery = try i64("config.lossEvery")
+        return c
+    }
+
+    mutating func dataset() throws(ProtocolError) -> DatasetSpec {
+        let kind: DatasetSpec.Kind
+        switch try u8("dataset.kind") {
+        case 0: kind = .cifar10
+        case 1: kind = .fashionMNIST
+        case 2: kind = .mnist
+        case 3: kind = .synthetic
+        case let tag: throw unknownTag(tag, "dataset.kind")
+        }
+        return DatasetSpec(kind: kind, path: try optionalString("dataset.path"),
+                           trainRows: try optionalI64("dataset.trainRows"),
+                           validationRows: try optionalI64("dataset.validationRows"),
+                           testRows: try optionalI64("dataset.testRows"),
+                           standardize: try bool("dataset.standardize"),
+                           pcaVariance: try optionalF64("dataset.pcaVariance"))
+    }
+
+    mutating func outcome() throws(ProtocolError) -> TrialOutcome {
+        let status: TrialStatus
+        switch try u8("outcome.metrics.status") {
+        case 0: status = .done
+        case 1: status = .diverged
+        case 2: status = .failed
+        case let tag: throw unknownTag(tag, "outcome.metrics.status")
+        }
+        let metrics = TrialMetrics(
+            status: status,
+            trainAccuracy: try optionalF64("outcome.metrics.trainAccuracy"),
+            validationAccuracy: try optionalF64("outcome.metrics.validationAccuracy"),
+            testAccuracy: try optionalF64("outcome.metrics.testAccuracy"),
+            finalLoss: try optionalF64("outcome.metrics.finalLoss"),
+            iterations: try i64("outcome.metrics.iterations"),
+            wallSeconds: try f64("outcome.metrics.wallSeconds"),
+            samplesPerSecond: try f64("outcome.metrics.samplesPerSecond"),
+            reason: try optionalString("outcome.metrics.reason"))
+        var history = TrialHistory(lossEvery: try i64("outcome.history.lossEvery"))
+        let losses = try count("outcome.history.loss", minimumSize: 4)
+        let lossBits: [UInt32] = try words(losses, "outcome.history.loss")
+        history.loss = lossBits.map(Float.init(bitPattern:))
+        let train = try count("outcome.history.trainAccuracy", minimumSize: 8)
+        let trainBits: [UInt64] = try words(train, "outcome.history.trainAccuracy")
+        history.trainAccuracy = trainBits.map(Double.init(bitPattern:))
+        let validation = try count("outcome.history.validationAccuracy", minimumSize: 8)
+        let validationBits: [UInt64] = try words(validation, "outcome.history.validationAccuracy")
+        history.validationAccuracy = validationBits.map(Double.init(bitPattern:))
+        return TrialOutcome(metrics: metrics, history: history)
+    }
+}
+
+private func unknownTag(_ tag: UInt8, _ field: StaticString) -> ProtocolError {
+    .invalidValue(field: "\(field)", reason: "unknown tag \(tag)")
+}

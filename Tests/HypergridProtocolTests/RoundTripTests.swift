@@ -1,0 +1,114 @@
+import HypergridProtocol
+import HypergridSearchSpace
+import Testing
+
+@Suite struct RoundTripTests {
+    /// Decoding an encoded message gives it back; re-encoding gives the same bytes.
+    private func checkRoundTrip(_ message: Message) throws {
+        let frame = try message.encoded()
+        let decoded = try Message(decoding: frame)
+        #expect(try decoded.encoded() == frame)
+        #expect(decoded.type == message.type)
+        // The synthesised == is false for NaN fields; the printed form shows every field
+        // (Float/Double print exactly, NaN as "nan"/"snan"), so it compares them all.
+        #expect(decoded == message || String(reflecting: decoded) == String(reflecting: message))
+    }
+
+    @Test(arguments: MessageType.allCases)
+    func everyTypeRoundTrips(type: MessageType) throws {
+        var factory = MessageFactory(seed: UInt64(type.rawValue))
+        for _ in 0..<300 { try checkRoundTrip(factory.message(type)) }
+    }
+
+    @Test func typicalMessagesRoundTripExactly() throws {
+        for message: Message in [
+            .assign(sampleAssignment), .result(sampleReport(lossCount: 245)),
+            .ready(WorkerHello(workerName: "gpu-3:1234", cpuFeatures: "x86-64-v3", threadCount: 2,
+                               cachedDatasets: ["cifar10-std"])),
+            .goodbye(abandoned: nil), .goodbye(abandoned: sampleAssignment.trialID),
+            .datasetChunk(DatasetChunk(fingerprint: "f", index: 2, total: 3, bytes: [])),
+        ] {
+            try checkRoundTrip(message)
+        }
+        let hello = WorkerHello(workerName: "h:1", cpuFeatures: "", threadCount: 1)
+        #expect(hello.numericsVersion == HypergridVersion.numerics)
+    }
+
+    @Test func nonFiniteLossesSurviveBitForBit() throws {
+        var report = sampleReport(lossCount: 4)
+        let signalling = Float(bitPattern: 0x7FA0_0001)
+        report.outcome.history.loss = [.nan, signalling, -.infinity, -0.0]
+        report.outcome.metrics.finalLoss = .nan
+        let decoded = try Message(decoding: try Message.result(report).encoded())
+        guard case .result(let back) = decoded else { Issue.record("decoded \(decoded)"); return }
+        #expect(back.outcome.history.loss.map(\.bitPattern) == report.outcome.history.loss.map(\.bitPattern))
+        #expect(back.outcome.metrics.finalLoss?.isNaN == true)
+    }
+
+    /// Pins the wire bytes of small messages: a change here breaks compatibility with
+    /// deployed peers and needs a WireFormat.version bump.
+    @Test func goldenFrames() throws {
+        #expect(try Message.heartbeat.encoded() == [0x48, 0x47, 0x00, 0x01, 0x40])
+        #expect(try Message.noWork(retryAfterMilliseconds: 500).encoded()
+                == [0x48, 0x47, 0x00, 0x01, 0x85, 0x00, 0x00, 0x01, 0xF4])
+        #expect(try Message.refuse(reason: "no").encoded()
+                == [0x48, 0x47, 0x00, 0x01, 0x83, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
+        #expect(try Message.datasetRequest(fingerprint: "ab", chunkIndex: 7).encoded()
+                == [0x48, 0x47, 0x00, 0x01, 0x05, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 7])
+        let id = String(repeating: "0f", count: 32)
+        #expect(try Message.ack(TrialID(hex: id)!).encoded() == [0x48, 0x47, 0x00, 0x01, 0x82, 0, 0, 0, 64] + Array(id.utf8))
+        // CRC-32 of "abc" is 0x352441C2.
+        let chunk = DatasetChunk(fingerprint: "", index: 0, total: 1, bytes: Array("abc".utf8))
+        #expect(try Message.datasetChunk(chunk).encoded()
+                == [0x48, 0x47, 0x00, 0x01, 0x86, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+                    0x35, 0x24, 0x41, 0xC2, 0, 0, 0, 3, 0x61, 0x62, 0x63])
+    }
+
+    /// The binary codec lists every stored property of these types; when the search space
+    /// adds one, this fails until the codec encodes it and WireFormat.version is bumped.
+    @Test func codecCoversEveryField() {
+        func labels(_ value: Any) -> [String] { Mirror(reflecting: value).children.compactMap(\.label) }
+        #expect(labels(TrialConfig()) == ["hidden", "batchNorm", "optimizer", "momentum", "learningRate",
+                                          "learningRateDecay", "reg", "batchSize", "length", "initScheme",
+                                          "seed", "lossEvery"])
+        #expect(labels(DatasetSpec(kind: .mnist)) == ["kind", "path", "trainRows", "validationRows",
+                                                     "testRows", "standardize", "pcaVariance"])
+        #expect(labels(TrialMetrics(status: .done)) == ["status", "trainAccuracy", "validationAccuracy",
+                                                       "testAccuracy", "finalLoss", "iterations",
+                                                       "wallSeconds", "samplesPerSecond", "reason"])
+        #expect(labels(TrialHistory()) == ["lossEvery", "loss", "trainAccuracy", "validationAccuracy"])
+        #expect(labels(TrialOutcome(metrics: TrialMetrics(status: .done), history: TrialHistory()))
+                == ["metrics", "history"])
+        #expect(OptimizerKind.allCases.count == 4 && DatasetSpec.Kind.allCases.count == 4)
+    }
+
+    @Test func sendersAreClassified() {
+        #expect(MessageType.ready.sender == .worker)
+        #expect(MessageType.datasetRequest.sender == .worker)
+        #expect(MessageType.heartbeat.sender == .either)
+        #expect(MessageType.assign.sender == .coordinator)
+        #expect(MessageType.datasetUnavailable.sender == .coordinator)
+    }
+
+    @Test func crc32MatchesBitwiseReference() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([UInt8]()) == 0)
+        var rng = SplitMix64(seed: 7)
+        for length in [1, 7, 8, 9, 15, 16, 17, 1000, 4099] {
+            let data = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            #expect(CRC32.checksum(data) == bitwiseCRC32(data), "length \(length)")
+            let tail = data.dropFirst(3)  // a slice that does not start at index 0
+            #expect(CRC32.checksum(tail) == bitwiseCRC32(Array(tail)), "slice of \(length)")
+        }
+    }
+}
+
+/// The textbook one-bit-at-a-time CRC-32, as an oracle for the table-driven one.
+func bitwiseCRC32(_ data: [UInt8]) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in data {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+    }
+    return crc ^ 0xFFFF_FFFF
+}
