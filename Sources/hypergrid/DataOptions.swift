@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import HypergridData
+import HypergridPreprocessing
+import HypergridSearchSpace
+import HypergridTraining
+
+/// Dataset flags shared by the commands that load data themselves.
+struct DataOptions: ParsableArguments {
+    @Option(help: "cifar10, fashion-mnist, mnist or synthetic.")
+    var dataset: String = "fashion-mnist"
+    @Option(help: "Folder with the dataset's files (default: the dataset's standard location).")
+    var data: String?
+    @Option(help: "Keep this fraction of variance with PCA (after standardising), in (0, 1].")
+    var pca: Double?
+    @Flag(name: .customLong("no-standardize"), help: "Only centre features; do not divide by their deviation.")
+    var noStandardize = false
+    @Option(name: .customLong("train-rows"), help: "Training rows (default: all not used for validation).")
+    var trainRows: Int?
+    @Option(name: .customLong("validation-rows"), help: "Validation rows (CIFAR-10: 1,000; Fashion-MNIST: 5,000).")
+    var validationRows: Int?
+    @Option(name: .customLong("test-rows"), help: "Test rows (CIFAR-10: 1,000; Fashion-MNIST: 10,000).")
+    var testRows: Int?
+    @Option(name: .customLong("cache-dir"), help: "Where preprocessed data is cached (default ~/.cache/hypergrid).")
+    var cacheDir: String?
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the preprocessed-data cache.")
+    var noCache = false
+
+    func validate() throws {
+        guard DatasetSpec.Kind(rawValue: dataset) != nil else {
+            throw ValidationError("--dataset must be one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")); got '\(dataset)'.")
+        }
+        if let p = pca, !(p > 0 && p <= 1) {
+            throw ValidationError("--pca must be a fraction of variance in (0, 1], got \(p).")
+        }
+        for (name, value) in [("--train-rows", trainRows), ("--validation-rows", validationRows)] {
+            if let v = value, v <= 0 { throw ValidationError("\(name) must be positive, got \(v).") }
+        }
+        if let v = testRows, v < 0 { throw ValidationError("--test-rows must be zero or positive, got \(v).") }
+    }
+
+    /// The run-level dataset description these flags spell.
+    var spec: DatasetSpec {
+        DatasetSpec(kind: DatasetSpec.Kind(rawValue: dataset)!, path: data, trainRows: trainRows,
+                    validationRows: validationRows, testRows: testRows,
+                    standardize: !noStandardize, pcaVariance: pca)
+    }
+
+    /// Loads, splits and preprocesses the data (through the cache).
+    func prepare(log: @escaping (String) -> Void) throws -> PreparedDataset {
+        try prepareDataset(DatasetRequest(spec: spec),
+                           cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) },
+                           useCache: !noCache, log: log)
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

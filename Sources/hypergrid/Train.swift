@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import HypergridData
+import HypergridPreprocessing
+import HypergridSearchSpace
+import HypergridTraining
+
+/// `hypergrid train`: one trial in this process, with progress per epoch.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train one multi-layer perceptron and print its accuracies.",
+        discussion: """
+        Example (the seed's best two-layer configuration):
+          hypergrid train --dataset cifar10 --data ../shared/data/cifar-10-batches-bin \\
+            --hidden 256 --lr 0.1 --reg 0.001 --iterations 5000 --pca 0.9
+        """)
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Hidden layer widths, input side first: 256 or 256,128,64.")
+    var hidden: String = "256"
+    @Flag(name: .customLong("batch-norm"), help: "BatchNorm1d after each hidden affine layer.")
+    var batchNorm = false
+    @Option(help: "sgd, momentum, nesterov or adam.")
+    var optimizer: String = "sgd"
+    @Option(help: "Momentum for momentum/nesterov.")
+    var momentum: Double = 0.9
+    @Option(name: .customLong("lr"), help: "Learning rate.")
+    var learningRate: Double = 1e-3
+    @Option(help: "Learning-rate factor applied after every epoch.")
+    var decay: Double = 0.95
+    @Option(help: "L2 strength: loss += reg·Σ‖W‖² over weight matrices.")
+    var reg: Double = 0
+    @Option(name: .customLong("batch-size"), help: "Minibatch size (sampled with replacement).")
+    var batchSize: Int = 200
+    @Option(help: "Train this many iterations (default 1000 unless --epochs is given).")
+    var iterations: Int?
+    @Option(help: "Train this many epochs instead of --iterations.")
+    var epochs: Int?
+    @Option(name: .customLong("init-std"), help: "Gaussian init standard deviation (the seed: 1e-4).")
+    var initStd: Double?
+    @Flag(name: .customLong("he-init"), help: "He initialisation instead of a fixed deviation.")
+    var heInit = false
+    @Option(help: "Seed for initialisation and minibatch sampling.")
+    var seed: UInt64 = 0
+    @Option(name: .customLong("loss-every"), help: "Record the loss every this many iterations.")
+    var lossEvery: Int = 1
+    @Flag(help: "Print one JSON object (configuration, metrics, history) instead of text.")
+    var json = false
+
+    func validate() throws {
+        if iterations != nil && epochs != nil { throw ValidationError("Give either --iterations or --epochs, not both.") }
+        if let n = iterations, n <= 0 { throw ValidationError("--iterations must be positive, got \(n).") }
+        if let n = epochs, n <= 0 { throw ValidationError("--epochs must be positive, got \(n).") }
+        if heInit && initStd != nil { throw ValidationError("Give either --he-init or --init-std, not both.") }
+        if let s = initStd, !(s > 0) { throw ValidationError("--init-std must be positive, got \(s).") }
+        if batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize).") }
+        if !(learningRate > 0) { throw ValidationError("--lr must be positive, got \(learningRate).") }
+        if !(decay > 0 && decay <= 1) { throw ValidationError("--decay must be in (0, 1], got \(decay).") }
+        if !(reg >= 0) { throw ValidationError("--reg must be zero or positive, got \(reg).") }
+        if !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must be in [0, 1), got \(momentum).") }
+        if lossEvery <= 0 { throw ValidationError("--loss-every must be positive, got \(lossEvery).") }
+        _ = try parsedHidden()
+        _ = try parsedOptimizer()
+        try data.validate()
+    }
+
+    func parsedHidden() throws -> [Int] {
+        let parts = hidden.split(separator: ",", omittingEmptySubsequences: false)
+        let widths = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !widths.isEmpty, widths.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--hidden must be positive widths separated by commas, e.g. 256,128,64; got '\(hidden)'.")
+        }
+        return widths.map { $0! }
+    }
+
+    func parsedOptimizer() throws -> OptimizerKind {
+        guard let kind = OptimizerKind(rawValue: optimizer) else {
+            throw ValidationError("--optimizer must be one of \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")); got '\(optimizer)'.")
+        }
+        return kind
+    }
+
+    func config() throws -> TrialConfig {
+        TrialConfig(hidden: try parsedHidden(), batchNorm: batchNorm, optimizer: try parsedOptimizer(),
+                    momentum: momentum, learningRate: learningRate, learningRateDecay: decay, reg: reg,
+                    batchSize: batchSize,
+                    length: epochs.map { .epochs($0) } ?? .iterations(iterations ?? 1000),
+                    initScheme: heInit ? .he : .gaussian(std: initStd ?? 1e-4),
+                    seed: seed, lossEvery: lossEvery)
+    }
+
+    func run() throws {
+        let config = try config()
+        let log: (String) -> Void = { line in if !json { printError(line) } }
+        let prepared = try data.prepare(log: log)
+        let splits = prepared.splits
+        if !json {
+            let pca = prepared.pcaComponents.map { ", PCA \($0) components" } ?? ""
+            print("\(splits.name): train \(splits.train.rows), validation \(splits.validation.rows), test \(splits.test.rows) rows of \(splits.featureCount) features\(pca) (\(prepared.cacheStatus))")
+        }
+        let totalIterations = config.length.iterationCount(trainRows: splits.train.rows, batchSize: config.batchSize)
+        let totalEpochs = (totalIterations + max(splits.train.rows / config.batchSize, 1) - 1) / max(splits.train.rows / config.batchSize, 1)
+        let outcome = Trainer().train(config: config, data: splits, evaluateTest: true) { report in
+            if !json {
+                let loss = report.loss.map { String(format: "%.4f", $0) } ?? "-"
+                let val = report.validationAccuracy.map { String(format: "%.4f", $0) } ?? "-"
+                print(String(format: "epoch %3d/%d  iteration %6d/%d  lr %.3g  loss %@  train %.4f  val %@",
+                             report.epoch, totalEpochs, report.iteration, report.totalIterations,
+                             report.learningRate, loss, report.trainAccuracy, val))
+                fflush(stdout)
+            }
+            return true
+        }
+        let report = TrainReport(config: config, prepared: prepared, outcome: outcome,
+                                 peakRSSBytes: ResourceUsage.peakResidentBytes())
+        if json {
+            print(try report.jsonString())
+        } else {
+            print(report.summary)
+        }
+        if outcome.metrics.status == .failed { throw ExitCode(2) }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import HypergridPreprocessing
+import HypergridSearchSpace
+
+/// What `hypergrid train` prints: a summary for people, or one JSON object.
+struct TrainReport: Encodable {
+    var status: String
+    var valAccuracy: Double?
+    var trainAccuracy: Double?
+    var testAccuracy: Double?
+    var finalLoss: Double?
+    var samplesPerSecond: Double
+    var wallSeconds: Double
+    var iterations: Int
+    var reason: String?
+    var peakRSSBytes: Int
+    var config: TrialConfig
+    var dataset: DatasetInfo
+    var history: TrialHistory
+
+    struct DatasetInfo: Encodable {
+        var name: String
+        var fingerprint: String
+        var features: Int
+        var pcaComponents: Int?
+        var trainRows: Int
+        var validationRows: Int
+        var testRows: Int
+        var cache: String
+    }
+
+    init(config: TrialConfig, prepared: PreparedDataset, outcome: TrialOutcome, peakRSSBytes: Int) {
+        let m = outcome.metrics
+        status = m.status.rawValue
+        valAccuracy = m.validationAccuracy
+        trainAccuracy = m.trainAccuracy
+        testAccuracy = m.testAccuracy
+        finalLoss = m.finalLoss
+        samplesPerSecond = m.samplesPerSecond
+        wallSeconds = m.wallSeconds
+        iterations = m.iterations
+        reason = m.reason
+        self.peakRSSBytes = peakRSSBytes
+        self.config = config
+        let s = prepared.splits
+        dataset = DatasetInfo(name: s.name, fingerprint: prepared.fingerprint, features: s.featureCount,
+                              pcaComponents: prepared.pcaComponents, trainRows: s.train.rows,
+                              validationRows: s.validation.rows, testRows: s.test.rows,
+                              cache: prepared.cacheStatus.description)
+        history = outcome.history
+    }
+
+    func jsonString() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    var summary: String {
+        func pct(_ x: Double?) -> String { x.map { String(format: "%.2f %%", $0 * 100) } ?? "-" }
+        var lines = [
+            "status \(status)\(reason.map { " (\($0))" } ?? "") after \(iterations) iterations",
+            "accuracy: train \(pct(trainAccuracy)), validation \(pct(valAccuracy)), test \(pct(testAccuracy))",
+            String(format: "final loss %@, %.0f samples/s, %.2f s wall, peak RSS %.0f MB",
+                   finalLoss.map { String(format: "%.4f", $0) } ?? "-", samplesPerSecond, wallSeconds,
+                   Double(peakRSSBytes) / 1_048_576),
+        ]
+        if status == "diverged" { lines.append("the loss diverged: try a smaller --lr") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Process resource usage.
+enum ResourceUsage {
+    /// Peak resident set size of this process so far, in bytes.
+    static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        return Int(usage.ru_maxrss) * 1024   // Linux reports kilobytes
+    }
+}
