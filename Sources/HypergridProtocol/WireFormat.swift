@@ -10,10 +10,12 @@ import HypergridSearchSpace
 /// The first five bytes, and the payload of `refuse` (one string field), are frozen across
 /// versions so that a peer of another version can still say why it refuses.
 public enum WireFormat {
+    /// The first two bytes of every frame, "HG".
     public static let magic: [UInt8] = [0x48, 0x47]
     /// The protocol version this build speaks. Bump it on any change to a payload layout,
     /// including fields added to `TrialConfig`, `DatasetSpec` or `TrialOutcome`.
     public static let version: UInt16 = 1
+    /// Magic, version and type: the bytes before the payload.
     public static let headerSize = 5
     /// Frames (and so dataset chunks) above this size are refused unless a caller passes a
     /// larger limit; also the value to give a socket's max message size.

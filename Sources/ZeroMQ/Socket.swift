@@ -5,7 +5,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The socket patterns this wrapper exposes.
+/// The socket patterns this wrapper exposes: ROUTER/DEALER for the coordinator and workers,
+/// REQ/REP (e.g. the ZAP handler) and PAIR (inproc signalling between threads).
 public enum SocketType: Sendable, CaseIterable {
     case pair, req, rep, dealer, router
 
@@ -33,6 +34,7 @@ public enum SocketType: Sendable, CaseIterable {
 public final class Socket {
     /// The context this socket was created in; kept alive by the socket.
     public let context: Context
+    /// The pattern chosen at creation.
     public let type: SocketType
     private var handle: UnsafeMutableRawPointer?
 
@@ -79,6 +81,7 @@ public final class Socket {
         }
     }
 
+    /// Drops a connection made by ``connect(_:)``; queued messages for it are discarded.
     public func disconnect(_ endpoint: String) throws {
         if zmq_disconnect(try raw("disconnect from", endpoint), endpoint) != 0 {
             throw ZMQError.last("disconnect from", endpoint)
