@@ -90,7 +90,8 @@ let package = Package(
         // MARK: the executable
         .executableTarget(name: "hypergrid",
                           dependencies: ["HypergridTraining", "HypergridCoordinator",
-                                         "HypergridWorker",
+                                         "HypergridWorker", "HypergridPreprocessing",
+                                         "HypergridData", "HypergridSearchSpace",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: language),

@@ -1,0 +1,243 @@
+import Foundation
+import HypergridProtocol
+import HypergridSearchSpace
+import Logging
+import ZeroMQ
+
+/// Why a coordinator could not start or had to stop; one sentence for the user.
+public struct CoordinatorError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The coordinator's socket loop: it owns the ROUTER socket, the journal and the
+/// leaderboard, and drives the pure ``Scheduler`` with what arrives and the time.
+///
+/// One thread does everything, so the scheduler, the journal and the socket need no
+/// locks: poll the socket until the scheduler's next deadline (at most 100 ms), turn
+/// frames into events, and perform the scheduler's actions in order — appending to
+/// the journal (with fsync) before any result is acknowledged.
+public final class CoordinatorServer {
+    public let options: CoordinatorOptions
+    public let offer: DatasetOffer
+    let logger: Logger
+    let plan: [PlannedTrial]
+    let planByID: [TrialID: PlannedTrial]
+    let journal: Journal
+    var scheduler: Scheduler
+    var leaderboard: Leaderboard
+    let context: Context
+    let socket: Socket
+    let clockStart = ContinuousClock.now
+    var workerNames: [WorkerID: String] = [:]
+    var summary: RunSummary?
+    let status: StatusDisplay
+    /// The endpoint actually bound (with the port resolved when `*` was asked).
+    public let endpoint: String
+
+    /// Opens the run directory (replaying its journal), and binds the socket.
+    ///
+    /// - Throws: ``CoordinatorError`` when the run directory or the journal cannot be
+    ///   used, or the address cannot be bound (e.g. the port is in use).
+    public init(plan: [PlannedTrial], offer: DatasetOffer, options: CoordinatorOptions, logger: Logger) throws {
+        self.options = options
+        self.offer = offer
+        self.logger = logger
+        self.plan = plan
+        self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        do {
+            try FileManager.default.createDirectory(atPath: options.runDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw CoordinatorError("cannot create the run directory \(options.runDirectory): \(error.localizedDescription)")
+        }
+        do {
+            journal = try Journal(directory: options.runDirectory)
+        } catch {
+            throw CoordinatorError("\(error)")
+        }
+        let replay = journal.replay
+        if let torn = replay.tornTail {
+            logger.warning("dropped a torn last line of the journal (\(torn)); its trial will run again")
+        }
+        leaderboard = Leaderboard(replay: replay)
+        scheduler = Scheduler(plan: plan, finished: replay.finished, policy: options.policy, start: Instant(seconds: 0))
+        status = StatusDisplay(enabled: options.liveStatus)
+        do {
+            context = try Context()
+            socket = try Socket(context, type: .router)
+            try socket.set(.routerMandatory, true)
+            try socket.set(.linger, 1000)
+            try socket.set(.maxMessageSize, WireFormat.defaultMaxFrameSize)
+            try socket.set(.sendHighWaterMark, 100_000)
+            try socket.set(.receiveHighWaterMark, 100_000)
+            try socket.bind(options.bind)
+            endpoint = try socket.lastEndpoint
+        } catch let error as ZMQError {
+            journal.close()
+            throw CoordinatorError("\(error)")
+        }
+        let skipped = plan.filter { replay.finished.contains($0.id) }.count
+        do {
+            try journal.append(.runStarted(RunStartedRecord(planDigest: PlanDigest.of(plan), trials: plan.count, skipped: skipped)))
+        } catch {
+            throw CoordinatorError("\(error)")
+        }
+    }
+
+    deinit {
+        socket.close()
+        journal.close()
+    }
+
+    /// Seconds since this coordinator started, on a monotonic clock.
+    var now: Instant {
+        let elapsed = ContinuousClock.now - clockStart
+        let (seconds, attoseconds) = elapsed.components
+        return Instant(seconds: Double(seconds) + Double(attoseconds) * 1e-18)
+    }
+
+    /// Serves workers until every trial is finished (or the run halts, or
+    /// `shouldStop` returns true), and returns how it ended.
+    public func run(shouldStop: () -> Bool = { false }) throws -> RunSummary {
+        perform(scheduler.handle(.start, at: now))
+        writeLeaderboard()
+        while summary == nil {
+            if shouldStop() {
+                status.clear()
+                logger.notice("stopping on request; the journal has every acknowledged result, rerun to resume")
+                return scheduler.summary
+            }
+            let wait = scheduler.nextDeadline.map { max(0, min(0.1, $0 - now)) } ?? 0.1
+            let readable: [Int]
+            do {
+                readable = try Socket.pollReadable([socket], timeoutMilliseconds: Int((wait * 1000).rounded(.up)))
+            } catch let error as ZMQError where error.kind == .interrupted {
+                continue
+            }
+            if !readable.isEmpty { drainSocket() }
+            perform(scheduler.handle(.tick, at: now))
+            status.show(scheduler.status.line)
+        }
+        status.clear()
+        // Let the shutdown messages reach idle workers before the socket closes.
+        return summary!
+    }
+
+    /// Receives everything queued (bounded, so ticks keep their pace under load).
+    private func drainSocket() {
+        for _ in 0..<1000 {
+            let frames: [[UInt8]]
+            do {
+                guard let received = try socket.receive(timeoutMilliseconds: 0) else { return }
+                frames = received
+            } catch {
+                logger.warning("receive failed: \(error)")
+                return
+            }
+            guard frames.count == 2 else {
+                logger.warning("dropped a message of \(frames.count) frames from \(frames.first.map { WorkerID($0).description } ?? "?"); expected 2")
+                continue
+            }
+            handleFrame(from: WorkerID(frames[0]), frames[1])
+        }
+    }
+
+    /// Performs a batch of scheduler actions in order; journal confirmations feed
+    /// back into the scheduler and their actions run next.
+    func perform(_ actions: [SchedulerAction]) {
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            switch action {
+            case .assign(let worker, let trial, let attempt):
+                let assignment = Assignment(trialID: trial.id, attempt: UInt32(attempt), config: trial.config,
+                                            dataset: offer.spec, datasetFingerprint: offer.fingerprint)
+                send(.assign(assignment), to: worker)
+                logger.info("trial \(trial.id.short) → \(name(worker)) (attempt \(attempt)): \(trial.config.summary)")
+            case .ack(let worker, let trialID):
+                send(.ack(trialID), to: worker)
+            case .sendHeartbeat(let worker):
+                send(.heartbeat, to: worker)
+            case .refuse(let worker, let reason):
+                logger.warning("refused \(name(worker)): \(reason)")
+                send(.refuse(reason: reason), to: worker)
+            case .shutdown(let worker):
+                send(.shutdown, to: worker)
+            case .appendToJournal(let record):
+                do {
+                    try journal.append(record)
+                    leaderboard.add(record)
+                    writeLeaderboard()
+                    if let id = record.trialID {
+                        report(record)
+                        queue.append(contentsOf: scheduler.handle(.journalAppended(id), at: now))
+                    }
+                } catch {
+                    logger.error("cannot write the journal: \(error)")
+                    queue.append(contentsOf: scheduler.handle(.journalFailed(record.trialID, message: "\(error)"), at: now))
+                }
+            case .log(let level, let message):
+                status.clear()
+                logger.log(level: level, "\(message)")
+            case .finished(let s):
+                summary = s
+            }
+        }
+    }
+
+    func writeLeaderboard() {
+        do {
+            try leaderboard.write(toDirectory: options.runDirectory)
+        } catch {
+            logger.error("cannot rewrite the leaderboard: \(error)")
+        }
+    }
+
+    /// The top rows of the leaderboard as an aligned table.
+    public func leaderboardTable(top: Int) -> String {
+        Leaderboard.render(leaderboard.rows, format: .table, top: top)
+    }
+
+    func name(_ worker: WorkerID) -> String { workerNames[worker] ?? worker.description }
+
+    func send(_ message: Message, to worker: WorkerID) {
+        do {
+            let frame = try message.encoded()
+            try socket.send(to: worker.bytes, [frame], dontWait: true)
+        } catch let error as ZMQError where error.kind == .hostUnreachable {
+            // The peer disconnected; the scheduler notices its silence and requeues.
+            logger.debug("\(name(worker)) is gone; \(message.type.name) not delivered")
+        } catch {
+            logger.warning("cannot send \(message.type.name) to \(name(worker)): \(error)")
+        }
+    }
+
+    private func report(_ record: JournalRecord) {
+        status.clear()
+        switch record {
+        case .trialResult(let r):
+            let val = r.metrics.validationAccuracy.map { String(format: "%.4f", $0) } ?? "-"
+            logger.info("trial \(r.trial.short) \(r.metrics.status.rawValue): val \(val) in \(String(format: "%.1f", r.metrics.wallSeconds)) s on \(r.worker) — \(scheduler.status.line)")
+        case .trialFailed(let r):
+            logger.warning("trial \(r.trial.short) failed after \(r.attempts) attempts: \(r.reason)")
+        case .runStarted:
+            break
+        }
+    }
+}
+
+extension TrialConfig {
+    /// `hidden 256-128 bn adam lr 0.001 reg 0.001 5000 it` — for logs.
+    public var summary: String {
+        var parts = ["hidden \(hidden.map(String.init).joined(separator: "-"))"]
+        if batchNorm { parts.append("bn") }
+        parts.append(optimizer.rawValue)
+        parts.append("lr \(learningRate)")
+        parts.append("reg \(reg)")
+        switch length {
+        case .iterations(let n): parts.append("\(n) it")
+        case .epochs(let e): parts.append("\(e) ep")
+        }
+        parts.append("seed \(seed)")
+        return parts.joined(separator: " ")
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import HypergridCoordinator
+import HypergridData
+import HypergridPreprocessing
+import HypergridSearchSpace
+import HypergridTraining
+import Logging
+
+/// Options shared by `coordinator` and `run`: the grid, the run directory, pacing.
+struct GridOptions: ParsableArguments {
+    @Option(help: "The grid file (YAML); see examples/.")
+    var grid: String
+    @Option(name: .customLong("run-dir"), help: "Holds journal.jsonl and leaderboard.csv (default: runs/<grid name>).")
+    var runDir: String?
+    @Option(help: "Seconds between heartbeats.")
+    var heartbeat: Double = 1
+    @Option(help: "Heartbeats a worker may miss before its trial is requeued.")
+    var liveness: Int = 4
+    @Option(name: .customLong("max-attempts"), help: "Attempts per trial before it is recorded as failed.")
+    var maxAttempts: Int = 3
+    @Flag(name: .customLong("keep-alive"), help: "Keep workers connected when the grid is done.")
+    var keepAlive = false
+    @Option(name: .customLong("cache-dir"), help: "Where preprocessed data is cached (default ~/.cache/hypergrid).")
+    var cacheDir: String?
+    @Option(help: "Leaderboard rows to print at the end.")
+    var top: Int = 10
+
+    func validate() throws {
+        guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be a positive number of seconds, got \(heartbeat).") }
+        guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1, got \(liveness).") }
+        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1, got \(maxAttempts).") }
+        guard top >= 0 else { throw ValidationError("--top must be zero or positive, got \(top).") }
+    }
+
+    var runDirectory: String {
+        runDir ?? "runs/" + URL(fileURLWithPath: grid).deletingPathExtension().lastPathComponent
+    }
+
+    var policy: SchedulerPolicy {
+        SchedulerPolicy(heartbeatInterval: heartbeat, liveness: liveness, maxAttempts: maxAttempts, keepAlive: keepAlive)
+    }
+
+    /// Parses the grid, prepares its dataset (once, into the shared cache) and plans
+    /// the trials. Relative dataset paths are resolved against the current directory
+    /// so that workers elsewhere get an absolute path.
+    func prepare(logger: Logger) throws -> (GridSpec, DatasetOffer, [PlannedTrial]) {
+        var spec = try GridFileParser.parse(contentsOf: grid)
+        if let path = spec.dataset.path, !path.hasPrefix("/") {
+            spec.dataset.path = URL(fileURLWithPath: path).standardizedFileURL.path
+        }
+        logger.info("preparing \(spec.dataset.kind.rawValue) (standardize \(spec.dataset.standardize), PCA \(spec.dataset.pcaVariance.map { "\($0)" } ?? "none"))")
+        let prepared = try prepareDataset(DatasetRequest(spec: spec.dataset),
+                                          cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) },
+                                          log: { logger.info("\($0)") })
+        let s = prepared.splits
+        let shape = DatasetShape(features: s.featureCount, classes: s.classCount, trainRows: s.train.rows)
+        logger.info("dataset \(prepared.fingerprint.prefix(12)): train \(s.train.rows), validation \(s.validation.rows), test \(s.test.rows) rows of \(s.featureCount) features (\(prepared.cacheStatus))")
+        let offer = DatasetOffer(spec: spec.dataset, fingerprint: prepared.fingerprint, shape: shape,
+                                 cacheFile: prepared.cacheFile?.path)
+        let plan = spec.plan(datasetFingerprint: prepared.fingerprint, shape: shape)
+        return (spec, offer, plan)
+    }
+}
+
+/// Prints how a run ended and the top of its leaderboard; throws a non-zero exit
+/// when it halted.
+func finish(_ server: CoordinatorServer, _ summary: RunSummary, options: GridOptions, stopped: Bool) throws {
+    print("")
+    print("run \(stopped ? "stopped" : (summary.haltReason == nil ? "complete" : "halted")): \(summary.done) done, \(summary.diverged) diverged, \(summary.failed) failed, \(summary.skipped) already in the journal, \(summary.unfinished) unfinished, \(String(format: "%.1f", summary.elapsedSeconds)) s")
+    if options.top > 0 { print(server.leaderboardTable(top: options.top)) }
+    print("leaderboard: \(options.runDirectory)/leaderboard.csv")
+    if let reason = summary.haltReason { throw CoordinatorError("run halted: \(reason)") }
+    if stopped { throw ExitCode(130) }
+}

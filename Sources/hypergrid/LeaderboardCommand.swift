@@ -1,0 +1,28 @@
+import ArgumentParser
+import HypergridCoordinator
+
+/// `hypergrid leaderboard`: print a run's results, also while it is in progress.
+struct LeaderboardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leaderboard",
+        abstract: "Print a run's leaderboard as a table, CSV or JSON.")
+
+    @Argument(help: "A run directory, its journal.jsonl or a leaderboard.csv.")
+    var path: String
+    @Option(help: "Only the best N rows.")
+    var top: Int?
+    @Option(help: "table, csv or json.")
+    var format: String = "table"
+
+    func validate() throws {
+        guard LeaderboardFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be one of table, csv, json; got '\(format)'.")
+        }
+        if let n = top, n < 1 { throw ValidationError("--top must be at least 1, got \(n).") }
+    }
+
+    func run() throws {
+        let rows = try Leaderboard.load(path)
+        print(Leaderboard.render(rows, format: LeaderboardFormat(rawValue: format)!, top: top), terminator: "")
+    }
+}
