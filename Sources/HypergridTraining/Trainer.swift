@@ -13,7 +13,8 @@ public struct EpochReport: Sendable, Equatable {
     public var learningRate: Double
     /// The last recorded training loss (data loss + L2), if any was recorded yet.
     public var loss: Float?
-    /// Accuracy on this epoch's last minibatch, after its update (as the seed).
+    /// Accuracy on this epoch's last minibatch, after its update (as the seed), in
+    /// inference mode (BatchNorm with its running statistics), as every accuracy here.
     public var trainAccuracy: Double
     /// Accuracy on the validation split; nil when it has no rows.
     public var validationAccuracy: Double?

@@ -83,6 +83,9 @@ private let patchedEntries: Int = {
     return patched
 }()
 
+/// Where a test stores an object so that the optimizer cannot elide its allocation.
+nonisolated(unsafe) private var escapedObject: AnyObject? = nil
+
 /// The number of heap allocations `body` makes on this thread.
 func countAllocations(_ body: () -> Void) -> Int {
     precondition(patchedEntries > 0, "could not hook libswiftCore's allocation calls")
@@ -102,7 +105,7 @@ func countAllocations(_ body: () -> Void) -> Int {
             for k in 0..<3 { keep.append([Float](repeating: Float(k), count: 100 + k)) }
         }
         let aligned = countAllocations { raw = .allocate(byteCount: 4096, alignment: 64) }
-        let object = countAllocations { _ = MinibatchSampler(seed: 1, batchSize: 2, columns: 2) }
+        let object = countAllocations { escapedObject = MinibatchSampler(seed: 1, batchSize: 2, columns: 2) }
         #expect(arrays >= 3 && aligned == 1 && object >= 2)
         #expect(keep.count == 3)
         raw?.deallocate()
