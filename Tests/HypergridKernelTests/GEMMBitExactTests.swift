@@ -34,6 +34,9 @@ import Testing
         GEMMShape(m: 45, n: 12, k: 33, pad: 2),
         GEMMShape(m: 70, n: 3, k: 300, pad: 1),
         GEMMShape(m: 64, n: 13, k: 9),
+        // n exactly one or two vectors: tall/wide tiles stored straight into C.
+        GEMMShape(m: 40, n: 16, k: 20),
+        GEMMShape(m: 30, n: 8, k: 50, pad: 1),
     ]
 
     @Test(arguments: trainingShapes, GEMMLayout.allCases)

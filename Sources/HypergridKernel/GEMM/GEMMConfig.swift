@@ -45,7 +45,8 @@ enum GEMMBlocking {
     /// either way, so packing only added a strided gather: measured +5% on
     /// 200×256×3072 nn and 200×99×256 nt (AVX-512 build), and no loss once the
     /// B panel fits L2 (see `nc`). Transposed A (.tn) is still packed: in place
-    /// it would touch a new cache line for every p.
+    /// every p touches a new cache line (and page, at lda = 3072), and
+    /// 3072×256×200 tn fell from 78 to 54 GFLOP/s (AVX2 build).
     static let rowMajorAInPlace = true
 
     /// Columns of B packed at once: `kc × nc` floats (1 MiB) plus the A block
