@@ -11,33 +11,33 @@ func packA(_ layout: GEMMLayout, _ a: UnsafePointer<Float>, _ lda: Int,
     var s = 0
     while s * mr < rows {
         let r0 = s * mr
-        let n = min(mr, rows - r0)
+        let valid = min(mr, rows - r0)
         let out = dst + r0 * kc
         switch layout {
         case .nn, .nt:
             // op(A) row i is A row i: gather one p from each of the mr rows.
             let src = a + (i0 + r0) * lda + p0
-            if n == mr {
+            if valid == mr {
                 for p in 0..<kc {
                     for r in 0..<mr { out[p * mr + r] = src[r * lda + p] }
                 }
             } else {
                 for p in 0..<kc {
-                    for r in 0..<n { out[p * mr + r] = src[r * lda + p] }
-                    for r in n..<mr { out[p * mr + r] = 0 }
+                    for r in 0..<valid { out[p * mr + r] = src[r * lda + p] }
+                    for r in valid..<mr { out[p * mr + r] = 0 }
                 }
             }
         case .tn:
             // op(A)[i][p] = A[p][i]: the mr values for one p are contiguous.
             let src = a + p0 * lda + i0 + r0
-            if n == mr {
+            if valid == mr {
                 for p in 0..<kc {
                     for r in 0..<mr { out[p * mr + r] = src[p * lda + r] }
                 }
             } else {
                 for p in 0..<kc {
-                    for r in 0..<n { out[p * mr + r] = src[p * lda + r] }
-                    for r in n..<mr { out[p * mr + r] = 0 }
+                    for r in 0..<valid { out[p * mr + r] = src[p * lda + r] }
+                    for r in valid..<mr { out[p * mr + r] = 0 }
                 }
             }
         }
@@ -66,24 +66,24 @@ func packB(_ layout: GEMMLayout, _ b: UnsafePointer<Float>, _ ldb: Int,
     var jr = 0
     while jr < cols {
         let width = sliverWidth(cols - jr)
-        let n = min(width, cols - jr)
+        let valid = min(width, cols - jr)
         let out = dst + jr * kc
         switch layout {
         case .nn, .tn:
             // op(B) = B is k×n row-major: each p contributes a contiguous run.
             let src = b + p0 * ldb + j0 + jr
-            if n == nr {
+            if valid == nr {
                 for p in 0..<kc {
                     let row = src + p * ldb
                     vstore(vload(row), out + p * nr)
                     vstore(vload(row + w), out + p * nr + w)
                 }
-            } else if n == w {
+            } else if valid == w {
                 for p in 0..<kc { vstore(vload(src + p * ldb), out + p * w) }
             } else {
                 for p in 0..<kc {
-                    for j in 0..<n { out[p * width + j] = src[p * ldb + j] }
-                    for j in n..<width { out[p * width + j] = 0 }
+                    for j in 0..<valid { out[p * width + j] = src[p * ldb + j] }
+                    for j in valid..<width { out[p * width + j] = 0 }
                 }
             }
         case .nt:
@@ -91,7 +91,7 @@ func packB(_ layout: GEMMLayout, _ b: UnsafePointer<Float>, _ ldb: Int,
             // finish the ragged p tail and column remainder one value at a time.
             let src = b + (j0 + jr) * ldb + p0
             let pFull = kc - kc % w
-            let jFull = n - n % w
+            let jFull = valid - valid % w
             var jb = 0
             while jb < jFull {
                 var pb = 0
@@ -102,14 +102,14 @@ func packB(_ layout: GEMMLayout, _ b: UnsafePointer<Float>, _ ldb: Int,
                 }
                 jb += w
             }
-            for j in 0..<n {
+            for j in 0..<valid {
                 let row = src + j * ldb
                 let pStart = j < jFull ? pFull : 0
                 for p in pStart..<kc { out[p * width + j] = row[p] }
             }
-            if n < width {
+            if valid < width {
                 for p in 0..<kc {
-                    for j in n..<width { out[p * width + j] = 0 }
+                    for j in valid..<width { out[p * width + j] = 0 }
                 }
             }
         }
