@@ -113,6 +113,8 @@ let package = Package(
                     dependencies: ["HypergridTraining"], swiftSettings: language),
         .testTarget(name: "HypergridCoordinatorTests",
                     dependencies: ["HypergridCoordinator"], swiftSettings: language),
+        .testTarget(name: "HypergridEndToEndTests",
+                    dependencies: ["HypergridCoordinator", "HypergridSearchSpace"], swiftSettings: language),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: language),
         .testTarget(name: "HypergridProtocolTests",
                     dependencies: ["HypergridProtocol", "HypergridSearchSpace"],
