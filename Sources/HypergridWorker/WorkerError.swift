@@ -43,7 +43,8 @@ public enum WorkerError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// 3 refused, 4 protocol mismatch, 5 unreachable, 2 a bad address, 1 anything else.
+    /// 3 refused, 4 protocol mismatch, 5 unreachable, 2 a bad or unresolvable address,
+    /// 1 anything else. (The command checks `--connect` while parsing, which exits 64.)
     public var exitCode: Int32 {
         switch self {
         case .refused: return 3

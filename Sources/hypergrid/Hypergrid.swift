@@ -7,5 +7,5 @@ struct Hypergrid: ParsableCommand {
         commandName: "hypergrid",
         abstract: "Hyperparameter search for multi-layer perceptrons across processes and machines.",
         version: "0.1.0",
-        subcommands: [Train.self])
+        subcommands: [Train.self, WorkerCommand.self])
 }
