@@ -120,5 +120,10 @@ let package = Package(
         .testTarget(name: "HypergridProtocolTests",
                     dependencies: ["HypergridProtocol", "HypergridSearchSpace"],
                     swiftSettings: language),
+        .testTarget(name: "HypergridWorkerTests",
+                    dependencies: ["HypergridWorker", "HypergridProtocol", "HypergridSearchSpace",
+                                   "HypergridPreprocessing", "HypergridData", "ZeroMQ",
+                                   .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: language),
     ]
 )

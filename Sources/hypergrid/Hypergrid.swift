@@ -7,5 +7,6 @@ struct Hypergrid: ParsableCommand {
         commandName: "hypergrid",
         abstract: "Hyperparameter search for multi-layer perceptrons across processes and machines.",
         version: "0.1.0",
-        subcommands: [Train.self, RunCommand.self, CoordinatorCommand.self, LeaderboardCommand.self])
+        subcommands: [Train.self, RunCommand.self, CoordinatorCommand.self, WorkerCommand.self,
+                      LeaderboardCommand.self])
 }

@@ -1,0 +1,115 @@
+import Foundation
+import HypergridProtocol
+import HypergridSearchSpace
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Unacknowledged trial results on disk, so that neither a coordinator restart nor a worker
+/// restart loses one.
+///
+/// One file per trial, `<directory>/<trial id>.result`, holding the `result` message's wire
+/// frame: the socket's own codec, so every float survives bit for bit and the frame header
+/// says which protocol version wrote it. A file is written atomically and fsync'd before
+/// the result is first sent, and deleted when the coordinator acknowledges it.
+///
+/// Workers on one machine usually share a cache directory, and so this store. Each loads
+/// every file at start, so the results of a worker that died are delivered by the next
+/// one; a result sent by two workers is harmless, because the coordinator records the
+/// first and acknowledges the others.
+public struct PendingResultStore: Sendable {
+    /// Where the files live.
+    public let directory: URL
+
+    /// A store in `directory` (created on the first save).
+    public init(directory: URL) { self.directory = directory }
+
+    /// The store a worker keeps inside its dataset cache directory.
+    public init(cacheDirectory: URL) {
+        self.init(directory: cacheDirectory.appendingPathComponent("pending-results", isDirectory: true))
+    }
+
+    /// The file of one trial's result.
+    public func fileURL(_ trialID: TrialID) -> URL {
+        directory.appendingPathComponent("\(trialID.hex).result")
+    }
+
+    /// Writes `report` durably (temporary file, fsync, rename, fsync of the directory).
+    public func save(_ report: TrialReport) throws {
+        let frame = try Message.result(report).encoded()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = fileURL(report.trialID)
+        let temporary = directory.appendingPathComponent(".\(report.trialID.hex).\(getpid()).tmp")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Self.ioError("create", temporary) }
+        var written = 0
+        let ok = frame.withUnsafeBytes { raw -> Bool in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                written += n
+            }
+            return fsync(fd) == 0
+        }
+        let closed = close(fd) == 0
+        guard ok, closed else {
+            let error = Self.ioError("write", temporary)
+            unlink(temporary.path)
+            throw error
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let error = Self.ioError("rename into place", url)
+            unlink(temporary.path)
+            throw error
+        }
+        // The rename is durable only once the directory entry is.
+        let dir = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 { fsync(dir); close(dir) }
+    }
+
+    /// Deletes a trial's file; a missing file (another worker delivered it) is fine.
+    public func remove(_ trialID: TrialID) {
+        unlink(fileURL(trialID).path)
+    }
+
+    /// Every stored result, in trial-id order, and one sentence per file that could not be
+    /// used. A corrupt file is renamed to `….corrupt` so that it is reported once; a file of
+    /// another protocol version is left for a worker of that version.
+    public func loadAll() -> (reports: [TrialReport], problems: [String]) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
+            return ([], [])   // no directory yet: nothing pending
+        }
+        var reports: [TrialReport] = []
+        var problems: [String] = []
+        for name in names.sorted() where name.hasSuffix(".result") && !name.hasPrefix(".") {
+            let url = directory.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                problems.append("Pending result \(url.path) cannot be read.")
+                continue
+            }
+            do {
+                guard case .result(let report) = try Message(decoding: [UInt8](data)),
+                      "\(report.trialID.hex).result" == name else {
+                    throw ProtocolError.invalidValue(field: "file", reason: "it does not hold the result its name promises")
+                }
+                reports.append(report)
+            } catch let error as ProtocolError {
+                if case .versionMismatch = error {
+                    problems.append("Pending result \(url.path) was written by another protocol version and is left alone: \(error)")
+                } else {
+                    rename(url.path, url.path + ".corrupt")
+                    problems.append("Pending result \(url.path) is corrupt and was renamed to \(name).corrupt: \(error)")
+                }
+            } catch {
+                problems.append("Pending result \(url.path) cannot be used: \(error)")
+            }
+        }
+        return (reports, problems)
+    }
+
+    static func ioError(_ action: String, _ url: URL) -> WorkerError {
+        .io("Cannot \(action) \(url.path): \(String(cString: strerror(errno))).")
+    }
+}

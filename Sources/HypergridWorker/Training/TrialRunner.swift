@@ -1,0 +1,212 @@
+import Foundation
+import HypergridPreprocessing
+import HypergridProtocol
+import HypergridSearchSpace
+import HypergridTraining
+import Logging
+
+/// A lock-protected queue into the socket thread, which drains it between polls.
+///
+/// ZeroMQ sockets must stay on one thread, so other threads do not send; they post here,
+/// and the socket thread, whose poll waits at most a few tens of milliseconds, picks
+/// their items up promptly.
+final class Inbox<Element>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Element] = []
+
+    func post(_ item: Element) {
+        lock.lock(); items.append(item); lock.unlock()
+    }
+
+    /// Everything posted so far, oldest first.
+    func drain() -> [Element] {
+        lock.lock(); defer { lock.unlock() }
+        let out = items
+        items = []
+        return out
+    }
+}
+
+/// What the training thread tells the socket thread.
+enum RunnerReport: Sendable {
+    case progress(TrialProgress)
+    /// No local copy of the dataset: the socket thread must fetch it.
+    case needDataset(fingerprint: String)
+    /// The trial ended and its report is already on disk.
+    case finished(TrialReport)
+}
+
+/// The training thread: obtains each assigned trial's dataset and trains it, so that the
+/// socket thread keeps heartbeating however long that takes. One trial at a time.
+final class TrialRunner: @unchecked Sendable {
+    enum Job {
+        case train(Assignment)
+        case dataset(fingerprint: String, bytes: [UInt8])
+        case datasetFailed(fingerprint: String, reason: String)
+    }
+
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var jobs: [Job] = []
+    private var running: TrialID?
+    private var cancelled = false
+    private var exiting = false
+
+    private let store: DatasetStore
+    private let results: PendingResultStore
+    private let reports: Inbox<RunnerReport>
+    private let logger: Logger
+    private let exited = DispatchSemaphore(value: 0)
+
+    init(store: DatasetStore, results: PendingResultStore, reports: Inbox<RunnerReport>, logger: Logger) {
+        self.store = store
+        self.results = results
+        self.reports = reports
+        self.logger = logger
+    }
+
+    /// Starts the thread.
+    func start() {
+        let thread = Thread { [self] in
+            loop()
+            exited.signal()
+        }
+        thread.name = "hypergrid-trainer"
+        // Foundation's default for secondary threads is small; training code is not
+        // recursive, but preparing a dataset goes through LAPACK.
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Queues a job for the thread.
+    func submit(_ job: Job) {
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Stops the running trial at its next epoch boundary (or while it waits for data),
+    /// without a report: the trial is handed back to the coordinator.
+    func cancelCurrent() {
+        condition.lock()
+        jobs.removeAll { if case .train = $0 { return true } else { return false } }
+        if running != nil { cancelled = true }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Cancels everything and waits up to `timeout` seconds for the thread to end; false if
+    /// it is still busy (e.g. inside a long dataset preparation), which only matters to a
+    /// caller that stays alive.
+    @discardableResult
+    func stop(timeout: Double) -> Bool {
+        condition.lock()
+        exiting = true
+        cancelled = true
+        jobs = []
+        condition.signal()
+        condition.unlock()
+        return exited.wait(timeout: .now() + timeout) == .success
+    }
+
+    private var isCancelled: Bool {
+        condition.lock(); defer { condition.unlock() }
+        return cancelled
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !exiting { condition.wait() }
+            if exiting { condition.unlock(); return }
+            let job = jobs.removeFirst()
+            guard case .train(let assignment) = job else {
+                condition.unlock()   // data for a trial that was cancelled meanwhile
+                continue
+            }
+            running = assignment.trialID
+            cancelled = false
+            condition.unlock()
+
+            run(assignment)
+
+            condition.lock()
+            running = nil
+            condition.unlock()
+        }
+    }
+
+    private func run(_ assignment: Assignment) {
+        let fingerprint = assignment.datasetFingerprint
+        var dataset = store.local(for: assignment)
+        if dataset == nil {
+            reports.post(.needDataset(fingerprint: fingerprint))
+            switch waitForDataset(fingerprint) {
+            case nil:
+                return
+            case .failure(let failure):
+                return finish(assignment, failedBecause: failure.reason)
+            case .success(let bytes):
+                do {
+                    dataset = try store.install(bytes, fingerprint: fingerprint)
+                } catch {
+                    return finish(assignment, failedBecause: "the dataset sent by the coordinator is unusable: \(error)")
+                }
+            }
+        }
+        guard let data = dataset?.splits, !isCancelled else { return }
+        var stoppedByUs = false
+        let outcome = Trainer().train(config: assignment.config, data: data, evaluateTest: false) { [self] epoch in
+            reports.post(.progress(TrialProgress(
+                trialID: assignment.trialID, attempt: assignment.attempt, epoch: epoch.epoch,
+                iteration: epoch.iteration, loss: epoch.loss.map(Double.init) ?? .nan,
+                validationAccuracy: epoch.validationAccuracy)))
+            if isCancelled { stoppedByUs = true }
+            return !stoppedByUs
+        }
+        // A trial cut short on request is handed back with `goodbye`, never reported: a
+        // "cancelled" failure would be recorded as the trial's result.
+        guard !stoppedByUs else { return }
+        finish(assignment, outcome)
+    }
+
+    private struct DatasetFailure: Error { var reason: String }
+
+    /// Waits for the socket thread to deliver the fetched dataset; nil when cancelled.
+    private func waitForDataset(_ fingerprint: String) -> Result<[UInt8], DatasetFailure>? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if cancelled || exiting { return nil }
+            for (i, job) in jobs.enumerated() {
+                switch job {
+                case .dataset(fingerprint, let bytes):
+                    jobs.remove(at: i)
+                    return .success(bytes)
+                case .datasetFailed(fingerprint, let reason):
+                    jobs.remove(at: i)
+                    return .failure(DatasetFailure(reason: reason))
+                default: continue
+                }
+            }
+            condition.wait()
+        }
+    }
+
+    private func finish(_ assignment: Assignment, failedBecause reason: String) {
+        guard !isCancelled else { return }
+        finish(assignment, TrialOutcome(metrics: TrialMetrics(status: .failed, reason: reason), history: TrialHistory()))
+    }
+
+    /// Makes the result durable, then hands it to the socket thread.
+    private func finish(_ assignment: Assignment, _ outcome: TrialOutcome) {
+        let report = TrialReport(trialID: assignment.trialID, attempt: assignment.attempt, outcome: outcome)
+        do {
+            try results.save(report)
+        } catch {
+            logger.warning("the result of \(assignment.trialID.short) is kept in memory only: \(error)")
+        }
+        reports.post(.finished(report))
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import HypergridPreprocessing
+import Logging
+
+/// A hypergrid worker: connects to a coordinator, trains the trials it is assigned and
+/// sends their results back until they are acknowledged.
+///
+/// ```swift
+/// let client = WorkerClient(options: .init(endpoint: "tcp://10.0.0.5:5555"))
+/// let watcher = SignalWatcher { _ in client.requestStop() }
+/// let exit = try client.run()   // .shutdown or .interrupted; throws WorkerError otherwise
+/// ```
+///
+/// `run()` blocks its thread, which owns the ZeroMQ DEALER socket; trials train on a
+/// second thread (see ``WorkerSession`` for the protocol rules). Results are written to
+/// `<cacheDirectory>/pending-results/` before they are first sent and deleted when
+/// acknowledged, so that a coordinator restart, a lost connection or a restart of the
+/// worker itself loses none.
+public final class WorkerClient: @unchecked Sendable {
+    /// Everything a worker is configured with.
+    public struct Options: Sendable {
+        /// The coordinator's ROUTER endpoint, `tcp://HOST:PORT`.
+        public var endpoint: String
+        /// A name for the coordinator's logs and journal; default `host:pid`.
+        public var name: String
+        /// Threads this worker offers, reported in `ready`. The trainer takes no thread
+        /// count yet, so a trial runs on one thread whatever this says.
+        public var threads: Int
+        /// Where prepared datasets are cached and unacknowledged results are kept.
+        public var cacheDirectory: URL
+        /// Heartbeat, liveness, backoff and resend timing.
+        public var policy: WorkerSessionPolicy
+        /// Where log lines go.
+        public var logger: Logger
+
+        /// Options with the defaults of `hypergrid worker`.
+        public init(endpoint: String, name: String = HostInfo.defaultWorkerName, threads: Int = 1,
+                    cacheDirectory: URL = DatasetCache.defaultDirectory,
+                    policy: WorkerSessionPolicy = WorkerSessionPolicy(),
+                    logger: Logger = Logger(label: "hypergrid.worker")) {
+            self.endpoint = endpoint
+            self.name = name
+            self.threads = threads
+            self.cacheDirectory = cacheDirectory
+            self.policy = policy
+            self.logger = logger
+        }
+    }
+
+    /// How a run ended without an error.
+    public enum Exit: Sendable, Equatable {
+        /// The coordinator sent `shutdown`.
+        case shutdown
+        /// ``requestStop()`` was called (e.g. on SIGINT/SIGTERM); the running trial, if any,
+        /// was handed back with `goodbye`.
+        case interrupted
+    }
+
+    /// The options it was made with.
+    public let options: Options
+    private let lock = NSLock()
+    private var stopRequested = false
+
+    /// A client; nothing happens until ``run()``.
+    public init(options: Options) {
+        self.options = options
+    }
+
+    /// Asks a running (or about to run) client to leave: it cancels the running trial,
+    /// sends `goodbye` naming it, and `run()` returns ``Exit/interrupted``. Thread-safe.
+    public func requestStop() {
+        lock.lock(); stopRequested = true; lock.unlock()
+    }
+
+    /// Whether ``requestStop()`` has been called.
+    public var isStopRequested: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return stopRequested
+    }
+
+    /// Runs until the coordinator says `shutdown` or ``requestStop()`` is called.
+    ///
+    /// - Throws: ``WorkerError`` when the endpoint is malformed or does not resolve, the
+    ///   cache directory is unusable, the coordinator refuses the worker or speaks another
+    ///   protocol version, or nothing is heard from it for
+    ///   ``WorkerSessionPolicy/giveUpAfter`` seconds while idle.
+    public func run() throws -> Exit {
+        try WorkerEndpoint.validate(options.endpoint)
+        try WorkerEndpoint.resolve(options.endpoint)
+        do {
+            try DatasetCache.prepareDirectory(options.cacheDirectory)
+        } catch {
+            throw WorkerError.io("\(error)")
+        }
+        let driver = try WorkerDriver(options: options, isStopRequested: { [unowned self] in isStopRequested })
+        let reason = try driver.run()
+        switch reason {
+        case .shutdown: return .shutdown
+        case .interrupted: return .interrupted
+        case .refused(let why):
+            throw WorkerError.refused(address: options.endpoint, reason: why)
+        case let .versionMismatch(peer, local, refusal):
+            throw WorkerError.versionMismatch(address: options.endpoint, coordinator: peer, worker: local, refusal: refusal)
+        case let .gaveUp(seconds, everHeard):
+            throw WorkerError.unreachable(address: options.endpoint, seconds: seconds, everHeard: everHeard)
+        }
+    }
+}

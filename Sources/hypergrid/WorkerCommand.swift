@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import HypergridWorker
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `hypergrid worker`: trains the trials a coordinator hands out, until it says `shutdown`.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Train trials handed out by a coordinator and send their results back.",
+        discussion: """
+        Connects to the coordinator's address, heartbeats, reconnects with backoff when it goes \
+        silent, and keeps every result on disk (in the cache directory) until the coordinator \
+        acknowledges it. Datasets come from the cache, from source files on this machine, or \
+        from the coordinator. SIGINT/SIGTERM hand the running trial back and exit 0; a second \
+        signal exits at once.
+
+        Exit status: 0 shutdown or interrupted, 64 invalid arguments (a malformed --connect \
+        included), 2 unresolvable host, 3 refused by the coordinator, 4 protocol version \
+        mismatch, 5 coordinator unreachable, 1 other errors.
+
+        Example:
+          hypergrid worker --connect tcp://10.0.0.5:5555 --name gpu-box-1
+        """)
+
+    @Option(help: "The coordinator's address, tcp://HOST:PORT.")
+    var connect: String
+    @Option(help: "Threads this worker offers, reported to the coordinator (the trainer runs a trial on one thread today).")
+    var threads: Int = 1
+    @Option(help: "Name shown in the coordinator's logs and journal (default: host:pid).")
+    var name: String?
+    @Option(name: .customLong("cache-dir"), help: "Where datasets and unacknowledged results are kept (default ~/.cache/hypergrid).")
+    var cacheDir: String?
+    @Option(help: "Seconds between heartbeats.")
+    var heartbeat: Double = 1.0
+    @Option(help: "Heartbeats of silence after which the connection is remade.")
+    var liveness: Int = 4
+    @Option(name: .customLong("give-up-after"), help: "Exit after this many seconds without hearing from the coordinator while idle (0: never).")
+    var giveUpAfter: Double = 300
+
+    func validate() throws {
+        do {
+            try WorkerEndpoint.validate(connect)
+        } catch let error as WorkerError {
+            throw ValidationError(error.description)
+        }
+        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        if !(heartbeat > 0 && heartbeat <= 3600) { throw ValidationError("--heartbeat must be a number of seconds in (0, 3600], got \(heartbeat).") }
+        if liveness < 1 { throw ValidationError("--liveness must be at least 1, got \(liveness).") }
+        if !(giveUpAfter >= 0 && giveUpAfter.isFinite) { throw ValidationError("--give-up-after must be zero or a positive number of seconds, got \(giveUpAfter).") }
+        if let name, name.isEmpty { throw ValidationError("--name must not be empty.") }
+    }
+
+    func run() throws {
+        // Local workers of `hypergrid run` die with it, even when it is SIGKILLed.
+        ParentTie.tieToParentIfRequested()
+        LoggingSystem.bootstrap { _ in PlainLogHandler(label: "worker") }
+
+        let policy = WorkerSessionPolicy(heartbeatInterval: heartbeat, liveness: liveness,
+                                         giveUpAfter: giveUpAfter > 0 ? giveUpAfter : nil)
+        var options = WorkerClient.Options(endpoint: connect, threads: threads, policy: policy)
+        if let name { options.name = name }
+        if let cacheDir { options.cacheDirectory = URL(fileURLWithPath: cacheDir, isDirectory: true) }
+        let client = WorkerClient(options: options)
+        let watcher = SignalWatcher { signal in
+            // The first signal leaves politely; a second one means "now".
+            if client.isStopRequested { _exit(128 + signal) }
+            client.requestStop()
+        }
+        defer { withExtendedLifetime(watcher) {} }
+        do {
+            _ = try client.run()
+        } catch let error as WorkerError {
+            printError(error.description)
+            throw ExitCode(error.exitCode)
+        }
+    }
+}
