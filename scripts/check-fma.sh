@@ -7,16 +7,19 @@
 # actually reached the kernel by disassembling its object files.
 #
 # Usage (from anywhere):  scripts/check-fma.sh
-# Env: SCRATCH (default .build-gemm), HYPERGRID_MARCH (passed through to the build).
+# Env: SCRATCH (default .build-gemm), HYPERGRID_MARCH (passed through to the build),
+#      CHECK_ONLY=1 (check the objects already built instead of building).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scratch="${SCRATCH:-.build-gemm}"
 
-echo "building HypergridKernel (release, march=${HYPERGRID_MARCH:-x86-64-v3 default}) in $scratch"
-swift build -c release --scratch-path "$scratch" --target HypergridKernel 2>&1 \
-    | grep -vE "prohibited flag|^\[|^Building|^Build of" || true
+if [ -z "${CHECK_ONLY:-}" ]; then
+    echo "building HypergridKernel (release, march=${HYPERGRID_MARCH:-x86-64-v3 default}) in $scratch"
+    swift build -c release --scratch-path "$scratch" --target HypergridKernel 2>&1 \
+        | grep -vE "prohibited flag|^\[|^Building|^Build of" || true
+fi
 
 objdir="$scratch/release/HypergridKernel.build"
 shopt -s nullglob

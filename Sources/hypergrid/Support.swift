@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import HypergridWorker
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -9,28 +9,26 @@ import Glibc
 final class StopSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var set = false
-    private var sources: [DispatchSourceSignal] = []
+    private var watcher: SignalWatcher?
 
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return set }
 
-    /// Replaces the default handlers of SIGINT and SIGTERM with this flag.
+    /// Replaces the default handlers of SIGINT and SIGTERM with this flag; a second
+    /// signal exits at once.
     static func install() -> StopSignal {
         let flag = StopSignal()
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { flag.lock.lock(); flag.set = true; flag.lock.unlock() }
-            source.resume()
-            flag.sources.append(source)
+        flag.watcher = SignalWatcher { signal in
+            if flag.isSet { _exit(128 + signal) }
+            flag.lock.lock(); flag.set = true; flag.lock.unlock()
         }
         return flag
     }
 }
 
-/// Plain log lines on standard error (swift-log's stream handler), at info level
-/// unless HYPERGRID_LOG_LEVEL says otherwise.
+/// Plain, short log lines on standard error (`12:04:05 coordinator: …`), the same
+/// format the workers use, at info level unless HYPERGRID_LOG_LEVEL says otherwise.
 func makeLogger(_ label: String) -> Logger {
-    var logger = Logger(label: "hypergrid.\(label)") { StreamLogHandler.standardError(label: $0) }
+    var logger = Logger(label: "hypergrid.\(label)") { _ in PlainLogHandler(label: label) }
     if let text = ProcessInfo.processInfo.environment["HYPERGRID_LOG_LEVEL"], let level = Logger.Level(rawValue: text) {
         logger.logLevel = level
     } else {
