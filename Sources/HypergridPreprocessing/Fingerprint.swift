@@ -15,7 +15,7 @@ import Darwin
 /// the same fingerprint; anything that changes the prepared numbers changes it.
 public enum DatasetFingerprint {
     /// Bump whenever a reader or the preprocessing changes the numbers it produces.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// The canonical text that is hashed (exposed for logs and tests).
     public static func canonicalText(_ request: DatasetRequest, sizes: SplitSizes,
