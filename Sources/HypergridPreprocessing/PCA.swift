@@ -81,9 +81,8 @@ public struct PCA: Sendable {
     /// ~5× faster than one call over all rows with the reference kernel). The order of every
     /// operation is fixed, so the result is reproducible bit for bit, and
     /// `fma(a, b, c) == fma(b, a, c)` makes the diagonal tiles exactly symmetric.
-    static func covariance(_ x: LabeledMatrix) -> [Double] {
+    static func covariance(_ x: LabeledMatrix, tile: Int = 512, depth: Int = 256) -> [Double] {
         let n = x.rows, d = x.columns
-        let tile = 512, depth = 256
         var sum = [Double](repeating: 0, count: d * d)
         var part = [Float](repeating: 0, count: tile * tile)
         sum.withUnsafeMutableBufferPointer { acc in
