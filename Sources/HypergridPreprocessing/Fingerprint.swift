@@ -15,7 +15,7 @@ import Darwin
 /// the same fingerprint; anything that changes the prepared numbers changes it.
 public enum DatasetFingerprint {
     /// Bump whenever a reader or the preprocessing changes the numbers it produces.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// The canonical text that is hashed (exposed for logs and tests).
     public static func canonicalText(_ request: DatasetRequest, sizes: SplitSizes,
@@ -49,7 +49,8 @@ public enum DatasetFingerprint {
 
 /// A small side index, `source-hashes.json` in the cache directory, from a file's identity
 /// (path, size, modification and change times, device, inode) to the SHA-256 of its contents,
-/// so that a warm start does not re-read and re-hash the 180 MB of CIFAR-10.
+/// so that a warm start does not re-read and re-hash the 184 MB of CIFAR-10: measured 0.24 s
+/// to hash them (release build, files in the page cache), 0.1 ms through the index.
 ///
 /// An entry is used only if every part of the identity matches; rewriting, replacing or
 /// touching a file changes its times and so forces a re-hash. Several processes may update the

@@ -151,6 +151,7 @@ func preprocess(_ request: DatasetRequest, fingerprint: String, log: ((String) -
                                retainedVariance: nil, cacheStatus: .disabled, cacheFile: nil)
     }
     let pca = try PCA.fit(raw.train, varianceFraction: fraction, log: log)
+    _ = clock.lap() // PCA.fit logs its own steps
     let splits = DatasetSplits(name: raw.name, classCount: raw.classCount, train: pca.project(raw.train),
                                validation: pca.project(raw.validation), test: pca.project(raw.test))
     log?("Projected every split onto \(pca.components) components in \(clock.lap()).")

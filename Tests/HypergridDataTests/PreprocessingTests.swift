@@ -54,6 +54,21 @@ private func knownSpectrum(rows n: Int) -> LabeledMatrix {
         #expect(worst < 1e-4)
     }
 
+    @Test func tiledBlockedCovarianceMatchesTheDefinition() throws {
+        // Small tiles and row blocks so that edge tiles and several blocks are exercised.
+        let x = try DatasetRequest(kind: .synthetic, trainRows: 50, validationRows: 0, testRows: 0,
+                                   syntheticFeatures: 10).loadRawSplits().train
+        let cov = PCA.covariance(x, tile: 4, depth: 16)
+        for i in 0..<10 {
+            for j in 0..<10 {
+                let exact = (0..<50).reduce(0.0) { $0 + Double(x.row($1)[i]) * Double(x.row($1)[j]) } / 49
+                #expect(abs(cov[i * 10 + j] - exact) <= 1e-5 * max(1, abs(exact)))
+                #expect(cov[i * 10 + j] == cov[j * 10 + i])
+            }
+        }
+        #expect(PCA.covariance(x, tile: 4, depth: 16) == cov)
+    }
+
     @Test func standardisationIsFittedOnTrainOnly() throws {
         let request = DatasetRequest(kind: .synthetic, trainRows: 300, validationRows: 50, testRows: 40,
                                      standardize: true, syntheticFeatures: 5, syntheticSeed: 3)

@@ -20,6 +20,16 @@ private var sharedCIFAR: URL {
 /// `HYPERGRID_SLOW_TESTS=1 swift test -c release -Xswiftc -enable-testing --filter SlowCIFAR`.
 private let slowTestsEnabled = ProcessInfo.processInfo.environment["HYPERGRID_SLOW_TESTS"] == "1"
 
+/// Where the slow tests keep their cache files: `HYPERGRID_SLOW_CACHE_DIR` (kept afterwards, to
+/// compare them with the numpy reference) or a temporary directory.
+private func slowCacheDirectory() -> (url: URL, keepAlive: TempDir?) {
+    if let dir = ProcessInfo.processInfo.environment["HYPERGRID_SLOW_CACHE_DIR"] {
+        return (URL(fileURLWithPath: dir, isDirectory: true), nil)
+    }
+    let temp = TempDir()
+    return (temp.url, temp)
+}
+
 private func peakRSSMegabytes() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -35,7 +45,7 @@ private func seconds(_ body: () throws -> Void) rethrows -> Double {
 @Suite(.serialized, .enabled(if: slowTestsEnabled, "set HYPERGRID_SLOW_TESTS=1 to preprocess the real CIFAR-10"))
 struct SlowCIFARTests {
     @Test func pca90OnRealCIFAR10ColdThenWarm() throws {
-        let cache = TempDir()
+        let cache = slowCacheDirectory()
         let request = DatasetRequest(kind: .cifar10, directory: sharedCIFAR.path, pcaVariance: 0.9)
         var cold: PreparedDataset!
         let coldSeconds = try seconds { cold = try prepareDataset(request, cacheDirectory: cache.url, log: { print("  " + $0) }) }
@@ -78,7 +88,7 @@ struct SlowCIFARTests {
     @Test func pca90OnInstalledFashionMNIST() throws {
         let dir = "/usr/share/datasets/fashion-mnist"
         guard FileManager.default.fileExists(atPath: dir) else { return }
-        let cache = TempDir()
+        let cache = slowCacheDirectory()
         let request = DatasetRequest(kind: .fashionMNIST, pcaVariance: 0.9)
         var cold: PreparedDataset!
         let coldSeconds = try seconds { cold = try prepareDataset(request, cacheDirectory: cache.url, log: { print("  " + $0) }) }
