@@ -36,21 +36,23 @@ public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
              c: c, ldc: ldc, accumulate: accumulate)
         return
     }
-    DispatchQueue.concurrentPerform(iterations: parts) { part in
-        // Part `part` gets units [lo, hi): an even split, remainder spread over the first parts.
-        let lo = min(length, (units * part / parts) * unit)
-        let hi = min(length, (units * (part + 1) / parts) * unit)
-        guard lo < hi else { return }
-        if splitRows {
-            // Rows lo..<hi of op(A) and C.
-            let aPart = layout == .tn ? a + lo : a + lo * lda
-            gemm(layout, m: hi - lo, n: n, k: k, a: aPart, lda: lda, b: b, ldb: ldb,
-                 c: c + lo * ldc, ldc: ldc, accumulate: accumulate)
-        } else {
-            // Columns lo..<hi of op(B) and C.
-            let bPart = layout == .nt ? b + lo * ldb : b + lo
-            gemm(layout, m: m, n: hi - lo, k: k, a: a, lda: lda, b: bPart, ldb: ldb,
-                 c: c + lo, ldc: ldc, accumulate: accumulate)
+    GEMMProfile.timed {
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            // Part `part` gets units [lo, hi): an even split, remainder spread over the first parts.
+            let lo = min(length, (units * part / parts) * unit)
+            let hi = min(length, (units * (part + 1) / parts) * unit)
+            guard lo < hi else { return }
+            if splitRows {
+                // Rows lo..<hi of op(A) and C.
+                let aPart = layout == .tn ? a + lo : a + lo * lda
+                blockedGEMM(layout, m: hi - lo, n: n, k: k, a: aPart, lda: lda, b: b, ldb: ldb,
+                            c: c + lo * ldc, ldc: ldc, accumulate: accumulate, workspace: .current)
+            } else {
+                // Columns lo..<hi of op(B) and C.
+                let bPart = layout == .nt ? b + lo * ldb : b + lo
+                blockedGEMM(layout, m: m, n: hi - lo, k: k, a: a, lda: lda, b: bPart, ldb: ldb,
+                            c: c + lo, ldc: ldc, accumulate: accumulate, workspace: .current)
+            }
         }
     }
 }
