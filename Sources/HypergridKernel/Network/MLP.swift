@@ -86,6 +86,14 @@ public final class MLP {
     /// Total trainable floats.
     public let parameterCount: Int
 
+    /// Threads that share the work of every pass (GEMMs split by rows or columns,
+    /// column reductions by columns, elementwise passes by blocks); nil runs on the
+    /// calling thread. Results are the same bits for any team (tested).
+    public var team: ThreadTeam?
+
+    /// The team job of the BatchNorm forward (allocated once, refilled per layer).
+    let batchNormJob = BatchNormForwardJob()
+
     let layers: [LayerBuffers]
     /// [maxBatch × classCount] and [maxBatch]: used only by the plain reference pass.
     let referenceProbs: UnsafeMutablePointer<Float>
