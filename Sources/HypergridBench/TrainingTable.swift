@@ -59,6 +59,10 @@ func trainingWorkloads(quick: Bool) -> [TrainingWorkload] {
         TrainingWorkload(name: "2-layer D=99", inputWidth: 99, config: twoLayer(2_450)),
         TrainingWorkload(name: "2-layer D=3072", inputWidth: 3072, config: twoLayer(490)),
         TrainingWorkload(name: "deep BN Adam D=3072", inputWidth: 3072, config: deep),
+        TrainingWorkload(name: "2-layer D=3072 x2 threads", inputWidth: 3072, config: twoLayer(490),
+                         threads: 2),
+        TrainingWorkload(name: "deep BN Adam D=3072 x2 threads", inputWidth: 3072, config: deep,
+                         threads: 2),
     ]
 }
 
@@ -90,7 +94,7 @@ func wallSeconds() -> Double {
 /// Trains `workload` `repeats` times (after one short warm-up) and takes medians.
 func measure(_ workload: TrainingWorkload, data: DatasetSplits, repeats: Int, peak: Double)
     -> TrainingResult {
-    let trainer = Trainer(trainAccuracyRows: workload.trainAccuracyRows)
+    let trainer = Trainer(trainAccuracyRows: workload.trainAccuracyRows, threads: workload.threads)
     var warmup = workload.config
     warmup.length = .iterations(5)
     _ = trainer.train(config: warmup, data: data)
