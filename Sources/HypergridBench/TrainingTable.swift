@@ -74,9 +74,45 @@ struct TrainingResult {
     var trainerSamplesPerSecond: Double
     var gemmShare: Double
     var percentOfPeak: Double
+    /// Cores other processes used while it trained (median over repetitions).
+    var otherLoad: Double?
     /// FNV-1a of the loss history's bits: equal across builds and thread counts
     /// iff the trainings are bit-identical.
     var lossChecksum: UInt64
+}
+
+/// CPU seconds all cores of the machine have been busy (/proc/stat: user, nice,
+/// system, irq, softirq, steal), or nil where unavailable.
+func machineBusySeconds() -> Double? {
+    guard let f = fopen("/proc/stat", "r") else { return nil }
+    defer { fclose(f) }
+    var line = [CChar](repeating: 0, count: 512)
+    guard fgets(&line, Int32(line.count), f) != nil else { return nil }
+    let fields = String(cString: line).split(separator: " ").dropFirst().compactMap { Double($0) }
+    guard fields.count >= 7 else { return nil }
+    let busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + (fields.count > 7 ? fields[7] : 0)
+    return busy / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// Cores' worth of CPU other processes used over `body` (machine busy time minus ours).
+func foreignLoad(_ body: () -> Void) -> (wall: Double, cores: Double?) {
+    let (b0, c0, w0) = (machineBusySeconds(), processCPUSeconds(), wallSeconds())
+    body()
+    let (b1, c1, w1) = (machineBusySeconds(), processCPUSeconds(), wallSeconds())
+    guard let b0, let b1, w1 > w0 else { return (w1 - w0, nil) }
+    return (w1 - w0, max(0, ((b1 - b0) - (c1 - c0)) / (w1 - w0)))
+}
+
+/// Waits (at most `maxWait` seconds) until other processes use at most `maxLoad`
+/// cores over a 0.5 s window, as shared/bench's `wait_quiet`. Returns the last load seen.
+@discardableResult
+func waitQuiet(maxLoad: Double = 0.3, maxWait: Double) -> Double? {
+    let start = wallSeconds()
+    while true {
+        let load = foreignLoad { usleep(500_000) }.cores
+        guard let load else { return nil }
+        if load <= maxLoad || wallSeconds() - start >= maxWait { return load }
+    }
 }
 
 func processCPUSeconds() -> Double {
@@ -92,28 +128,32 @@ func wallSeconds() -> Double {
 }
 
 /// Trains `workload` `repeats` times (after one short warm-up) and takes medians.
-func measure(_ workload: TrainingWorkload, data: DatasetSplits, repeats: Int, peak: Double)
-    -> TrainingResult {
+func measure(_ workload: TrainingWorkload, data: DatasetSplits, repeats: Int, peak: Double,
+             quietWait: Double) -> TrainingResult {
     let trainer = Trainer(trainAccuracyRows: workload.trainAccuracyRows, threads: workload.threads)
     var warmup = workload.config
     warmup.length = .iterations(5)
     _ = trainer.train(config: warmup, data: data)
 
     var wall: [Double] = [], cpu: [Double] = [], own: [Double] = [], share: [Double] = []
+    var others: [Double] = []
     var checksum: UInt64 = 0
     for _ in 0..<max(repeats, 1) {
+        if quietWait > 0 { waitQuiet(maxWait: quietWait) }
         GEMMProfile.reset()
         GEMMProfile.isEnabled = true
-        let (w0, c0) = (wallSeconds(), processCPUSeconds())
-        let outcome = trainer.train(config: workload.config, data: data)
-        let (w1, c1) = (wallSeconds(), processCPUSeconds())
+        var outcome: TrialOutcome? = nil
+        let c0 = processCPUSeconds()
+        let (seconds, load) = foreignLoad { outcome = trainer.train(config: workload.config, data: data) }
+        let c1 = processCPUSeconds()
         GEMMProfile.isEnabled = false
-        let samples = Double(outcome.metrics.iterations * workload.config.batchSize)
-        wall.append(samples / (w1 - w0))
+        let samples = Double(outcome!.metrics.iterations * workload.config.batchSize)
+        wall.append(samples / seconds)
         cpu.append(samples / (c1 - c0))
-        own.append(outcome.metrics.samplesPerSecond)
-        share.append(Double(GEMMProfile.nanoseconds) * 1e-9 / (w1 - w0))
-        checksum = outcome.history.loss.reduce(0xcbf2_9ce4_8422_2325 as UInt64) {
+        if let load { others.append(load) }
+        own.append(outcome!.metrics.samplesPerSecond)
+        share.append(Double(GEMMProfile.nanoseconds) * 1e-9 / seconds)
+        checksum = outcome!.history.loss.reduce(0xcbf2_9ce4_8422_2325 as UInt64) {
             ($0 ^ UInt64($1.bitPattern)) &* 0x100_0000_01b3
         }
     }
@@ -122,7 +162,7 @@ func measure(_ workload: TrainingWorkload, data: DatasetSplits, repeats: Int, pe
                           cpuSamplesPerSecond: cpuRate, trainerSamplesPerSecond: median(own),
                           gemmShare: median(share),
                           percentOfPeak: 100 * workload.flopsPerSample * cpuRate / (peak * 1e9),
-                          lossChecksum: checksum)
+                          otherLoad: others.isEmpty ? nil : median(others), lossChecksum: checksum)
 }
 
 /// Share of a 1-epoch D = 99 trial's wall time spent outside training iterations
@@ -147,6 +187,7 @@ func runTrainingTable(_ arguments: ArraySlice<String>) {
     var repeats = 3
     var filter: String? = nil
     var statedPeak: Double? = nil
+    var quietWait = 0.0
     var args = arguments
     while let arg = args.popFirst() {
         switch arg {
@@ -155,8 +196,10 @@ func runTrainingTable(_ arguments: ArraySlice<String>) {
         case "--repeats": repeats = Int(args.popFirst() ?? "") ?? repeats
         case "--filter": filter = args.popFirst()
         case "--peak": statedPeak = Double(args.popFirst() ?? "")
+        case "--wait-quiet": quietWait = Double(args.popFirst() ?? "") ?? 60
         default:
-            print("usage: hypergrid-bench train [--json] [--repeats N] [--filter NAME] [--peak GFLOPS] [--quick]")
+            print("usage: hypergrid-bench train [--json] [--repeats N] [--filter NAME] [--peak GFLOPS] [--quick]"
+                  + " [--wait-quiet MAX_SECONDS]")
             exit(arg == "--help" ? 0 : 2)
         }
     }
@@ -171,7 +214,8 @@ func runTrainingTable(_ arguments: ArraySlice<String>) {
     }
     var results: [TrainingResult] = []
     for w in trainingWorkloads(quick: quick) where filter.map({ w.name.contains($0) }) ?? true {
-        results.append(measure(w, data: data(w.inputWidth), repeats: repeats, peak: peak))
+        results.append(measure(w, data: data(w.inputWidth), repeats: repeats, peak: peak,
+                               quietWait: quietWait))
     }
     let eval = filter == nil || "evaluation".contains(filter!)
         ? evaluationShare(data: data(99), repeats: repeats) : nil
@@ -187,6 +231,7 @@ func runTrainingTable(_ arguments: ArraySlice<String>) {
             + "\"samples_per_cpu_s\": \(fmt(r.cpuSamplesPerSecond, 0)), "
             + "\"samples_per_s_training_only\": \(fmt(r.trainerSamplesPerSecond, 0)), "
             + "\"gemm_share\": \(fmt(r.gemmShare, 3)), \"percent_of_peak\": \(fmt(r.percentOfPeak, 1)), "
+            + "\"other_load_cores\": \(r.otherLoad.map { fmt($0, 2) } ?? "null"), "
             + "\"loss_checksum\": \"\(String(r.lossChecksum, radix: 16))\"}"
         }.joined(separator: ", ")
         out += "]"
@@ -201,18 +246,19 @@ func runTrainingTable(_ arguments: ArraySlice<String>) {
           + (statedPeak.map { "; %peak below is of the stated \(fmt($0, 1))" } ?? ""))
     print("batch 200, H 256, 10 classes, float32, synthetic 49,000 × D; median of \(repeats) trainings")
     print(pad("workload", 30, left: true) + pad("iters", 6) + pad("wall/s", 10) + pad("/CPU s", 10)
-          + pad("train/s", 10) + pad("GEMM%", 7) + pad("%peak", 7) + "  loss checksum")
+          + pad("train/s", 10) + pad("GEMM%", 7) + pad("%peak", 7) + pad("others", 7) + "  loss checksum")
     for r in results {
         print(pad(r.workload.name, 30, left: true)
               + pad("\(r.workload.config.length.iterationCount(trainRows: 49_000, batchSize: 200))", 6)
               + pad(fmt(r.wallSamplesPerSecond, 0), 10) + pad(fmt(r.cpuSamplesPerSecond, 0), 10)
               + pad(fmt(r.trainerSamplesPerSecond, 0), 10) + pad(fmt(100 * r.gemmShare, 1), 7)
-              + pad(fmt(r.percentOfPeak, 1), 7) + "  " + String(r.lossChecksum, radix: 16))
+              + pad(fmt(r.percentOfPeak, 1), 7) + pad(r.otherLoad.map { fmt($0, 2) } ?? "?", 7)
+              + "  " + String(r.lossChecksum, radix: 16))
     }
     print("(wall/s: samples per wall second of the whole train call, per-epoch evaluation included;"
           + " /CPU s: per CPU second of the process; train/s: the trainer's figure, training"
           + " iterations only; GEMM%: wall share in gemm; %peak: training FLOPs per CPU second"
-          + " over one core's peak)")
+          + " over one core's peak; others: cores used by other processes meanwhile)")
     if let eval {
         print("evaluation share of a 1-epoch D=99 trial (default Trainer: per-epoch validation,"
               + " final validation + 10,000 training rows): \(fmt(100 * eval.share, 1)) % of"
