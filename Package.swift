@@ -97,7 +97,9 @@ let package = Package(
                           swiftSettings: language),
 
         // MARK: benchmarks
-        .executableTarget(name: "hypergrid-bench", dependencies: ["HypergridKernel", "COpenBLAS"],
+        .executableTarget(name: "hypergrid-bench",
+                          dependencies: ["HypergridKernel", "HypergridTraining", "HypergridData",
+                                         "HypergridSearchSpace", "COpenBLAS"],
                           path: "Sources/HypergridBench",
                           swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
 

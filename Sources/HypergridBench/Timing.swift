@@ -72,3 +72,22 @@ func measurePeak(seconds: Double) -> Double {
     if total == -1 { print("") }
     return best
 }
+
+/// `s` padded with spaces to `w` characters (right-aligned unless `left`).
+func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
+    let p = String(repeating: " ", count: max(0, w - s.count))
+    return left ? s + p : p + s
+}
+
+/// `x` with `digits` decimals (no Foundation formatting).
+func fmt(_ x: Double, _ digits: Int) -> String {
+    guard x.isFinite else { return "\(x)" }
+    var s = String(Int((abs(x) * pow10(digits)).rounded()))
+    if digits > 0 {
+        while s.count <= digits { s = "0" + s }
+        s.insert(".", at: s.index(s.endIndex, offsetBy: -digits))
+    }
+    return x < 0 ? "-" + s : s
+}
+
+func pow10(_ d: Int) -> Double { (0..<d).reduce(1.0) { x, _ in x * 10 } }

@@ -45,11 +45,18 @@ public struct Trainer: Sendable {
     public var finalLossWindow: Int
     /// Final training accuracy is measured on at most this many leading training rows.
     public var trainAccuracyRows: Int
+    /// Threads one training uses (a ``ThreadTeam`` started per `train` call). A property of
+    /// the worker, not of the trial: GEMMs split only rows or columns, elementwise passes
+    /// split rows, reductions keep their order, so every thread count gives the same bits
+    /// (tested) and the trial id does not depend on it.
+    public var threads: Int
 
-    public init(evaluationChunk: Int = 256, finalLossWindow: Int = 10, trainAccuracyRows: Int = 10_000) {
+    public init(evaluationChunk: Int = 256, finalLossWindow: Int = 10, trainAccuracyRows: Int = 10_000,
+                threads: Int = 1) {
         self.evaluationChunk = evaluationChunk
         self.finalLossWindow = finalLossWindow
         self.trainAccuracyRows = trainAccuracyRows
+        self.threads = threads
     }
 
     /// Trains `config` on `data` and reports the outcome; never traps on bad input.
@@ -81,6 +88,8 @@ public struct Trainer: Sendable {
         case .gaussian(let std): net.initialize(.gaussian(std: std), seed: config.seed)
         case .he: net.initialize(.he, seed: config.seed)
         }
+        let team = threads > 1 ? ThreadTeam(threads: threads) : nil
+        net.team = team
         let optimizer = Optimizer(rule: Self.updateRule(config), parameters: net.parameters)
         let sampler = MinibatchSampler(seed: config.seed, batchSize: batch, columns: train.columns)
         let perEpoch = max(train.rows / batch, 1)
@@ -101,7 +110,8 @@ public struct Trainer: Sendable {
         train.labels.withUnsafeBufferPointer { labels in
             var segmentStart = clock.now   // training time excludes evaluation
             for iteration in 0..<total {
-                sampler.next(features: train.features.base, labels: labels.baseAddress!, rows: train.rows)
+                sampler.next(features: train.features.base, labels: labels.baseAddress!, rows: train.rows,
+                             team: team)
                 let dataLoss = net.lossAndGradients(x: sampler.features, labels: sampler.labels, rows: batch)
                 if !dataLoss.isFinite {
                     status = .diverged
@@ -117,7 +127,7 @@ public struct Trainer: Sendable {
                     }
                     history.loss.append(loss)
                 }
-                optimizer.step(learningRate: Float(learningRate), reg: reg)
+                optimizer.step(learningRate: Float(learningRate), reg: reg, team: team)
                 completed = iteration + 1
                 guard completed % perEpoch == 0 else { continue }
 

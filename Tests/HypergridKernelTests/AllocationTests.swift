@@ -96,7 +96,9 @@ func countAllocations(_ body: () -> Void) -> Int {
     return allocationCount
 }
 
-@Suite struct AllocationTests {
+// Serialized: the counter is one global, so two counting tests at once would see
+// each other's allocations (counterSeesAllocations allocates on purpose).
+@Suite(.serialized) struct AllocationTests {
     /// The counter sees allocations of every kind, so a zero below means something.
     @Test func counterSeesAllocations() {
         var keep: [[Float]] = []
@@ -109,6 +111,41 @@ func countAllocations(_ body: () -> Void) -> Int {
         #expect(arrays >= 3 && aligned == 1 && object >= 2)
         #expect(keep.count == 3)
         raw?.deallocate()
+    }
+
+    /// The same with a two-thread team, on shapes large enough that every pass is
+    /// actually split (GEMMs, column passes, gather, the first layer's update): handing
+    /// work to the team allocates nothing on the calling thread.
+    @Test(arguments: [false, true])
+    func trainingStepWithTeamAllocatesNothing(batchNorm: Bool) {
+        let d = 200, rows = 400, batch = 200
+        let shape = MLPShape(inputWidth: d, hidden: [256, 64], classCount: 10, batchNorm: batchNorm)
+        let features = gaussianArray(rows * d, seed: 5).floats
+        let labels = labelsArray(rows, classes: 10, seed: 6)
+        let net = MLP(shape: shape, maxBatch: batch)
+        net.initialize(.he, seed: 7)
+        let team = ThreadTeam(threads: 2)
+        net.team = team
+        let sampler = MinibatchSampler(seed: 8, batchSize: batch, columns: d)
+        let optimizer = Optimizer(rule: .adamDefaults, parameters: net.parameters)
+        features.withUnsafeBufferPointer { f in
+            labels.withUnsafeBufferPointer { l in
+                var loss = 0.0, correct = 0
+                func steps(_ count: Int) {
+                    for _ in 0..<count {
+                        sampler.next(features: f.baseAddress!, labels: l.baseAddress!, rows: rows, team: team)
+                        loss += net.lossAndGradients(x: sampler.features, labels: sampler.labels, rows: batch)
+                        loss += net.l2Penalty(reg: 1e-3)
+                        optimizer.step(learningRate: 0.01, reg: 1e-3, team: team)
+                    }
+                    correct = net.countCorrect(x: f.baseAddress!, labels: l.baseAddress!, rows: rows)
+                }
+                steps(2)
+                let count = countAllocations { steps(3) }
+                #expect(count == 0, "bn=\(batchNorm): \(count) allocations")
+                #expect(loss.isFinite && correct >= 0)
+            }
+        }
     }
 
     /// A full training step — sample and gather a batch, forward and backward, L2 term,

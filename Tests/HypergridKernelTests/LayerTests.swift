@@ -140,18 +140,51 @@ import Testing
         #expect(out == [2, 2, 2])
     }
 
+    /// The definition written out plainly: blocks of 4,096, partial (i mod 32) within a
+    /// block, partials 0…31 then blocks left to right, all in Float.
+    static func plainSumOfSquares(_ x: [Float]) -> Float {
+        var total: Float = 0
+        var start = 0
+        while start < x.count {
+            var partial = [Float](repeating: 0, count: 32)
+            for i in start..<min(start + squareSumBlock, x.count) {
+                partial[(i - start) % 32] = partial[(i - start) % 32] + x[i] * x[i]
+            }
+            var block: Float = 0
+            for p in partial { block = block + p }
+            total = total + block
+            start += squareSumBlock
+        }
+        return total
+    }
+
     @Test func sumOfSquaresOrderIsFixed() {
         // Near 5e8 the Float spacing is 32, so a left-to-right sum drops every 3² = 9 after
-        // the first 10⁴², while the interleaved partial sums collect them first (45 or 36
-        // per lane) and keep them: the two orders give different bits.
-        let x: [Float] = (0..<37).map { $0 % 8 == 0 ? 10_000 : 3 }
-        var partial = [Float](repeating: 0, count: 8)
-        for (k, v) in x.enumerated() { partial[k % 8] = partial[k % 8] + v * v }
-        var expected: Float = 0
-        for lane in 0..<8 { expected = expected + partial[lane] }
+        // the first 10⁴², while the interleaved partial sums collect them first and keep
+        // them: the two orders give different bits.
+        let x: [Float] = (0..<101).map { $0 % 32 == 0 ? 10_000 : 3 }
         let sequential = x.reduce(Float(0)) { $0 + $1 * $1 }
-        #expect(sequential != expected)
-        #expect(sumOfSquares(x, count: x.count) == expected)
+        #expect(sequential != Self.plainSumOfSquares(x))
+        #expect(sumOfSquares(x, count: x.count) == Self.plainSumOfSquares(x))
+        // Tails of every length and several blocks, values of mixed magnitude.
+        var rng = TestRandom(seed: 3)
+        for count in [0, 1, 31, 33, 4_095, 4_096, 4_097, 3 * 4_096 + 77] {
+            let y = (0..<count).map { _ in rng.mixed() }
+            #expect(sumOfSquares(y, count: count).bitPattern == Self.plainSumOfSquares(y).bitPattern,
+                    "count \(count)")
+        }
+    }
+
+    /// With a team, the block sums are computed in parallel and still added in order.
+    @Test func weightSquareSumOnATeamMatchesSerial() {
+        let shape = MLPShape(inputWidth: 300, hidden: [257], classCount: 10, batchNorm: false)
+        let net = MLP(shape: shape, maxBatch: 4)
+        net.initialize(.he, seed: 12)
+        let serial = net.weightSquareSum()
+        net.team = ThreadTeam(threads: 3)
+        #expect(net.weightSquareSum().bitPattern == serial.bitPattern)
+        let w = net.parameters.filter(\.isWeight).map { Array(UnsafeBufferPointer(start: $0.value, count: $0.count)) }
+        #expect(serial == w.reduce(0.0) { $0 + Double(Self.plainSumOfSquares($1)) })
     }
 
     @Test func gatherCopiesRowsAndLabels() {

@@ -19,8 +19,10 @@ public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
                  b: UnsafePointer<Float>, ldb: Int,
                  c: UnsafeMutablePointer<Float>, ldc: Int,
                  accumulate: Bool) {
-    blockedGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                c: c, ldc: ldc, accumulate: accumulate, workspace: .current)
+    GEMMProfile.timed {
+        blockedGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                    c: c, ldc: ldc, accumulate: accumulate, workspace: .current)
+    }
 }
 
 /// ``gemm(_:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)`` with explicit packing memory.
@@ -32,6 +34,8 @@ public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
                  b: UnsafePointer<Float>, ldb: Int,
                  c: UnsafeMutablePointer<Float>, ldc: Int,
                  accumulate: Bool, workspace: GEMMWorkspace) {
-    blockedGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
+    GEMMProfile.timed {
+        blockedGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                    c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
+    }
 }

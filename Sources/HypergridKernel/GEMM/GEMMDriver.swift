@@ -56,7 +56,7 @@ func blockedGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
     let kcMax = min(GEMMBlocking.kc, k)
     let mcMax = min(GEMMBlocking.mc, (m + mr - 1) / mr * mr)
     let ncMax = min(GEMMBlocking.nc, (n + nr - 1) / nr * nr)
-    let aSize = alignedFloats(mcMax * kcMax)
+    let aSize = alignedFloats(mcMax * kcMax + packSlack)
     let bSize = alignedFloats(ncMax * kcMax)
     let base = workspace.floats(aSize + bSize + mr * nr + transposeScratchFloats)
     let aPack = base, bPack = base + aSize, tile = base + aSize + bSize

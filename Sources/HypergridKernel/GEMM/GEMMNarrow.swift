@@ -97,7 +97,7 @@ func narrowGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
     // Regions: packed B (k × width), packed ragged A rows (mr × k), an edge
     // tile big enough for a tall narrow tile or a wide one, transpose scratch.
     let bSize = alignedFloats(k * width)
-    let aSize = alignedFloats(k * mr)
+    let aSize = alignedFloats(k * mr + packSlack)
     let tileSize = alignedFloats(max(tallRows * w, mr * nr))
     let base = workspace.floats(bSize + aSize + tileSize + transposeScratchFloats)
     let bPack = base, aEdge = base + bSize, tile = aEdge + aSize

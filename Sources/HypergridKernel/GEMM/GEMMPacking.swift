@@ -2,9 +2,14 @@
 // read it, padding ragged edges with zeros. Packing only moves values: the
 // floats the kernels multiply are bit-identical to the ones in A and B.
 
+/// Floats a packed A block needs after its end: the `.tn` fast path may spill
+/// `8 - mr` floats past the last sliver.
+let packSlack = 16
+
 /// Packs the `rows × kc` block of op(A) starting at (i0, p0) into `mr`-row slivers:
 /// sliver `s` holds op(A)[i0 + s*mr + r][p0 + p] at `dst[s*mr*kc + p*mr + r]`.
-/// Rows past `rows` are zero.
+/// Rows past `rows` are zero. `dst` must have ``packSlack`` floats to spare after
+/// the block.
 func packA(_ layout: GEMMLayout, _ a: UnsafePointer<Float>, _ lda: Int,
            i0: Int, p0: Int, rows: Int, kc: Int, into dst: UnsafeMutablePointer<Float>) {
     let mr = GEMMBlocking.mr
@@ -30,7 +35,17 @@ func packA(_ layout: GEMMLayout, _ a: UnsafePointer<Float>, _ lda: Int,
         case .tn:
             // op(A)[i][p] = A[p][i]: the mr values for one p are contiguous.
             let src = a + p0 * lda + i0 + r0
-            if valid == mr {
+            if valid == mr && r0 + 8 <= rows {
+                // Fast path: one 8-float copy per p (mr is 6 or 8). With mr = 6 each
+                // store also writes 2 floats past the sliver row; the next p (or the
+                // next sliver, packed later) overwrites them, and the last sliver's
+                // spill lands in the `packSlack` floats after the A block. Reading 8
+                // stays inside A: `r0 + 8 <= rows` columns exist from src on.
+                for p in 0..<kc {
+                    let v = UnsafeRawPointer(src + p * lda).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(out + p * mr).storeBytes(of: v, as: SIMD8<Float>.self)
+                }
+            } else if valid == mr {
                 for p in 0..<kc {
                     for r in 0..<mr { out[p * mr + r] = src[p * lda + r] }
                 }

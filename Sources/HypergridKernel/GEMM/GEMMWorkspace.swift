@@ -18,6 +18,9 @@ public final class GEMMWorkspace {
     private var storage: UnsafeMutablePointer<Float>?
     private var capacity = 0
 
+    /// Wall nanoseconds of timed GEMM calls on this workspace's thread (``GEMMProfile``).
+    var profileNanoseconds: UInt64 = 0
+
     /// An empty workspace; the first GEMM that uses it allocates.
     public init() {}
 

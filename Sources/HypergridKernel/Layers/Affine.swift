@@ -52,9 +52,16 @@ public func reluBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafePointer<Floa
 ///     // X: [rows × columns], out: [columns]
 public func columnSums(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                        rows: Int, columns: Int) {
+    columnSums(out, x, rows: rows, columns: columns, ld: columns)
+}
+
+/// ``columnSums(_:_:rows:columns:)`` of a block of columns in a matrix of row stride `ld`.
+@inline(__always)
+func columnSums(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                rows: Int, columns: Int, ld: Int) {
     out.update(repeating: 0, count: columns)
     for i in 0..<rows {
-        let row = x + i * columns
+        let row = x + i * ld
         for j in 0..<columns { out[j] = out[j] + row[j] }
     }
 }
@@ -89,11 +96,26 @@ public func affineBackward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePo
 public func affineReLUForward(y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, ldx: Int,
                               w: UnsafePointer<Float>, b: UnsafePointer<Float>,
                               n: Int, inDim: Int, outDim: Int) {
+    affineReLUForward(y: y, x: x, ldx: ldx, w: w, b: b, n: n, inDim: inDim, outDim: outDim,
+                      team: nil)
+}
+
+/// ``affineReLUForward(y:x:ldx:w:b:n:inDim:outDim:)`` on a thread team: each part of
+/// the GEMM adds the bias and clamps its own block of Y.
+func affineReLUForward(y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, ldx: Int,
+                       w: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                       n: Int, inDim: Int, outDim: Int, team: ThreadTeam?) {
     gemm(.nn, m: n, n: outDim, k: inDim, a: x, lda: ldx, b: w, ldb: outDim,
-         c: y, ldc: outDim, accumulate: false)
-    for i in 0..<n {
-        let row = y + i * outDim
-        for j in 0..<outDim { row[j] = max(row[j] + b[j], 0) }
+         c: y, ldc: outDim, accumulate: false, team: team, finish: .biasReLU(b))
+}
+
+/// `Y[i][j] = max(Y[i][j] + b[j], 0)` on a block of Y (row stride `ld`).
+@inline(__always)
+func biasReLU(_ y: UnsafeMutablePointer<Float>, ld: Int, _ b: UnsafePointer<Float>,
+              rows: Range<Int>, columns: Range<Int>) {
+    for i in rows {
+        let row = y + i * ld
+        for j in columns { row[j] = max(row[j] + b[j], 0) }
     }
 }
 
@@ -104,10 +126,18 @@ public func affineReLUForward(y: UnsafeMutablePointer<Float>, x: UnsafePointer<F
 ///     // dZ (in: dY, out: dZ), Y: [rows × columns], db: [columns]
 public func reluBackwardColumnSums(_ dz: UnsafeMutablePointer<Float>, y: UnsafePointer<Float>,
                                    db: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+    reluBackwardColumnSums(dz, y: y, db: db, rows: rows, columns: columns, ld: columns)
+}
+
+/// ``reluBackwardColumnSums(_:y:db:rows:columns:)`` of a block of columns (row stride `ld`):
+/// every row of those columns, in row order.
+@inline(__always)
+func reluBackwardColumnSums(_ dz: UnsafeMutablePointer<Float>, y: UnsafePointer<Float>,
+                            db: UnsafeMutablePointer<Float>, rows: Int, columns: Int, ld: Int) {
     db.update(repeating: 0, count: columns)
     for i in 0..<rows {
-        let g = dz + i * columns
-        let a = y + i * columns
+        let g = dz + i * ld
+        let a = y + i * ld
         for j in 0..<columns {
             let v = a[j] > 0 ? g[j] : 0
             g[j] = v

@@ -38,19 +38,21 @@ public func batchNormForwardTraining(y: UnsafeMutablePointer<Float>, z: UnsafePo
 /// Batch mean and `rstd = 1/sqrt(biased var + ε)`, and the running-statistics update.
 /// With one row the unbiased variance is undefined (PyTorch refuses to train); the
 /// biased one (0) is used for the running update instead.
+/// `ld` is the row stride of Z: a block of `c` columns of a wider matrix works too.
 @inline(__always)
 func batchStatistics(z: UnsafePointer<Float>, mean: UnsafeMutablePointer<Float>,
                      rstd: UnsafeMutablePointer<Float>, runningMean: UnsafeMutablePointer<Float>,
-                     runningVar: UnsafeMutablePointer<Float>, n: Int, c: Int,
+                     runningVar: UnsafeMutablePointer<Float>, n: Int, c: Int, ld: Int? = nil,
                      momentum: Float, epsilon: Float) {
+    let ld = ld ?? c
     // Two passes (mean, then squared deviations) rather than Σx² − (Σx)²/N, which
     // cancels catastrophically for features far from zero.
-    columnSums(mean, z, rows: n, columns: c)
+    columnSums(mean, z, rows: n, columns: c, ld: ld)
     let invN = 1 / Float(n)
     for j in 0..<c { mean[j] = mean[j] * invN }
     rstd.update(repeating: 0, count: c)   // holds Σ(z − mean)² until the last loop
     for i in 0..<n {
-        let zr = z + i * c
+        let zr = z + i * ld
         for j in 0..<c {
             let d = zr[j] - mean[j]
             rstd[j] = rstd[j] + d * d
@@ -113,11 +115,12 @@ func batchNormInputGradient(dz: UnsafeMutablePointer<Float>, dGamma: UnsafePoint
                             dBeta: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                             z: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                             rstd: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
-                            n: Int, c: Int) {
+                            n: Int, c: Int, ld: Int? = nil) {
+    let ld = ld ?? c
     let fn = Float(n)
     let invN = 1 / fn
     for i in 0..<n {
-        let zr = z + i * c, gr = dy + i * c, dr = dz + i * c
+        let zr = z + i * ld, gr = dy + i * ld, dr = dz + i * ld
         for j in 0..<c {
             let xhat = (zr[j] - mean[j]) * rstd[j]
             let scale = gamma[j] * rstd[j] * invN
@@ -141,10 +144,28 @@ public func batchNormReLUForwardTraining(a: UnsafeMutablePointer<Float>, z: Unsa
                                          n: Int, c: Int,
                                          momentum: Float = BatchNormDefaults.momentum,
                                          epsilon: Float = BatchNormDefaults.epsilon) {
+    batchNormReLUForwardTraining(a: a, z: z, gamma: gamma, beta: beta, mean: mean, rstd: rstd,
+                                 runningMean: runningMean, runningVar: runningVar, n: n, c: c,
+                                 ld: c, momentum: momentum, epsilon: epsilon)
+}
+
+/// ``batchNormReLUForwardTraining(a:z:gamma:beta:mean:rstd:runningMean:runningVar:n:c:momentum:epsilon:)``
+/// of a block of `c` columns of matrices with row stride `ld` (all rows: the
+/// statistics run down each column in row order, whatever the block).
+@inline(__always)
+func batchNormReLUForwardTraining(a: UnsafeMutablePointer<Float>, z: UnsafePointer<Float>,
+                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                                  mean: UnsafeMutablePointer<Float>,
+                                  rstd: UnsafeMutablePointer<Float>,
+                                  runningMean: UnsafeMutablePointer<Float>,
+                                  runningVar: UnsafeMutablePointer<Float>,
+                                  n: Int, c: Int, ld: Int,
+                                  momentum: Float = BatchNormDefaults.momentum,
+                                  epsilon: Float = BatchNormDefaults.epsilon) {
     batchStatistics(z: z, mean: mean, rstd: rstd, runningMean: runningMean,
-                    runningVar: runningVar, n: n, c: c, momentum: momentum, epsilon: epsilon)
+                    runningVar: runningVar, n: n, c: c, ld: ld, momentum: momentum, epsilon: epsilon)
     for i in 0..<n {
-        let zr = z + i * c, ar = a + i * c
+        let zr = z + i * ld, ar = a + i * ld
         for j in 0..<c { ar[j] = max((zr[j] - mean[j]) * rstd[j] * gamma[j] + beta[j], 0) }
     }
 }
@@ -159,10 +180,22 @@ public func reluBatchNormBackward(_ d: UnsafeMutablePointer<Float>,
                                   z: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                                   rstd: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                                   n: Int, c: Int) {
+    reluBatchNormBackward(d, dGamma: dGamma, dBeta: dBeta, a: a, z: z, mean: mean, rstd: rstd,
+                          gamma: gamma, n: n, c: c, ld: c)
+}
+
+/// ``reluBatchNormBackward(_:dGamma:dBeta:a:z:mean:rstd:gamma:n:c:)`` of a block of `c`
+/// columns of matrices with row stride `ld` (all rows, in row order).
+@inline(__always)
+func reluBatchNormBackward(_ d: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>,
+                           dBeta: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>,
+                           z: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                           rstd: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+                           n: Int, c: Int, ld: Int) {
     dGamma.update(repeating: 0, count: c)
     dBeta.update(repeating: 0, count: c)
     for i in 0..<n {
-        let zr = z + i * c, ar = a + i * c, gr = d + i * c
+        let zr = z + i * ld, ar = a + i * ld, gr = d + i * ld
         for j in 0..<c {
             let g = ar[j] > 0 ? gr[j] : 0
             gr[j] = g
@@ -172,5 +205,20 @@ public func reluBatchNormBackward(_ d: UnsafeMutablePointer<Float>,
         }
     }
     batchNormInputGradient(dz: d, dGamma: dGamma, dBeta: dBeta, dy: d, z: z, mean: mean,
-                           rstd: rstd, gamma: gamma, n: n, c: c)
+                           rstd: rstd, gamma: gamma, n: n, c: c, ld: ld)
+}
+
+/// Inference-mode BatchNorm + ReLU on a block of rows and columns (row stride `ld`):
+/// `A = max((Z − runningMean)·rstd·γ + β, 0)` with `rstd` already computed, the same
+/// expression as ``batchNormForwardInference(y:z:gamma:beta:runningMean:runningVar:rstd:n:c:epsilon:)``
+/// followed by ``reluForward(y:x:count:)``.
+@inline(__always)
+func batchNormReLUInference(a: UnsafeMutablePointer<Float>, z: UnsafePointer<Float>, ld: Int,
+                            gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                            runningMean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                            rows: Range<Int>, columns: Range<Int>) {
+    for i in rows {
+        let zr = z + i * ld, ar = a + i * ld
+        for j in columns { ar[j] = max((zr[j] - runningMean[j]) * rstd[j] * gamma[j] + beta[j], 0) }
+    }
 }

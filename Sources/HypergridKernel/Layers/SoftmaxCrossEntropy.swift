@@ -133,26 +133,3 @@ public func argmaxRows(_ out: UnsafeMutablePointer<Int32>, scores: UnsafePointer
         out[i] = Int32(truncatingIfNeeded: best)
     }
 }
-
-/// `Σ x²` over `count` floats in a fixed order: eight interleaved partial sums
-/// (element `i` goes to partial `i mod 8`), then the partials added 0…7, so the
-/// result is the same on every run and any vector width. Used for the L2 penalty.
-///
-///     // x: [count]
-public func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float {
-    var partial = SIMD8<Float>(repeating: 0)
-    let body = count & ~7
-    var i = 0
-    while i < body {
-        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        partial = partial + v * v
-        i += 8
-    }
-    while i < count {
-        partial[i & 7] = partial[i & 7] + x[i] * x[i]
-        i += 1
-    }
-    var total: Float = 0
-    for lane in 0..<8 { total = total + partial[lane] }
-    return total
-}

@@ -19,42 +19,44 @@ extension MLP {
             if layer.isOutput {
                 // Bias is added inside the fused softmax below.
                 gemm(.nn, m: n, n: o, k: i, a: input, lda: i, b: layer.w, ldb: o,
-                     c: layer.z, ldc: o, accumulate: false)
+                     c: layer.z, ldc: o, accumulate: false, team: team)
             } else if layer.batchNorm {
-                affineForward(y: layer.z, x: input, ldx: i, w: layer.w, b: nil,
-                              n: n, inDim: i, outDim: o)
-                batchNormReLUForwardTraining(a: layer.a, z: layer.z, gamma: layer.gamma!,
-                                             beta: layer.beta!, mean: layer.mean!,
-                                             rstd: layer.rstd!, runningMean: layer.runningMean!,
-                                             runningVar: layer.runningVar!, n: n, c: o)
+                gemm(.nn, m: n, n: o, k: i, a: input, lda: i, b: layer.w, ldb: o,
+                     c: layer.z, ldc: o, accumulate: false, team: team)
+                // Statistics run down columns: split by columns, each in row order.
+                batchNormJob.set(layer, rows: n)
+                if let team, team.count > 1, n * o >= 2 * minimumElementsPerThread {
+                    team.forEachRange(o, unit: 16, minimum: max(16, minimumElementsPerThread / n),
+                                      batchNormJob)
+                } else {
+                    batchNormJob.run(range: 0..<o)
+                }
             } else {
                 affineReLUForward(y: layer.z, x: input, ldx: i, w: layer.w, b: layer.b!,
-                                  n: n, inDim: i, outDim: o)
+                                  n: n, inDim: i, outDim: o, team: team)
             }
             input = UnsafePointer(layer.a)
         }
         let output = layers[layers.count - 1]
         let loss = softmaxCrossEntropyFused(output.z, bias: output.b!, labels: labels,
                                             n: n, c: output.outDim)
+        columnSums(output.db!, output.z, rows: n, columns: output.outDim)
+        // Each hidden layer's ReLU (and BatchNorm) backward runs as the `finish` of the
+        // GEMM that produces its ∂loss/∂a (the layer above's input gradient), on the
+        // thread that computed each block of columns.
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[l]
             let (i, o) = (layer.inDim, layer.outDim)
-            let dz: UnsafeMutablePointer<Float>
-            if layer.isOutput {
-                dz = layer.z
-                columnSums(layer.db!, dz, rows: n, columns: o)
-            } else if layer.batchNorm {
-                dz = layer.delta
-                reluBatchNormBackward(dz, dGamma: layer.dGamma!, dBeta: layer.dBeta!, a: layer.a,
-                                      z: layer.z, mean: layer.mean!, rstd: layer.rstd!,
-                                      gamma: layer.gamma!, n: n, c: o)
-            } else {
-                dz = layer.delta
-                reluBackwardColumnSums(dz, y: layer.a, db: layer.db!, rows: n, columns: o)
-            }
-            affineBackward(dx: l == 0 ? nil : layers[l - 1].delta, dw: layer.dw, db: nil,
-                           dy: dz, x: l == 0 ? x : UnsafePointer(layers[l - 1].a), ldx: i, w: layer.w,
-                           n: n, inDim: i, outDim: o)
+            let dz = UnsafePointer(layer.isOutput ? layer.z : layer.delta)
+            let below = l == 0 ? x : UnsafePointer(layers[l - 1].a)
+            gemm(.tn, m: i, n: o, k: n, a: below, lda: i, b: dz, ldb: o,
+                 c: layer.dw, ldc: o, accumulate: false, team: team)
+            guard l > 0 else { break }
+            let prev = layers[l - 1]
+            gemm(.nt, m: n, n: i, k: o, a: dz, lda: o, b: layer.w, ldb: o,
+                 c: prev.delta, ldc: i, accumulate: false, team: team, columnsOnly: true,
+                 finish: prev.batchNorm ? .reluBatchNormBackward(prev)
+                                        : .reluColumnSums(a: prev.a, db: prev.db!))
         }
         return loss
     }
@@ -114,7 +116,8 @@ extension MLP {
     }
 
     /// Inference-mode forward (BatchNorm with running statistics) of up to `maxBatch`
-    /// rows. Returns the scores, valid until the next pass.
+    /// rows. Returns the scores, valid until the next pass. Same bits as composing
+    /// `affineForward`, `batchNormForwardInference` and `reluForward` (tested).
     ///
     ///     // x: [rows × inputWidth] → scores: [rows × classCount]
     public func inferenceScores(x: UnsafePointer<Float>, rows n: Int) -> UnsafePointer<Float> {
@@ -123,19 +126,18 @@ extension MLP {
         for layer in layers {
             let (i, o) = (layer.inDim, layer.outDim)
             if layer.batchNorm {
-                affineForward(y: layer.z, x: input, ldx: i, w: layer.w, b: nil,
-                              n: n, inDim: i, outDim: o)
-                batchNormForwardInference(y: layer.a, z: layer.z, gamma: layer.gamma!,
-                                          beta: layer.beta!, runningMean: layer.runningMean!,
-                                          runningVar: layer.runningVar!,
-                                          rstd: layer.inferenceRstd!, n: n, c: o)
-                reluForward(y: layer.a, x: layer.a, count: n * o)
+                let rstd = layer.inferenceRstd!, runningVar = layer.runningVar!
+                let epsilon = BatchNormDefaults.epsilon
+                for j in 0..<o { rstd[j] = 1 / (runningVar[j] + epsilon).squareRoot() }
+                gemm(.nn, m: n, n: o, k: i, a: input, lda: i, b: layer.w, ldb: o,
+                     c: layer.z, ldc: o, accumulate: false, team: team,
+                     finish: .batchNormReLUInference(layer))
             } else if layer.isOutput {
-                affineForward(y: layer.z, x: input, ldx: i, w: layer.w, b: layer.b,
-                              n: n, inDim: i, outDim: o)
+                gemm(.nn, m: n, n: o, k: i, a: input, lda: i, b: layer.w, ldb: o,
+                     c: layer.z, ldc: o, accumulate: false, team: team, finish: .addBias(layer.b!))
             } else {
                 affineReLUForward(y: layer.z, x: input, ldx: i, w: layer.w, b: layer.b!,
-                                  n: n, inDim: i, outDim: o)
+                                  n: n, inDim: i, outDim: o, team: team)
             }
             input = UnsafePointer(layer.a)
         }
@@ -170,5 +172,25 @@ extension MLP {
             start += n
         }
         return correct
+    }
+}
+
+/// Training-mode BatchNorm + ReLU forward over blocks of columns (statistics down each
+/// column in row order, so any column split gives the same bits).
+final class BatchNormForwardJob: RangeJob {
+    private var layer: LayerBuffers? = nil
+    private var rows = 0
+
+    func set(_ layer: LayerBuffers, rows: Int) {
+        self.layer = layer
+        self.rows = rows
+    }
+
+    override func run(range: Range<Int>) {
+        let l = layer!, j = range.lowerBound
+        batchNormReLUForwardTraining(a: l.a + j, z: l.z + j, gamma: l.gamma! + j, beta: l.beta! + j,
+                                     mean: l.mean! + j, rstd: l.rstd! + j,
+                                     runningMean: l.runningMean! + j, runningVar: l.runningVar! + j,
+                                     n: rows, c: range.count, ld: layer!.outDim)
     }
 }

@@ -86,6 +86,17 @@ public final class MLP {
     /// Total trainable floats.
     public let parameterCount: Int
 
+    /// Threads that share the work of every pass (GEMMs split by rows or columns,
+    /// column reductions by columns, elementwise passes by blocks); nil runs on the
+    /// calling thread. Results are the same bits for any team (tested).
+    public var team: ThreadTeam?
+
+    /// The team job of the BatchNorm forward (allocated once, refilled per layer).
+    let batchNormJob = BatchNormForwardJob()
+    /// The team job of `weightSquareSum` and its per-block sums (largest weight tensor).
+    let squareSumJob = SquareSumJob()
+    let blockSums: UnsafeMutablePointer<Float>
+
     let layers: [LayerBuffers]
     /// [maxBatch × classCount] and [maxBatch]: used only by the plain reference pass.
     let referenceProbs: UnsafeMutablePointer<Float>
@@ -166,6 +177,10 @@ public final class MLP {
         referenceLosses = take(maxBatch)
         predictions = .allocate(capacity: maxBatch)
         predictions.initialize(repeating: 0, count: maxBatch)
+        let maxWeights = (0..<count).map { widths[$0] * widths[$0 + 1] }.max() ?? 0
+        let maxBlocks = max(1, (maxWeights + squareSumBlock - 1) / squareSumBlock)
+        blockSums = .allocate(capacity: maxBlocks)
+        blockSums.initialize(repeating: 0, count: maxBlocks)
         layers = built
         parameters = tensors
         resetStatistics()
@@ -174,6 +189,7 @@ public final class MLP {
     deinit {
         arena.deallocate()
         predictions.deallocate()
+        blockSums.deallocate()
     }
 
     /// Draws every weight matrix from its own Philox stream under `seed`
@@ -214,9 +230,24 @@ public final class MLP {
 
     /// `Σ‖W‖²` over the weight matrices (not biases, γ or β), each in `sumOfSquares`'
     /// fixed order and added layer by layer in Double.
+    ///
+    /// With a `team`, the block sums of large tensors are computed in parallel and then
+    /// added in block order: the same bits as `sumOfSquares`.
     public func weightSquareSum() -> Double {
         var total: Double = 0
-        for p in parameters where p.isWeight { total += Double(sumOfSquares(p.value, count: p.count)) }
+        for p in parameters where p.isWeight {
+            let blocks = (p.count + squareSumBlock - 1) / squareSumBlock
+            if let team, team.count > 1, p.count >= 2 * minimumElementsPerThread {
+                squareSumJob.set(p.value, count: p.count, sums: blockSums)
+                team.forEachRange(blocks, minimum: max(1, minimumElementsPerThread / squareSumBlock),
+                                  squareSumJob)
+                var sum: Float = 0
+                for b in 0..<blocks { sum = sum + blockSums[b] }
+                total += Double(sum)
+            } else {
+                total += Double(sumOfSquares(p.value, count: p.count))
+            }
+        }
         return total
     }
 

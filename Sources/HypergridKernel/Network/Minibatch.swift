@@ -36,10 +36,33 @@ public final class MinibatchSampler {
     /// Draws the next batch from a dataset of `rows` rows and gathers it.
     ///
     ///     // features: [rows × columns], labels: [rows]
+    /// With a `team`, the rows are copied on its threads (the indices are drawn first,
+    /// in batch order, on the calling thread: the same batch for any team).
     public func next(features source: UnsafePointer<Float>, labels sourceLabels: UnsafePointer<Int32>,
-                     rows: Int) {
+                     rows: Int, team: ThreadTeam? = nil) {
         rng.fillIndices(indices, count: batchSize, below: rows)
-        gatherRows(into: features, labels: labels, from: source, labels: sourceLabels,
-                   columns: columns, indices: indices, count: batchSize)
+        guard let team, team.count > 1, batchSize * columns >= 2 * minimumElementsPerThread else {
+            gatherRows(into: features, labels: labels, from: source, labels: sourceLabels,
+                       columns: columns, indices: indices, count: batchSize)
+            return
+        }
+        (job.sampler, job.source, job.sourceLabels) = (self, source, sourceLabels)
+        team.forEachRange(batchSize, job)
+        job.sampler = nil
     }
+
+    /// The team job of `next`: gathers a range of the batch's rows.
+    private final class GatherJob: RangeJob {
+        unowned(unsafe) var sampler: MinibatchSampler? = nil
+        var source: UnsafePointer<Float>? = nil
+        var sourceLabels: UnsafePointer<Int32>? = nil
+
+        override func run(range r: Range<Int>) {
+            let s = sampler!
+            gatherRows(into: s.features + r.lowerBound * s.columns, labels: s.labels + r.lowerBound,
+                       from: source!, labels: sourceLabels!, columns: s.columns,
+                       indices: s.indices + r.lowerBound, count: r.count)
+        }
+    }
+    private let job = GatherJob()
 }

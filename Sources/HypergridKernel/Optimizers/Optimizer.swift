@@ -90,33 +90,94 @@ public final class Optimizer {
     }
 
     /// One update of every tensor with learning rate `lr` and L2 strength `reg`.
-    public func step(learningRate lr: Float, reg: Float) {
+    ///
+    /// With a `team`, large tensors are split into contiguous ranges updated on the
+    /// team's threads; every element's update is independent of the others, so the
+    /// result is the same bits for any team size.
+    public func step(learningRate lr: Float, reg: Float, team: ThreadTeam? = nil) {
+        let (adamStep, adamInvRoot) = advance(learningRate: lr)
+        for index in parameters.indices {
+            let count = parameters[index].count
+            if let team, team.count > 1, count >= 2 * minimumElementsPerThread {
+                job.optimizer = self
+                (job.index, job.lr, job.reg) = (index, lr, reg)
+                (job.adamStep, job.adamInvRoot) = (adamStep, adamInvRoot)
+                team.forEachRange(count, unit: 64, minimum: minimumElementsPerThread, job)
+                job.optimizer = nil
+            } else {
+                update(index, 0..<count, lr: lr, reg: reg, adamStep: adamStep,
+                       adamInvRoot: adamInvRoot, reference: false)
+            }
+        }
+    }
+
+    /// The team job of `step`: one tensor's update over ranges of its elements.
+    private final class UpdateJob: RangeJob {
+        unowned(unsafe) var optimizer: Optimizer? = nil
+        var index = 0
+        var lr: Float = 0, reg: Float = 0, adamStep: Float = 0, adamInvRoot: Float = 0
+
+        override func run(range: Range<Int>) {
+            optimizer!.update(index, range, lr: lr, reg: reg, adamStep: adamStep,
+                              adamInvRoot: adamInvRoot, reference: false)
+        }
+    }
+    private let job = UpdateJob()
+
+    /// ``step(learningRate:reg:team:)`` through the plain scalar loops: the
+    /// specification the vectorised step is tested against.
+    func referenceStep(learningRate lr: Float, reg: Float) {
+        let (adamStep, adamInvRoot) = advance(learningRate: lr)
+        for index in parameters.indices {
+            update(index, 0..<parameters[index].count, lr: lr, reg: reg, adamStep: adamStep,
+                   adamInvRoot: adamInvRoot, reference: true)
+        }
+    }
+
+    /// Counts the step and returns Adam's `lr/(1−β₁ᵗ)` and `1/sqrt(1−β₂ᵗ)` (0 otherwise).
+    private func advance(learningRate lr: Float) -> (Float, Float) {
         stepCount += 1
-        let decay = 2 * reg
         // Adam's bias corrections in Double, rounded once: (1 − β^t) loses all precision
         // in Float when computed by repeated multiplication for small t.
-        var adamStep: Float = 0, adamInvRoot: Float = 0
-        if case .adam(let b1, let b2, _) = rule {
-            let t = Double(stepCount)
-            adamStep = Float(Double(lr) / (1 - pow(Double(b1), t)))
-            adamInvRoot = Float(1 / (1 - pow(Double(b2), t)).squareRoot())
-        }
-        for (index, p) in parameters.enumerated() {
-            let d: Float = p.isWeight ? decay : 0
-            let s = state + stateOffsets[index]
-            switch rule {
-            case .sgd:
-                sgdUpdate(p.value, p.gradient, count: p.count, lr: lr, decay: d)
-            case .momentum(let mu):
-                momentumUpdate(p.value, p.gradient, velocity: s, count: p.count, lr: lr,
-                               mu: mu, decay: d, nesterov: false)
-            case .nesterov(let mu):
-                momentumUpdate(p.value, p.gradient, velocity: s, count: p.count, lr: lr,
-                               mu: mu, decay: d, nesterov: true)
-            case .adam(let b1, let b2, let eps):
-                adamUpdate(p.value, p.gradient, m: s, v: s + p.count, count: p.count,
-                           stepSize: adamStep, invRootCorrection: adamInvRoot,
-                           beta1: b1, beta2: b2, epsilon: eps, decay: d)
+        guard case .adam(let b1, let b2, _) = rule else { return (0, 0) }
+        let t = Double(stepCount)
+        return (Float(Double(lr) / (1 - pow(Double(b1), t))),
+                Float(1 / (1 - pow(Double(b2), t)).squareRoot()))
+    }
+
+    /// Updates elements `range` of parameter tensor `index`.
+    @inline(__always)
+    fileprivate func update(_ index: Int, _ range: Range<Int>, lr: Float, reg: Float,
+                        adamStep: Float, adamInvRoot: Float, reference: Bool) {
+        let p = parameters[index]
+        let d: Float = p.isWeight ? 2 * reg : 0
+        let (w, g, n) = (p.value + range.lowerBound, UnsafePointer(p.gradient + range.lowerBound),
+                         range.count)
+        let s = state + stateOffsets[index]
+        switch rule {
+        case .sgd:
+            if reference { sgdUpdate(w, g, count: n, lr: lr, decay: d) }
+            else { sgdUpdateSIMD(w, g, count: n, lr: lr, decay: d) }
+        case .momentum(let mu), .nesterov(let mu):
+            let nesterov = rule != .momentum(mu)
+            let v = s + range.lowerBound
+            if reference {
+                momentumUpdate(w, g, velocity: v, count: n, lr: lr, mu: mu, decay: d,
+                               nesterov: nesterov)
+            } else {
+                momentumUpdateSIMD(w, g, velocity: v, count: n, lr: lr, mu: mu, decay: d,
+                                   nesterov: nesterov)
+            }
+        case .adam(let b1, let b2, let eps):
+            let (m, v) = (s + range.lowerBound, s + p.count + range.lowerBound)
+            if reference {
+                adamUpdate(w, g, m: m, v: v, count: n, stepSize: adamStep,
+                           invRootCorrection: adamInvRoot, beta1: b1, beta2: b2, epsilon: eps,
+                           decay: d)
+            } else {
+                adamUpdateSIMD(w, g, m: m, v: v, count: n, stepSize: adamStep,
+                               invRootCorrection: adamInvRoot, beta1: b1, beta2: b2, epsilon: eps,
+                               decay: d)
             }
         }
     }
