@@ -7,7 +7,7 @@ public enum HypergridVersion {
     /// Bump it whenever a change can alter any bit of a trained model: trial ids
     /// hash it, so results of different numerics never mix in one journal, and a
     /// coordinator refuses workers whose numerics differ from its own.
-    public static let numerics = "hg-numerics-1"
+    public static let numerics = "hg-numerics-2"
     /// The release of the hypergrid program.
     public static let program = "0.1.0"
 }

@@ -44,7 +44,7 @@ final class WorkerDriver {
             throw WorkerError.io("Cannot start ZeroMQ: \(error).")
         }
         runner = TrialRunner(store: DatasetStore(cacheDirectory: options.cacheDirectory, logger: logger),
-                             results: results, reports: reports, logger: logger)
+                             results: results, reports: reports, logger: logger, threads: options.threads)
         origin = clock.now
     }
 

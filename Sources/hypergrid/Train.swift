@@ -45,6 +45,8 @@ struct Train: ParsableCommand {
     var seed: UInt64 = 0
     @Option(name: .customLong("loss-every"), help: "Record the loss every this many iterations.")
     var lossEvery: Int = 1
+    @Option(help: "Threads for this trial; the results are bit-identical at any count.")
+    var threads: Int = 1
     @Flag(help: "Print one JSON object (configuration, metrics, history) instead of text.")
     var json = false
 
@@ -59,6 +61,7 @@ struct Train: ParsableCommand {
         if !(decay > 0 && decay <= 1) { throw ValidationError("--decay must be in (0, 1], got \(decay).") }
         if !(reg >= 0) { throw ValidationError("--reg must be zero or positive, got \(reg).") }
         if !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must be in [0, 1), got \(momentum).") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
         if lossEvery <= 0 { throw ValidationError("--loss-every must be positive, got \(lossEvery).") }
         _ = try parsedHidden()
         _ = try parsedOptimizer()
@@ -101,7 +104,7 @@ struct Train: ParsableCommand {
         }
         let totalIterations = config.length.iterationCount(trainRows: splits.train.rows, batchSize: config.batchSize)
         let totalEpochs = (totalIterations + max(splits.train.rows / config.batchSize, 1) - 1) / max(splits.train.rows / config.batchSize, 1)
-        let outcome = Trainer().train(config: config, data: splits, evaluateTest: true) { report in
+        let outcome = Trainer(threads: threads).train(config: config, data: splits, evaluateTest: true) { report in
             if !json {
                 let loss = report.loss.map { String(format: "%.4f", $0) } ?? "-"
                 let val = report.validationAccuracy.map { String(format: "%.4f", $0) } ?? "-"

@@ -56,9 +56,13 @@ final class TrialRunner: @unchecked Sendable {
     private let results: PendingResultStore
     private let reports: Inbox<RunnerReport>
     private let logger: Logger
+    /// Threads per trial; results are bit-identical at any count (see `Trainer.threads`).
+    private let threads: Int
     private let exited = DispatchSemaphore(value: 0)
 
-    init(store: DatasetStore, results: PendingResultStore, reports: Inbox<RunnerReport>, logger: Logger) {
+    init(store: DatasetStore, results: PendingResultStore, reports: Inbox<RunnerReport>, logger: Logger,
+         threads: Int = 1) {
+        self.threads = max(threads, 1)
         self.store = store
         self.results = results
         self.reports = reports
@@ -157,7 +161,7 @@ final class TrialRunner: @unchecked Sendable {
         }
         guard let data = dataset?.splits, !isCancelled else { return }
         var stoppedByUs = false
-        let outcome = Trainer().train(config: assignment.config, data: data, evaluateTest: false) { [self] epoch in
+        let outcome = Trainer(threads: threads).train(config: assignment.config, data: data, evaluateTest: false) { [self] epoch in
             reports.post(.progress(TrialProgress(
                 trialID: assignment.trialID, attempt: assignment.attempt, epoch: epoch.epoch,
                 iteration: epoch.iteration, loss: epoch.loss.map(Double.init) ?? .nan,
