@@ -15,8 +15,11 @@ public struct CoordinatorError: Error, CustomStringConvertible {
 ///
 /// One thread does everything, so the scheduler, the journal and the socket need no
 /// locks: poll the socket until the scheduler's next deadline (at most 100 ms), turn
-/// frames into events, and perform the scheduler's actions in order — appending to
-/// the journal (with fsync) before any result is acknowledged.
+/// frames into events, and perform the scheduler's actions in order.
+///
+/// Records are group-committed: the records asked for while handling everything that
+/// arrived in one drain of the socket are appended with one write and one fsync, and
+/// only then confirmed to the scheduler, which acknowledges results only once confirmed.
 public final class CoordinatorServer {
     public let options: CoordinatorOptions
     public let offer: DatasetOffer
@@ -32,6 +35,8 @@ public final class CoordinatorServer {
     var workerNames: [WorkerID: String] = [:]
     var summary: RunSummary?
     let status: StatusDisplay
+    /// Records the scheduler asked for that are not yet in the journal.
+    var uncommitted: [JournalRecord] = []
     /// The endpoint actually bound (with the port resolved when `*` was asked).
     public let endpoint: String
 
@@ -100,6 +105,7 @@ public final class CoordinatorServer {
     /// `shouldStop` returns true), and returns how it ended.
     public func run(shouldStop: () -> Bool = { false }) throws -> RunSummary {
         perform(scheduler.handle(.start, at: now))
+        commitJournal()
         writeLeaderboard()
         while summary == nil {
             if shouldStop() {
@@ -116,6 +122,7 @@ public final class CoordinatorServer {
             }
             if !readable.isEmpty { drainSocket() }
             perform(scheduler.handle(.tick, at: now))
+            commitJournal()
             status.show(scheduler.status.line)
         }
         status.clear()
@@ -124,7 +131,7 @@ public final class CoordinatorServer {
     }
 
     /// Receives everything queued (bounded, so ticks keep their pace under load).
-    private func drainSocket() {
+    func drainSocket() {
         for _ in 0..<1000 {
             let frames: [[UInt8]]
             do {
@@ -142,8 +149,8 @@ public final class CoordinatorServer {
         }
     }
 
-    /// Performs a batch of scheduler actions in order; journal confirmations feed
-    /// back into the scheduler and their actions run next.
+    /// Performs a batch of scheduler actions in order. Records are only collected here:
+    /// ``commitJournal()`` writes them and feeds the confirmations back.
     func perform(_ actions: [SchedulerAction]) {
         var queue = actions[...]
         while let action = queue.popFirst() {
@@ -163,24 +170,41 @@ public final class CoordinatorServer {
             case .shutdown(let worker):
                 send(.shutdown, to: worker)
             case .appendToJournal(let record):
-                do {
-                    try journal.append(record)
-                    leaderboard.add(record)
-                    writeLeaderboard()
-                    if let id = record.trialID {
-                        report(record)
-                        queue.append(contentsOf: scheduler.handle(.journalAppended(id), at: now))
-                    }
-                } catch {
-                    logger.error("cannot write the journal: \(error)")
-                    queue.append(contentsOf: scheduler.handle(.journalFailed(record.trialID, message: "\(error)"), at: now))
-                }
+                uncommitted.append(record)
             case .log(let level, let message):
                 status.clear()
                 logger.log(level: level, "\(message)")
             case .finished(let s):
                 summary = s
             }
+        }
+    }
+
+    /// Appends every uncommitted record with one fsync, then confirms each to the
+    /// scheduler (whose acknowledgements go out only now, after the fsync) and performs
+    /// what follows; repeats while that asks for more records. A failed append fails the
+    /// whole batch: the journal cut it off again, so none of its results was acknowledged.
+    func commitJournal() {
+        while !uncommitted.isEmpty {
+            let batch = uncommitted
+            uncommitted.removeAll(keepingCapacity: true)
+            do {
+                try journal.append(contentsOf: batch)
+            } catch {
+                logger.error("cannot write the journal: \(error)")
+                for record in batch {
+                    perform(scheduler.handle(.journalFailed(record.trialID, message: "\(error)"), at: now))
+                }
+                continue
+            }
+            for record in batch {
+                leaderboard.add(record)
+                if let id = record.trialID {
+                    report(record)
+                    perform(scheduler.handle(.journalAppended(id), at: now))
+                }
+            }
+            writeLeaderboard()
         }
     }
 
