@@ -57,12 +57,13 @@ private final class Shared<Value>: @unchecked Sendable {
     }
 
     /// Runs `server.run()` on its own thread; the returned closure waits for its summary.
-    private static func start(_ server: CoordinatorServer) -> () -> RunSummary? {
+    private static func start(_ server: CoordinatorServer,
+                              shouldStop: @escaping () -> Bool = { false }) -> () -> RunSummary? {
         let box = Shared<CoordinatorServer?>(server)
         let result = Shared<RunSummary?>(nil)
         let done = DispatchSemaphore(value: 0)
         Thread {
-            let summary = try? box.with { $0 }!.run()
+            let summary = try? box.with { $0 }!.run(shouldStop: shouldStop)
             result.with { $0 = summary }
             box.with { $0 = nil }
             done.signal()
@@ -109,8 +110,15 @@ private final class Shared<Value>: @unchecked Sendable {
         #expect(summary?.done == 60 && summary?.haltReason == nil, "\(String(describing: summary))")
         #expect(early.isEmpty, "acknowledged before their fsync: \(early.map(\.short))")
         #expect(acks.count == 60 && Set(acks).count == 60)
+
+        // The run is normally over before the leaderboard's rewrite interval has passed;
+        // then only the rewrite made as run() returns puts the results in the file.
         let replay = try Journal.read(dir.path)
         #expect(replay.results.count == 60 && replay.duplicates == 0)
+        let rows = try Leaderboard.load(dir.file(Leaderboard.fileName))
+        #expect(rows.count == 60)
+        let matchesTheJournal = rows.map(\.trials) == Leaderboard(replay: replay).rows.map(\.trials)
+        #expect(matchesTheJournal, "leaderboard.csv ranks differently from the journal")
     }
 
     @Test func resultsOfOneDrainShareOneFsyncAndNoAckPrecedesIt() throws {
@@ -152,6 +160,29 @@ private final class Shared<Value>: @unchecked Sendable {
             #expect(try worker.receive(within: 5000) == .ack(id))
         }
         #expect(server.scheduler.status.finished == 3)
+    }
+
+    @Test func aStoppedRunLeavesTheLeaderboardComplete() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try Self.server(in: dir, trials: 60)
+        let context = try Context()
+        let worker = try TestWorker(context, endpoint: server.endpoint, name: "w")
+        let acks = Shared(0)
+        let wait = Self.start(server, shouldStop: { acks.with { $0 } >= 5 })
+        let deadline = Date().addingTimeInterval(60)
+        while let message = try worker.receive(within: 500), Date() < deadline {
+            if case .assign(let a) = message {
+                try worker.send(.result(TrialReport(trialID: a.trialID, attempt: a.attempt, outcome: outcome(0.5))))
+            } else if case .ack = message {
+                acks.with { $0 += 1 }
+            }
+        }
+        let summary = wait()
+        #expect(summary != nil && summary!.done >= 5 && summary!.unfinished > 0, "\(String(describing: summary))")
+        let recorded = try Journal.read(dir.path).results.count
+        #expect(recorded >= 5 && recorded < 60)
+        #expect(try Leaderboard.load(dir.file(Leaderboard.fileName)).count == recorded)
     }
 
     @Test func aFailedFsyncAcknowledgesNothingAndHalts() throws {
