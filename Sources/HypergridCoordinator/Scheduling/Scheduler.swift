@@ -231,6 +231,8 @@ public struct Scheduler: Sendable {
     }
 
     mutating func expireSilentWorkers(_ out: inout [SchedulerAction]) {
+        // This runs after every event: look before building and sorting a list.
+        guard workers.values.contains(where: { now - $0.lastSeen >= policy.expiry }) else { return }
         let silent = workers.filter { now - $0.value.lastSeen >= policy.expiry }.keys.sorted()
         for id in silent {
             let seconds = now - workers[id]!.lastSeen
@@ -265,6 +267,7 @@ public struct Scheduler: Sendable {
     func workerName(_ id: WorkerID) -> String { workers[id]?.name ?? names[id] ?? id.description }
 
     mutating func sendHeartbeats(_ out: inout [SchedulerAction]) {
+        guard workers.values.contains(where: { $0.nextHeartbeat <= now }) else { return }
         for id in workers.keys.sorted() where workers[id]!.nextHeartbeat <= now {
             out.append(.sendHeartbeat(id))
             // Keep the schedule's phase, but never send a burst to catch up after a late tick.
