@@ -55,8 +55,9 @@ struct CoordinatorRun {
             options: CoordinatorOptions(bind: "tcp://127.0.0.1:*", runDirectory: runDirectory), logger: logger)
         let endpoint = server!.endpoint
 
-        // Every worker has connected and queued its `ready` before the clock starts, so
-        // that process start-up is not counted as coordinator overhead.
+        // Every worker process has started, connected its socket and queued its `ready`
+        // before the clock starts, so that process start-up is not counted as coordinator
+        // overhead (libzmq completes the TCP connection in the background, within a few ms).
         var children: [Child] = []
         for i in 0..<workers {
             children.append(try Child(["--worker", endpoint, "--name", "noop-\(i)"]))
