@@ -102,6 +102,11 @@ let package = Package(
                                          "HypergridSearchSpace", "COpenBLAS"],
                           path: "Sources/HypergridBench",
                           swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
+        // The coordinator's overhead with no-op workers; never links the kernel.
+        .executableTarget(name: "hypergrid-coordinator-bench",
+                          dependencies: ["HypergridCoordinator", "HypergridProtocol", "HypergridSearchSpace", "ZeroMQ",
+                                         .product(name: "Logging", package: "swift-log")],
+                          path: "Sources/CoordinatorBench", swiftSettings: language),
 
         // MARK: tests
         .testTarget(name: "HypergridKernelTests", dependencies: ["HypergridKernel"],

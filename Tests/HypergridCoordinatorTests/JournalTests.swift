@@ -13,7 +13,10 @@ private func fileSize(_ path: String) -> Int {
     (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
 }
 
-@Suite struct JournalTests {
+// Serialized: the tmpfs tests start mount(8) processes, and a child holds copies of the
+// parent's descriptors from fork to exec, flock()s included, so a lock test running
+// meanwhile would see its own closed journal as still locked.
+@Suite(.serialized) struct JournalTests {
     @Test func appendAndReplayRoundTrip() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -186,6 +189,38 @@ private func fileSize(_ path: String) -> Int {
         #expect(TinyFileSystem.remount(fs, options: "size=64k"))
         try journal.append(record(1000), time: 1)
         #expect(try Journal.read(fs.path).entries.count == appended + 1)
+    }
+
+    @Test func groupAppendWritesEveryRecordWithOneFsync() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let records = (1...5).map { resultRecord(UInt64($0), accuracy: Double($0) / 10) }
+        var syncs: [[JournalRecord]] = []
+        do {
+            let journal = try Journal(directory: dir.path)
+            journal.afterSync = { syncs.append($0) }
+            try journal.append(contentsOf: Array(records.prefix(3)), time: 7)
+            try journal.append(contentsOf: [], time: 7)
+            try journal.append(contentsOf: Array(records.suffix(2)), time: 8)
+        }
+        #expect(syncs == [Array(records.prefix(3)), Array(records.suffix(2))])
+        let replay = try Journal.read(dir.path)
+        #expect(replay.entries.map(\.record) == records && replay.entries.map(\.time) == [7, 7, 7, 8, 8])
+    }
+
+    @Test(.enabled(if: TinyFileSystem.available, "needs root to mount a tmpfs"))
+    func fullDiskFailsAWholeBatch() throws {
+        guard let fs = TinyFileSystem.mount(size: "16k") else { Issue.record("mount failed"); return }
+        defer { TinyFileSystem.unmount(fs) }
+        let journal = try Journal(directory: fs.path)
+        let record = { (i: Int) in resultRecord(UInt64(i), accuracy: 0.5, historyLength: 100) }
+        try journal.append(contentsOf: (0..<3).map(record), time: 1)
+        let size = fileSize(fs.file(Journal.fileName))
+        // Far more than the space left: the write stops part way through the batch.
+        #expect(throws: JournalError.self) { try journal.append(contentsOf: (3..<40).map(record), time: 1) }
+        #expect(fileSize(fs.file(Journal.fileName)) == size)
+        let replay = try Journal.read(fs.path)
+        #expect(replay.tornTail == nil && replay.entries.count == 3)
     }
 
     @Test(.enabled(if: TinyFileSystem.available, "needs root to mount a tmpfs"))

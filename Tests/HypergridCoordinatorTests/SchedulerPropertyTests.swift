@@ -63,7 +63,34 @@ struct FleetSimulation {
 
     mutating func deliver(_ event: SchedulerEvent) {
         let actions = scheduler.handle(event, at: Instant(seconds: now))
+        checkStatusTallies()
         for action in actions { perform(action) }
+    }
+
+    /// The status the scheduler keeps up as trials change state must be what a scan of
+    /// every trial finds, and the pending queue must hold exactly the pending trials.
+    mutating func checkStatusTallies() {
+        var running = 0, recording = 0, remaining = 0.0
+        var pendingRanks: [Int] = []
+        for trial in scheduler.trials.values {
+            switch trial.state {
+            case .pending: pendingRanks.append(trial.rank); remaining += trial.planned.cost
+            case .running: running += 1; remaining += trial.planned.cost * (1 - trial.progress)
+            case .recording: recording += 1
+            case .done: break
+            }
+        }
+        let status = scheduler.status
+        if status.running != running || status.recording != recording || status.pending != pendingRanks.count {
+            violations.append("status \(status.running)/\(status.recording)/\(status.pending) running/recording/pending, a scan finds \(running)/\(recording)/\(pendingRanks.count)")
+        }
+        if scheduler.pending != pendingRanks.sorted(by: >) {
+            violations.append("the pending queue \(scheduler.pending) is not the pending trials' ranks in descending order")
+        }
+        if scheduler.measuredCost > 0, !scheduler.workers.isEmpty, let eta = status.etaSeconds {
+            let expected = remaining * (scheduler.measuredSeconds / scheduler.measuredCost) / Double(scheduler.workers.count)
+            if abs(eta - expected) > 1e-9 * max(1, expected) { violations.append("ETA \(eta), a scan gives \(expected)") }
+        }
     }
 
     mutating func perform(_ action: SchedulerAction) {

@@ -39,7 +39,7 @@ extension Scheduler {
             switch trial.state {
             case .pending:
                 // A late result from a worker presumed dead: its trial was requeued.
-                pending.removeAll { $0 == trial.rank }
+                removePending(trial.rank)
                 out.append(.log(.info, "late result for requeued trial \(trialID.short) from \(name) recorded"))
             case .running(let runner, let runnerAttempt):
                 if runner == id {
@@ -50,7 +50,7 @@ extension Scheduler {
                 }
             default: break
             }
-            trials[trialID]!.state = .recording(outcome.metrics)
+            setState(trialID, .recording(outcome.metrics))
             ackWaiters[trialID] = [id]
             if case .busy(trialID)? = workers[id]?.state { workers[id]!.state = .awaitingAck(trialID) }
             let record = TrialResultRecord(trial: trial.planned, attempt: attempt, worker: name, outcome: outcome)
@@ -64,7 +64,7 @@ extension Scheduler {
             return
         }
         let status = metrics?.status ?? .failed
-        trials[trialID]!.state = .done(status)
+        setState(trialID, .done(status))
         finishedCount += 1
         switch status {
         case .done: doneCount += 1
@@ -92,19 +92,18 @@ extension Scheduler {
 
     /// A trial's worker was lost: requeue it, or give up after `maxAttempts` losses.
     mutating func loseTrial(_ trialID: TrialID, reason: String, _ out: inout [SchedulerAction]) {
-        guard var trial = trials[trialID] else { return }
-        trial.losses.append(reason)
-        trial.progress = 0
+        guard trials[trialID] != nil else { return }
+        trials[trialID]!.losses.append(reason)
+        trials[trialID]!.progress = 0
+        let trial = trials[trialID]!
         if trial.losses.count >= policy.maxAttempts {
             let why = Self.summarize(trial.losses)
-            trial.state = .recording(nil)
-            trials[trialID] = trial
+            setState(trialID, .recording(nil))
             out.append(.log(.error, "trial \(trialID.short) failed: \(why)"))
             out.append(.appendToJournal(.trialFailed(
                 TrialFailedRecord(trial: trial.planned, attempts: trial.assignments, reason: why))))
         } else {
-            trial.state = .pending
-            trials[trialID] = trial
+            setState(trialID, .pending)
             insertPending(trial.rank)
             out.append(.log(.warning, "trial \(trialID.short) requeued (\(reason); \(trial.losses.count) of \(policy.maxAttempts) allowed losses)"))
         }
@@ -119,25 +118,59 @@ extension Scheduler {
         return counts.map { $0.1 == 1 ? $0.0 : "\($0.0) \($0.1) times" }.joined(separator: "; ")
     }
 
-    mutating func insertPending(_ rank: Int) {
+    /// Where `rank` is or belongs in the descending `pending`.
+    func pendingIndex(_ rank: Int) -> Int {
         var low = 0, high = pending.count
         while low < high {
             let mid = (low + high) / 2
-            if pending[mid] < rank { low = mid + 1 } else { high = mid }
+            if pending[mid] > rank { low = mid + 1 } else { high = mid }
         }
-        if low < pending.count, pending[low] == rank { return }
-        pending.insert(rank, at: low)
+        return low
+    }
+
+    mutating func insertPending(_ rank: Int) {
+        let i = pendingIndex(rank)
+        if i < pending.count, pending[i] == rank { return }
+        pending.insert(rank, at: i)
+    }
+
+    mutating func removePending(_ rank: Int) {
+        let i = pendingIndex(rank)
+        if i < pending.count, pending[i] == rank { pending.remove(at: i) }
+    }
+
+    /// Moves a trial to `state`, keeping the status tallies in step.
+    mutating func setState(_ trialID: TrialID, _ state: TrialState) {
+        let trial = trials[trialID]!
+        switch trial.state {
+        case .pending: pendingCost -= Self.statusCost(trial.planned)
+        case .running: runningTrials.remove(trialID)
+        case .recording: recordingCount -= 1
+        case .done: break
+        }
+        switch state {
+        case .pending: pendingCost += Self.statusCost(trial.planned)
+        case .running: runningTrials.insert(trialID)
+        case .recording: recordingCount += 1
+        case .done: break
+        }
+        trials[trialID]!.state = state
+    }
+
+    /// A trial's cost as the ETA counts it: a plan's estimate may be NaN or negative.
+    static func statusCost(_ trial: PlannedTrial) -> Double {
+        trial.cost.isFinite ? max(trial.cost, 0) : 0
     }
 
     mutating func dispatch(_ out: inout [SchedulerAction]) {
         guard haltReason == nil, !isFinished else { return }
         while !idleQueue.isEmpty, !pending.isEmpty {
             let id = idleQueue.removeFirst()
-            let trialID = order[pending.removeFirst()]
+            let trialID = order[pending.removeLast()]
             trials[trialID]!.assignments += 1
             let attempt = trials[trialID]!.assignments
             trials[trialID]!.attemptOf[id] = attempt
-            trials[trialID]!.state = .running(id, attempt: attempt)
+            setState(trialID, .running(id, attempt: attempt))
             trials[trialID]!.progress = 0
             workers[id]!.state = .busy(trialID)
             out.append(.assign(id, trials[trialID]!.planned, attempt: attempt))
@@ -177,26 +210,21 @@ extension Scheduler {
                    elapsedSeconds: startedAt.map { now - $0 } ?? 0)
     }
 
-    /// A snapshot for the progress line.
+    /// A snapshot for the progress line; it costs O(running trials), not O(plan).
     public var status: SchedulerStatus {
-        var running = 0, recording = 0
-        var remainingCost = 0.0
-        for trial in trials.values {
-            let cost = trial.planned.cost.isFinite ? max(trial.planned.cost, 0) : 0
-            switch trial.state {
-            case .pending: remainingCost += cost
-            case .running: running += 1; remainingCost += cost * (1 - trial.progress)
-            case .recording: recording += 1
-            case .done: break
-            }
+        // Subtractions may leave a rounding residue when nothing is pending.
+        var remainingCost = pending.isEmpty ? 0 : max(pendingCost, 0)
+        for id in runningTrials {
+            let trial = trials[id]!
+            remainingCost += Self.statusCost(trial.planned) * (1 - trial.progress)
         }
         var eta: Double?
         if measuredCost > 0, !workers.isEmpty {
             eta = remainingCost * (measuredSeconds / measuredCost) / Double(workers.count)
         }
         return SchedulerStatus(total: trials.count + skipped.count, finished: finishedCount + skipped.count,
-                               skipped: skipped.count, running: running, pending: pending.count,
-                               recording: recording, failed: failedCount, diverged: divergedCount,
+                               skipped: skipped.count, running: runningTrials.count, pending: pending.count,
+                               recording: recordingCount, failed: failedCount, diverged: divergedCount,
                                workers: workers.count, bestValidationAccuracy: best?.accuracy,
                                bestTrial: best?.trial, etaSeconds: eta)
     }

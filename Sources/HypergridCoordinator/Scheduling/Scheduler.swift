@@ -70,8 +70,16 @@ public struct Scheduler: Sendable {
     var trials: [TrialID: Trial] = [:]
     /// Trial ids in dispatch order: cost descending, then id.
     let order: [TrialID]
-    /// Ranks (indices into `order`) of pending trials, ascending.
+    /// Ranks (indices into `order`) of pending trials, descending: the next trial to
+    /// dispatch is the last element, so taking it is O(1) rather than a shift of the array.
     var pending: [Int]
+    // What the status line needs, kept as trials change state (see `setState`), so that
+    // the status is not a scan of every trial: the coordinator logs it with each result.
+    /// Trials in `.running`.
+    var runningTrials = Set<TrialID>()
+    var recordingCount = 0
+    /// The summed ``statusCost(_:)`` of pending trials.
+    var pendingCost = 0.0
     let skipped: Set<TrialID>
     var workers: [WorkerID: Worker] = [:]
     /// Idle workers, longest idle first.
@@ -108,8 +116,11 @@ public struct Scheduler: Sendable {
         let toRun = unique.filter { !finished.contains($0.id) }
             .sorted { key($0) != key($1) ? key($0) > key($1) : $0.id < $1.id }
         order = toRun.map(\.id)
-        pending = Array(toRun.indices)
-        for (rank, trial) in toRun.enumerated() { trials[trial.id] = Trial(planned: trial, rank: rank) }
+        pending = Array(toRun.indices.reversed())
+        for (rank, trial) in toRun.enumerated() {
+            trials[trial.id] = Trial(planned: trial, rank: rank)
+            pendingCost += Self.statusCost(trial)
+        }
     }
 
     /// Applies one event that happened at `time` and returns what the driver must do.
@@ -210,7 +221,7 @@ public struct Scheduler: Sendable {
         forget(id)
         if let trialID = running, case .running(id, _)? = trials[trialID]?.state {
             // Handing a trial back is not the trial's fault: no loss is counted.
-            trials[trialID]!.state = .pending
+            setState(trialID, .pending)
             trials[trialID]!.progress = 0
             insertPending(trials[trialID]!.rank)
             out.append(.log(.info, "worker \(worker.name) left; trial \(trialID.short) requeued"))
@@ -220,6 +231,8 @@ public struct Scheduler: Sendable {
     }
 
     mutating func expireSilentWorkers(_ out: inout [SchedulerAction]) {
+        // This runs after every event: look before building and sorting a list.
+        guard workers.values.contains(where: { now - $0.lastSeen >= policy.expiry }) else { return }
         let silent = workers.filter { now - $0.value.lastSeen >= policy.expiry }.keys.sorted()
         for id in silent {
             let seconds = now - workers[id]!.lastSeen
@@ -254,6 +267,7 @@ public struct Scheduler: Sendable {
     func workerName(_ id: WorkerID) -> String { workers[id]?.name ?? names[id] ?? id.description }
 
     mutating func sendHeartbeats(_ out: inout [SchedulerAction]) {
+        guard workers.values.contains(where: { $0.nextHeartbeat <= now }) else { return }
         for id in workers.keys.sorted() where workers[id]!.nextHeartbeat <= now {
             out.append(.sendHeartbeat(id))
             // Keep the schedule's phase, but never send a burst to catch up after a late tick.

@@ -29,7 +29,9 @@ public enum SchedulerEvent: Sendable, Equatable {
 /// ``appendToJournal(_:)`` it appends and fsyncs the record, then reports
 /// ``SchedulerEvent/journalAppended(_:)`` or ``SchedulerEvent/journalFailed(_:message:)``;
 /// the scheduler acknowledges a result to its worker only after the former, so that a
-/// worker never forgets a result the coordinator has not made durable.
+/// worker never forgets a result the coordinator has not made durable. The driver may
+/// hold appends back and feed it other events meanwhile, to make several records durable
+/// with one fsync (group commit): the scheduler keeps such trials in a recording state.
 public enum SchedulerAction: Sendable, Equatable {
     /// Send this trial to the worker. `attempt` is 1-based.
     case assign(WorkerID, PlannedTrial, attempt: Int)

@@ -15,13 +15,14 @@ final class StatusDisplay {
         self.enabled = enabled && isatty(STDERR_FILENO) == 1
     }
 
-    /// Redraws `line` at most 5 times a second.
-    func show(_ line: String) {
+    /// Redraws `line` at most 5 times a second. The line is only built when drawn: the
+    /// coordinator asks after every turn of its loop.
+    func show(_ line: @autoclosure () -> String) {
         guard enabled else { return }
         let t = Date().timeIntervalSinceReferenceDate
         guard t - lastDraw >= 0.2 else { return }
         lastDraw = t
-        FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
+        FileHandle.standardError.write(Data("\r\u{1B}[2K\(line())".utf8))
         visible = true
     }
 

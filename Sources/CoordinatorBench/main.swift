@@ -1,0 +1,106 @@
+// hypergrid-coordinator-bench: the coordinator's overhead, in no-op trials dispatched
+// per second over TCP loopback.
+//
+//   swift build -c release --scratch-path .build-overhead --product hypergrid-coordinator-bench
+//   .build-overhead/release/hypergrid-coordinator-bench [--trials 5000,20000] [--workers 1,4,16]
+//       [--repeat R] [--log-level info] [--keep]
+//
+// Each configuration (N trials × K workers) runs in its own coordinator process, so its
+// CPU time and peak RSS are its own: a real CoordinatorServer with a fresh run directory
+// under $TMPDIR (fsync'd journal, atomically rewritten leaderboard, log lines in the
+// `hypergrid` format to coordinator.log there), and K worker processes that answer every
+// assignment at once. The clock runs from `run()` until it returns; then the journal is
+// checked to hold every trial exactly once and the leaderboard a row for each.
+//
+// Hidden modes (this executable starting itself):
+//   --coordinator --trials N --workers K [--log-level L] [--keep]   one configuration
+//   --worker ENDPOINT --name NAME                                     one no-op worker
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("hypergrid-coordinator-bench: \(message)\n".utf8))
+    exit(2)
+}
+
+var args = Array(CommandLine.arguments.dropFirst())
+func value(_ flag: String) -> String? {
+    guard let i = args.firstIndex(of: flag) else { return nil }
+    guard i + 1 < args.count else { fail("\(flag) needs a value") }
+    return args[i + 1]
+}
+func list(_ flag: String, _ fallback: [Int]) -> [Int] {
+    guard let text = value(flag) else { return fallback }
+    let values = text.split(separator: ",").compactMap { Int($0) }
+    guard !values.isEmpty, values.allSatisfy({ $0 > 0 }) else { fail("\(flag) takes positive integers, e.g. 1,4,16") }
+    return values
+}
+let logLevel: Logger.Level = {
+    guard let text = value("--log-level") else { return .info }
+    guard let level = Logger.Level(rawValue: text) else { fail("--log-level: trace, debug, info, notice, warning, error or critical") }
+    return level
+}()
+let keep = args.contains("--keep")
+
+if let endpoint = value("--worker") {
+    let worker = NoOpWorker(endpoint: endpoint, name: value("--name") ?? "noop-\(getpid())")
+    do {
+        let tally = try worker.run(connected: { print("connected"); fflush(stdout) })
+        print(tally.line)
+        exit(tally.unacknowledged == 0 ? 0 : 1)
+    } catch {
+        fail("\(error)")
+    }
+}
+
+if args.contains("--coordinator") {
+    let run = CoordinatorRun(trials: list("--trials", [5000])[0], workers: list("--workers", [1])[0],
+                             logLevel: logLevel, keep: keep)
+    do {
+        let result = try run.run()
+        print(result.line)
+        exit(result["verified"] == "yes" ? 0 : 1)
+    } catch {
+        fail("\(error)")
+    }
+}
+
+if args.contains("--help") {
+    print("usage: hypergrid-coordinator-bench [--trials 5000,20000] [--workers 1,4,16] [--repeat R] [--log-level info] [--keep]")
+    exit(0)
+}
+
+// The driver: one coordinator process per configuration and repetition.
+let trialCounts = list("--trials", [5000, 20000])
+let workerCounts = list("--workers", [1, 4, 16])
+let repeats = list("--repeat", [1])[0]
+print("load average \(loadAverages()) on \(ProcessInfo.processInfo.activeProcessorCount) CPUs; coordinator log level \(logLevel)")
+let columns = ["trials", "workers", "trials_per_s", "wall_s", "coord_cpu_s", "coord_user_s", "coord_sys_s",
+               "coord_peak_rss_mb", "workers_cpu_s", "resends", "log_lines", "verified", "load"]
+print(columns.joined(separator: "\t"))
+var failed = false
+for trials in trialCounts {
+    for workers in workerCounts {
+        for _ in 0..<repeats {
+            var arguments = ["--coordinator", "--trials", "\(trials)", "--workers", "\(workers)",
+                             "--log-level", logLevel.rawValue]
+            if keep { arguments.append("--keep") }
+            do {
+                let child = try Child(arguments)
+                let (lines, status) = child.finish()
+                var result = CoordinatorRun.Result(line: lines.last ?? "")
+                result.set("load", loadAverages().split(separator: " ").first.map(String.init) ?? "?")
+                if status != 0 { failed = true }
+                print(columns.map { result[$0] ?? "-" }.joined(separator: "\t"))
+                fflush(stdout)
+            } catch {
+                fail("cannot start a coordinator process: \(error)")
+            }
+        }
+    }
+}
+print("load average \(loadAverages())")
+exit(failed ? 1 : 0)
