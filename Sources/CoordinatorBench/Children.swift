@@ -77,3 +77,23 @@ func loadAverages() -> String {
     guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
     return text.split(separator: " ").prefix(3).joined(separator: " ")
 }
+
+/// The median time to append a 300-byte line to a file in `directory` and fsync it, in
+/// seconds: the floor under a journal commit on that file system at that moment. The
+/// disk is shared, so this varies from minute to minute, and with it the trials per
+/// second of configurations with few workers (at most `workers / latency`).
+func fsyncLatency(in directory: String, samples: Int = 100) -> Double {
+    let path = (directory as NSString).appendingPathComponent("fsync-probe")
+    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return .nan }
+    defer { close(fd); unlink(path) }
+    let line = [UInt8](repeating: UInt8(ascii: "x"), count: 299) + [0x0A]
+    var times: [Double] = []
+    for _ in 0..<samples {
+        let start = now()
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+        times.append(now() - start)
+    }
+    return times.sorted()[samples / 2]
+}

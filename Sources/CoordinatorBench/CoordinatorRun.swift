@@ -37,6 +37,7 @@ struct CoordinatorRun {
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
         defer { if !keep { try? FileManager.default.removeItem(atPath: runDirectory) } }
 
+        result.set("fsync_ms", format(fsyncLatency(in: runDirectory) * 1000, 2))
         let planStart = now()
         let plan = BenchPlan.trials(trials)
         result.set("plan_s", format(now() - planStart, 3))

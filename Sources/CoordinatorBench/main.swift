@@ -12,6 +12,12 @@
 // assignment at once. The clock runs from `run()` until it returns; then the journal is
 // checked to hold every trial exactly once and the leaderboard a row for each.
 //
+// Columns: coord_cpu_s is the coordinator process's CPU time during run() (its libzmq
+// I/O thread included), coord_peak_rss_mb its peak RSS up to then (plan included),
+// workers_cpu_s the K worker processes' total, and fsync_ms the median time to append
+// and fsync a 300-byte line in the run directory just before the run: a worker waits for
+// its result's fsync before its next trial, so K workers cannot beat K / fsync_ms.
+//
 // Hidden modes (this executable starting itself):
 //   --coordinator --trials N --workers K [--log-level L] [--keep]   one configuration
 //   --worker ENDPOINT --name NAME                                     one no-op worker
@@ -73,18 +79,20 @@ if args.contains("--help") {
     exit(0)
 }
 
-// The driver: one coordinator process per configuration and repetition.
+// The driver: one coordinator process per configuration and repetition. Repetitions go
+// round all configurations, so that a busy minute on the shared machine does not land
+// on every repetition of one configuration.
 let trialCounts = list("--trials", [5000, 20000])
 let workerCounts = list("--workers", [1, 4, 16])
 let repeats = list("--repeat", [1])[0]
 print("load average \(loadAverages()) on \(ProcessInfo.processInfo.activeProcessorCount) CPUs; coordinator log level \(logLevel)")
 let columns = ["trials", "workers", "trials_per_s", "wall_s", "coord_cpu_s", "coord_user_s", "coord_sys_s",
-               "coord_peak_rss_mb", "workers_cpu_s", "resends", "log_lines", "verified", "load"]
+               "coord_peak_rss_mb", "workers_cpu_s", "fsync_ms", "resends", "log_lines", "verified", "load"]
 print(columns.joined(separator: "\t"))
 var failed = false
-for trials in trialCounts {
-    for workers in workerCounts {
-        for _ in 0..<repeats {
+for _ in 0..<repeats {
+    for trials in trialCounts {
+        for workers in workerCounts {
             var arguments = ["--coordinator", "--trials", "\(trials)", "--workers", "\(workers)",
                              "--log-level", logLevel.rawValue]
             if keep { arguments.append("--keep") }
