@@ -155,7 +155,11 @@ public struct Trainer: Sendable {
         var metrics = TrialMetrics(status: status, iterations: completed, reason: reason)
         switch status {
         case .done:
-            metrics.validationAccuracy = accuracy(net, data.validation)
+            // A trial that ends on an epoch boundary has just measured these weights on
+            // the validation split: the same bits, so reuse them (one forward pass of the
+            // whole split fewer per trial).
+            let endedOnEpoch = completed > 0 && completed % perEpoch == 0
+            metrics.validationAccuracy = endedOnEpoch ? lastValidation : accuracy(net, data.validation)
             metrics.trainAccuracy = accuracy(net, data.train, limit: trainAccuracyRows)
             if evaluateTest { metrics.testAccuracy = accuracy(net, data.test) }
             metrics.finalLoss = finalLoss(history.loss)
