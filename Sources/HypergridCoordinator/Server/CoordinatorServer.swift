@@ -114,8 +114,8 @@ public final class CoordinatorServer {
     /// Serves workers until every trial is finished (or the run halts, or
     /// `shouldStop` returns true), and returns how it ended.
     ///
-    /// When it returns, every record the run made is in the journal and `leaderboard.csv`
-    /// shows all of them.
+    /// When it returns, `leaderboard.csv` shows every record in the journal (unless
+    /// rewriting it failed, which is logged as an error).
     public func run(shouldStop: () -> Bool = { false }) throws -> RunSummary {
         perform(scheduler.handle(.start, at: now))
         commitJournal()
