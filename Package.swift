@@ -68,7 +68,7 @@ let package = Package(
                 dependencies: ["HypergridData", "HypergridKernel", "CLAPACK",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language + cpuFlags),
-        .target(name: "HypergridProtocol", dependencies: ["HypergridSearchSpace"],
+        .target(name: "HypergridProtocol", dependencies: ["HypergridSearchSpace", "CZlib"],
                 swiftSettings: language),
         .target(name: "HypergridTraining",
                 dependencies: ["HypergridKernel", "HypergridData", "HypergridPreprocessing",
