@@ -82,6 +82,9 @@ let package = Package(
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language),
         .target(name: "CProcessShims"),
+        // The plain `12:04:05 worker: …` log lines shared by every process hypergrid starts.
+        .target(name: "HypergridLogging", dependencies: [.product(name: "Logging", package: "swift-log")],
+                swiftSettings: language),
         .target(name: "HypergridWorker",
                 dependencies: ["HypergridTraining", "HypergridProtocol", "ZeroMQ", "CProcessShims",
                                .product(name: "Logging", package: "swift-log")],
@@ -91,7 +94,7 @@ let package = Package(
         .executableTarget(name: "hypergrid",
                           dependencies: ["HypergridTraining", "HypergridCoordinator",
                                          "HypergridWorker", "HypergridPreprocessing",
-                                         "HypergridData", "HypergridSearchSpace",
+                                         "HypergridData", "HypergridSearchSpace", "HypergridLogging",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: language),
@@ -105,7 +108,7 @@ let package = Package(
         // The coordinator's overhead with no-op workers; never links the kernel.
         .executableTarget(name: "hypergrid-coordinator-bench",
                           dependencies: ["HypergridCoordinator", "HypergridProtocol", "HypergridSearchSpace", "ZeroMQ",
-                                         .product(name: "Logging", package: "swift-log")],
+                                         "HypergridLogging", .product(name: "Logging", package: "swift-log")],
                           path: "Sources/CoordinatorBench", swiftSettings: language),
 
         // MARK: tests
@@ -129,7 +132,7 @@ let package = Package(
                     swiftSettings: language),
         .testTarget(name: "HypergridWorkerTests",
                     dependencies: ["HypergridWorker", "HypergridProtocol", "HypergridSearchSpace",
-                                   "HypergridPreprocessing", "HypergridData", "ZeroMQ",
+                                   "HypergridPreprocessing", "HypergridData", "ZeroMQ", "HypergridLogging",
                                    .product(name: "Logging", package: "swift-log")],
                     swiftSettings: language),
     ]

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import HypergridCoordinator
+import HypergridLogging
 import HypergridSearchSpace
 import Logging
 
@@ -46,7 +47,14 @@ struct CoordinatorRun {
         let logFD = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard logFD >= 0 else { throw NoOpWorker.Failure(description: "cannot create \(logPath)") }
         defer { close(logFD) }
-        var logger = Logger(label: "hypergrid.coordinator") { _ in BenchLogHandler(fd: logFD) }
+        // The executable's own handler, writing each line with one write(2) to the log
+        // file: the benchmark pays what a real coordinator pays per log line.
+        var logger = Logger(label: "hypergrid.coordinator") { _ in
+            PlainLogHandler(label: "coordinator") { line in
+                var bytes = Array(line.utf8)
+                _ = bytes.withUnsafeMutableBytes { write(logFD, $0.baseAddress, $0.count) }
+            }
+        }
         logger.logLevel = logLevel
 
         let offer = DatasetOffer(spec: DatasetSpec(kind: .synthetic), fingerprint: BenchPlan.fingerprint,

@@ -1,4 +1,5 @@
 import Foundation
+import HypergridLogging
 import HypergridWorker
 import Logging
 #if canImport(Glibc)

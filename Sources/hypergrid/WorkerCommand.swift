@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HypergridLogging
 import HypergridWorker
 import Logging
 #if canImport(Glibc)

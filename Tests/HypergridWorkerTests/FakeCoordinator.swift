@@ -1,4 +1,5 @@
 import Foundation
+import HypergridLogging
 import HypergridProtocol
 import HypergridSearchSpace
 import HypergridWorker
