@@ -15,21 +15,13 @@ import HypergridSearchSpace
 /// The defaults are the seed's two-layer net at the PCA-reduced CIFAR-10 width
 /// (D = 99, H = 256, 10 classes, batch 200, plain SGD, loss recorded every iteration).
 public enum ThroughputProbe {
-    /// Synthetic splits: `trainRows` rows of `inputWidth` standard-normal features with
-    /// uniform labels, and 1,000 validation rows.
+    /// Synthetic splits from the data library's generator (class clusters; throughput
+    /// does not depend on the values): `trainRows` training rows of `inputWidth`
+    /// features, 1,000 validation rows, no test rows.
     public static func syntheticData(inputWidth: Int, classCount: Int, trainRows: Int,
                                      seed: UInt64 = 0) -> DatasetSplits {
-        func split(_ rows: Int, stream: UInt64) -> LabeledMatrix {
-            var rng = Philox4x32(seed: seed, stream: stream)
-            let storage = FloatStorage(zeroedCount: rows * inputWidth)
-            rng.fillGaussian(storage.base, count: rows * inputWidth, std: 1)
-            let labels = (0..<rows).map { _ in Int32(rng.nextInt(below: classCount)) }
-            return LabeledMatrix(rows: rows, columns: inputWidth, features: storage, labels: labels)
-        }
-        return DatasetSplits(name: "synthetic", classCount: classCount,
-                             train: split(trainRows, stream: 0x5EED_0001),
-                             validation: split(1_000, stream: 0x5EED_0002),
-                             test: split(0, stream: 0x5EED_0003))
+        SyntheticDataset.generate(sizes: SplitSizes(train: trainRows, validation: 1_000, test: 0),
+                                  features: inputWidth, classes: classCount, seed: seed)
     }
 
     /// Throughput of one probe, two ways.
