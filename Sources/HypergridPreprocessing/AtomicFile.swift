@@ -8,10 +8,11 @@ import Darwin
 
 /// Writes files so that readers see either the old file or the complete new one, never a
 /// partial one — several worker processes may load the cache while another writes it.
-enum AtomicFile {
+/// Package-visible: the worker keeps its unacknowledged results with it too.
+package enum AtomicFile {
     /// Creates a temporary file beside `url` (mode 0644), lets `body` fill it, then fsyncs it,
     /// renames it over `url` and fsyncs the directory so the rename survives a crash.
-    static func write(to url: URL, _ body: (_ fd: Int32) throws -> Void) throws {
+    package static func write(to url: URL, _ body: (_ fd: Int32) throws -> Void) throws {
         let dir = url.deletingLastPathComponent()
         let temp = dir.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -32,7 +33,7 @@ enum AtomicFile {
     }
 
     /// Writes `data` atomically to `url`.
-    static func write(_ data: Data, to url: URL) throws {
+    package static func write(_ data: Data, to url: URL) throws {
         try write(to: url) { fd in
             try data.withUnsafeBytes { try writeAll(fd, $0.baseAddress, $0.count, url: url) }
         }

@@ -1,4 +1,6 @@
 import Foundation
+import HypergridData
+import HypergridPreprocessing
 import HypergridProtocol
 import HypergridSearchSpace
 #if canImport(Glibc)
@@ -40,33 +42,11 @@ public struct PendingResultStore: Sendable {
     public func save(_ report: TrialReport) throws {
         let frame = try Message.result(report).encoded()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let url = fileURL(report.trialID)
-        let temporary = directory.appendingPathComponent(".\(report.trialID.hex).\(getpid()).tmp")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Self.ioError("create", temporary) }
-        var written = 0
-        let ok = frame.withUnsafeBytes { raw -> Bool in
-            while written < raw.count {
-                let n = write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                written += n
-            }
-            return fsync(fd) == 0
+        do {
+            try AtomicFile.write(Data(frame), to: fileURL(report.trialID))
+        } catch let error as DatasetError {
+            throw WorkerError.io(error.description)
         }
-        let closed = close(fd) == 0
-        guard ok, closed else {
-            let error = Self.ioError("write", temporary)
-            unlink(temporary.path)
-            throw error
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let error = Self.ioError("rename into place", url)
-            unlink(temporary.path)
-            throw error
-        }
-        // The rename is durable only once the directory entry is.
-        let dir = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 { fsync(dir); close(dir) }
     }
 
     /// Deletes a trial's file; a missing file (another worker delivered it) is fine.
