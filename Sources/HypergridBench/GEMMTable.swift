@@ -136,9 +136,11 @@ func runGEMMTable(_ arguments: ArraySlice<String>) {
         if threads > 1 {
             let saved = benchClock
             benchClock = CLOCK_MONOTONIC
+            // The same ThreadTeam the trainer uses, so the figure is what training gets.
+            let team = ThreadTeam(threads: threads)
             let call = {
                 gemm(shape.layout, m: m, n: n, k: k, a: pa, lda: lda, b: pb, ldb: ldb,
-                     c: pc, ldc: n, accumulate: false, threads: threads)
+                     c: pc, ldc: n, accumulate: false, team: team)
             }
             let calls = callsPerSample(target: sampleSeconds, call)
             threaded = median((0..<samples).map { _ in rate(calls, call) })

@@ -1,7 +1,7 @@
 import Testing
 @testable import HypergridKernel
 
-/// Explicit workspaces, the per-thread default, and the multi-threaded entry point.
+/// Explicit workspaces, the per-thread default, and GEMM on a thread team.
 @Suite struct GEMMWorkspaceAndThreadsTests {
     static let shapes: [GEMMShape] = [
         GEMMShape(m: 200, n: 256, k: 99),
@@ -17,9 +17,10 @@ import Testing
         for accumulate in [false, true] {
             let expected = p.expected(accumulate: accumulate)
             for threads in [1, 2, 3, 4, 7] {
+                let team = ThreadTeam(threads: threads)
                 let actual = p.actual { a, b, c in
                     gemm(layout, m: p.m, n: p.n, k: p.k, a: a, lda: p.lda, b: b, ldb: p.ldb,
-                         c: c, ldc: p.ldc, accumulate: accumulate, threads: threads)
+                         c: c, ldc: p.ldc, accumulate: accumulate, team: team)
                 }
                 #expect(actual == expected, "threads=\(threads) accumulate=\(accumulate)")
             }

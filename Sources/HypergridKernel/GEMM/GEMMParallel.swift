@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Minimum multiply-adds per thread before another thread is worth waking.
 /// 2^18 FMAs (2^19 flops) take 3.5–12 µs on one core at the rates hypergrid-bench measures
 /// (45–150 GFLOP/s); below that, handing work to a sleeping worker (futex
@@ -61,40 +59,12 @@ struct GEMMSplit {
     }
 }
 
-/// ``gemm(_:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)`` on up to `threads` threads.
-///
-/// The work is split into contiguous blocks of rows (when `m ≥ n`) or of
-/// columns of C, never along k, so every element is computed by exactly the
-/// same FMA chain as on one thread: the result is bit-identical for every
-/// thread count (``GEMMContract``). Small problems use fewer threads than asked.
-///
-/// Threads come from Dispatch's persistent worker pool (`concurrentPerform`,
-/// the caller runs one share itself); each uses its own
-/// ``GEMMWorkspace/current``, so after warm-up no packing memory is allocated.
-/// A training loop should use a ``ThreadTeam`` instead (no wake-up per call).
-///
-/// - Parameter threads: upper bound on the threads used; `1` runs inline.
-public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
-                 a: UnsafePointer<Float>, lda: Int,
-                 b: UnsafePointer<Float>, ldb: Int,
-                 c: UnsafeMutablePointer<Float>, ldc: Int,
-                 accumulate: Bool, threads: Int) {
-    let split = GEMMSplit(m: m, n: n, k: k, threads: threads)
-    guard split.parts > 1 else {
-        gemm(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-             c: c, ldc: ldc, accumulate: accumulate)
-        return
-    }
-    GEMMProfile.timed {
-        DispatchQueue.concurrentPerform(iterations: split.parts) { part in
-            _ = split.run(part, layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                          c: c, ldc: ldc, accumulate: accumulate)
-        }
-    }
-}
-
 /// ``gemm(_:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)`` on a ``ThreadTeam`` (or inline
 /// when `team` is nil): the same bits for every team size, nothing allocated.
+///
+/// The work is split into contiguous blocks of rows (when `m ≥ n`) or of columns of C,
+/// never along k, so every element is computed by exactly the same FMA chain as on one
+/// thread (``GEMMContract``). Small problems use fewer threads than the team has.
 public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
                  a: UnsafePointer<Float>, lda: Int,
                  b: UnsafePointer<Float>, ldb: Int,
