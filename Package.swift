@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(name: "hypergrid",
                           dependencies: ["HypergridTraining", "HypergridCoordinator",
                                          "HypergridWorker", "HypergridPreprocessing",
-                                         "HypergridData", "HypergridSearchSpace", "HypergridLogging",
+                                         "HypergridData", "HypergridSearchSpace", "HypergridLogging", "ZeroMQ",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: language),

@@ -1,4 +1,5 @@
 import Foundation
+import ZeroMQ
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -66,7 +67,7 @@ public enum WorkerEndpoint {
             guard endpoint.count > "ipc://".count else { throw WorkerError.invalidEndpoint(endpoint, why: "the ipc path is empty") }
             return
         }
-        guard let (host, port) = hostAndPort(endpoint) else {
+        guard let (host, port) = Endpoint.tcpHostAndPort(endpoint) else {
             throw WorkerError.invalidEndpoint(endpoint, why: endpoint.contains("://") && !endpoint.hasPrefix("tcp://")
                 ? "only tcp:// and ipc:// are supported" : "it is not of the form tcp://HOST:PORT")
         }
@@ -77,20 +78,10 @@ public enum WorkerEndpoint {
         }
     }
 
-    /// The host and port text of a `tcp://` endpoint, brackets of an IPv6 host removed.
-    static func hostAndPort(_ endpoint: String) -> (host: String, port: String)? {
-        guard endpoint.hasPrefix("tcp://") else { return nil }
-        let rest = endpoint.dropFirst("tcp://".count)
-        guard let colon = rest.lastIndex(of: ":") else { return nil }
-        var host = String(rest[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host, String(rest[rest.index(after: colon)...]))
-    }
-
     /// Resolves a `tcp://` endpoint's host once, so that a typo fails at start instead of
     /// being retried in the background forever; throws ``WorkerError/unresolvableHost(endpoint:host:message:)``.
     public static func resolve(_ endpoint: String) throws {
-        guard let (host, _) = hostAndPort(endpoint) else { return }
+        guard let (host, _) = Endpoint.tcpHostAndPort(endpoint) else { return }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?

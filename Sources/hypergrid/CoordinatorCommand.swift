@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HypergridCoordinator
 import Logging
+import ZeroMQ
 
 /// `hypergrid coordinator`: serve a grid to workers that connect over ZeroMQ.
 struct CoordinatorCommand: ParsableCommand {
@@ -38,14 +39,5 @@ struct CoordinatorCommand: ParsableCommand {
         let stop = StopSignal.install()
         let summary = try server.run(shouldStop: { stop.isSet })
         try finish(server, summary, options: grid, stopped: stop.isSet)
-    }
-}
-
-/// Recognises endpoints that only this machine can reach.
-enum Endpoint {
-    static func isLoopback(_ endpoint: String) -> Bool {
-        if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
-        let host = endpoint.dropFirst("tcp://".count).split(separator: ":").dropLast().joined(separator: ":")
-        return host.hasPrefix("127.") || host == "localhost" || host == "[::1]" || host == "::1"
     }
 }

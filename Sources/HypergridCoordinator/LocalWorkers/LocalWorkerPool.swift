@@ -33,7 +33,7 @@ public final class LocalWorkerPool {
         for index in 0..<count {
             let process = Process()
             process.executableURL = executable
-            process.arguments = arguments + ["--name", "\(Self.hostName()):local-\(index)"]
+            process.arguments = arguments + ["--name", "\(ProcessInfo.processInfo.hostName):local-\(index)"]
             process.environment = environment
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle.standardError
@@ -54,10 +54,4 @@ public final class LocalWorkerPool {
         for p in all { p.waitUntilExit() }
     }
 
-    /// The short host name, used in worker names.
-    public static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        return String(cString: buffer)
-    }
 }

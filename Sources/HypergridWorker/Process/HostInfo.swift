@@ -8,11 +8,7 @@ import Darwin
 /// Facts about this machine that a worker reports in its `ready` message.
 public enum HostInfo {
     /// The short host name, or `localhost` if it cannot be read.
-    public static var hostName: String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        return String(cString: buffer)
-    }
+    public static var hostName: String { ProcessInfo.processInfo.hostName }
 
     /// `host:pid`, the default worker name.
     public static var defaultWorkerName: String { "\(hostName):\(getpid())" }
