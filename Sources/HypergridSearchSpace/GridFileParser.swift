@@ -66,16 +66,16 @@ public enum GridFileParser {
         }
         var spec = DatasetSpec(kind: kind)
         if let p = m["path"] { spec.path = try r.string(p, key: "dataset.path") }
-        if let n = m["train_rows"] { spec.trainRows = try r.positiveInt(n, key: "dataset.train_rows") }
-        if let n = m["validation_rows"] { spec.validationRows = try r.positiveInt(n, key: "dataset.validation_rows") }
-        if let n = m["test_rows"] { spec.testRows = try r.positiveInt(n, key: "dataset.test_rows") }
+        if let n = m["train_rows"] { spec.trainRows = try r.int(n, .trainRows) }
+        if let n = m["validation_rows"] { spec.validationRows = try r.int(n, .validationRows) }
+        // `test_rows: 0` is no test split, as `--test-rows 0`.
+        if let n = m["test_rows"] { spec.testRows = try r.int(n, .testRows) }
         if let s = m["standardize"] { spec.standardize = try r.bool(s, key: "dataset.standardize") }
-        if let p = m["pca"] {
-            let fraction = try r.double(p, key: "dataset.pca")
-            guard fraction > 0, fraction <= 1 else {
-                throw r.error(p, "dataset.pca", "must be a fraction of variance in (0, 1], got \(fraction)")
-            }
-            spec.pcaVariance = fraction
+        if let p = m["pca"] { spec.pcaVariance = try r.double(p, .pca) }
+        // Each value passed its own rule above; what is left are rules across keys.
+        if let problem = spec.validationProblems().first {
+            let key = problem.field.rawValue
+            throw r.error(m[String(key.dropFirst("dataset.".count))] ?? node, key, problem.message)
         }
         return spec
     }
@@ -98,16 +98,16 @@ public enum GridFileParser {
     /// `256` → [[256]]; `[128, 256]` → [[128], [256]]; `[[256], [256, 128]]` as written.
     private static func parseHidden(_ node: Node, _ r: NodeReader) throws -> [[Int]] {
         let key = "model.hidden"
-        if case .scalar = node { return [[try r.positiveInt(node, key: key)]] }
+        if case .scalar = node { return [[try r.int(node, .hidden)]] }
         let items = try r.list(node, key: key) { $0 }
         if items.allSatisfy({ if case .scalar = $0 { return true } else { return false } }) {
-            return try items.map { [try r.positiveInt($0, key: key)] }
+            return try items.map { [try r.int($0, .hidden)] }
         }
         return try items.map { item in
             guard case .sequence = item else {
                 throw r.error(item, key, "mixes widths and architectures; write every entry as a list, e.g. [[256], [256, 128]]")
             }
-            return try r.list(item, key: key) { try r.positiveInt($0, key: key) }
+            return try r.list(item, key: key) { try r.int($0, .hidden) }
         }
     }
 
@@ -122,40 +122,24 @@ public enum GridFileParser {
                 return kind
             }
         }
-        if let n = m["momentum"] {
-            axes.momentum = try r.list(n, key: "training.momentum") { item in
-                let v = try r.double(item, key: "training.momentum")
-                guard v >= 0, v < 1 else { throw r.error(item, "training.momentum", "must be in [0, 1), got \(v)") }
-                return v
-            }
-        }
-        if let n = m["learning_rate"] { axes.learningRate = try r.list(n, key: "training.learning_rate") { try r.positiveDouble($0, key: "training.learning_rate") } }
-        if let n = m["decay"] {
-            axes.learningRateDecay = try r.list(n, key: "training.decay") { item in
-                let v = try r.double(item, key: "training.decay")
-                guard v > 0, v <= 1 else { throw r.error(item, "training.decay", "must be in (0, 1], got \(v)") }
-                return v
-            }
-        }
-        if let n = m["reg"] {
-            axes.reg = try r.list(n, key: "training.reg") { item in
-                let v = try r.double(item, key: "training.reg")
-                guard v >= 0 else { throw r.error(item, "training.reg", "must be zero or positive, got \(v)") }
-                return v
-            }
-        }
-        if let n = m["batch_size"] { axes.batchSize = try r.list(n, key: "training.batch_size") { try r.positiveInt($0, key: "training.batch_size") } }
+        // Ranges come from ConfigField (shared with the `train` command and the trainer),
+        // checked per list item so that the error names the item's line.
+        if let n = m["momentum"] { axes.momentum = try r.list(n, key: "training.momentum") { try r.double($0, .momentum) } }
+        if let n = m["learning_rate"] { axes.learningRate = try r.list(n, key: "training.learning_rate") { try r.double($0, .learningRate) } }
+        if let n = m["decay"] { axes.learningRateDecay = try r.list(n, key: "training.decay") { try r.double($0, .decay) } }
+        if let n = m["reg"] { axes.reg = try r.list(n, key: "training.reg") { try r.double($0, .reg) } }
+        if let n = m["batch_size"] { axes.batchSize = try r.list(n, key: "training.batch_size") { try r.int($0, .batchSize) } }
         switch (m["iterations"], m["epochs"]) {
         case (.some(let a), .some):
             throw r.error(a, "training", "give either iterations or epochs, not both")
         case (.some(let n), nil):
-            axes.length = try r.list(n, key: "training.iterations") { .iterations(try r.positiveInt($0, key: "training.iterations")) }
+            axes.length = try r.list(n, key: "training.iterations") { .iterations(try r.int($0, .iterations)) }
         case (nil, .some(let n)):
-            axes.length = try r.list(n, key: "training.epochs") { .epochs(try r.positiveInt($0, key: "training.epochs")) }
+            axes.length = try r.list(n, key: "training.epochs") { .epochs(try r.int($0, .epochs)) }
         case (nil, nil):
             break
         }
-        if let n = m["loss_every"] { axes.lossEvery = try r.positiveInt(n, key: "training.loss_every") }
+        if let n = m["loss_every"] { axes.lossEvery = try r.int(n, .lossEvery) }
     }
 
     private static func parseSearch(_ node: Node, _ r: NodeReader, pointCount: Int) throws -> SearchSpec {

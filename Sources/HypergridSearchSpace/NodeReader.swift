@@ -65,6 +65,8 @@ struct NodeReader {
         return i
     }
 
+    /// A positive whole number, for the search section (trial and dataset values take their
+    /// ranges from ``ConfigField`` through `int(_:_:)`).
     func positiveInt(_ node: Node, key: String) throws -> Int {
         let i = try int(node, key: key)
         guard i > 0 else { throw error(node, key, "must be positive, got \(i)") }
@@ -79,9 +81,18 @@ struct NodeReader {
         return d
     }
 
-    func positiveDouble(_ node: Node, key: String) throws -> Double {
-        let d = try double(node, key: key)
-        guard d > 0 else { throw error(node, key, "must be positive, got \(d)") }
+    /// A whole number inside `field`'s range (`ConfigField.problem`, the rule
+    /// the `train` command and the trainer use too), reported under the field's key.
+    func int(_ node: Node, _ field: ConfigField) throws -> Int {
+        let i = try int(node, key: field.rawValue)
+        if let message = field.problem(i) { throw error(node, field.rawValue, message) }
+        return i
+    }
+
+    /// A number inside `field`'s range, reported under the field's key.
+    func double(_ node: Node, _ field: ConfigField) throws -> Double {
+        let d = try double(node, key: field.rawValue)
+        if let message = field.problem(d) { throw error(node, field.rawValue, message) }
         return d
     }
 }

@@ -30,13 +30,7 @@ struct DataOptions: ParsableArguments {
         guard DatasetSpec.Kind(rawValue: dataset) != nil else {
             throw ValidationError("--dataset must be one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")); got '\(dataset)'.")
         }
-        if let p = pca, !(p > 0 && p <= 1) {
-            throw ValidationError("--pca must be a fraction of variance in (0, 1], got \(p).")
-        }
-        for (name, value) in [("--train-rows", trainRows), ("--validation-rows", validationRows)] {
-            if let v = value, v <= 0 { throw ValidationError("\(name) must be positive, got \(v).") }
-        }
-        if let v = testRows, v < 0 { throw ValidationError("--test-rows must be zero or positive, got \(v).") }
+        if let problem = spec.validationProblems().first { throw problem.validationError }
     }
 
     /// The run-level dataset description these flags spell.
@@ -51,6 +45,33 @@ struct DataOptions: ParsableArguments {
         try prepareDataset(DatasetRequest(spec: spec),
                            cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) },
                            useCache: !noCache, log: log)
+    }
+}
+
+extension ConfigProblem {
+    /// The problem as a usage error naming the flag, e.g. `--lr must be positive, got -1.0.`
+    var validationError: ValidationError { ValidationError("\(field.flag) \(message).") }
+}
+
+extension ConfigField {
+    /// The `train` flag that sets this field.
+    var flag: String {
+        switch self {
+        case .trainRows: "--train-rows"
+        case .validationRows: "--validation-rows"
+        case .testRows: "--test-rows"
+        case .pca: "--pca"
+        case .hidden: "--hidden"
+        case .initStd: "--init-std"
+        case .momentum: "--momentum"
+        case .learningRate: "--lr"
+        case .decay: "--decay"
+        case .reg: "--reg"
+        case .batchSize: "--batch-size"
+        case .iterations: "--iterations"
+        case .epochs: "--epochs"
+        case .lossEvery: "--loss-every"
+        }
     }
 }
 

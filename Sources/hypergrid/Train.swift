@@ -51,20 +51,12 @@ struct Train: ParsableCommand {
     var json = false
 
     func validate() throws {
+        // Flag combinations and text parsing are this command's; value ranges are the
+        // config's own rules (shared with grid files and the trainer).
         if iterations != nil && epochs != nil { throw ValidationError("Give either --iterations or --epochs, not both.") }
-        if let n = iterations, n <= 0 { throw ValidationError("--iterations must be positive, got \(n).") }
-        if let n = epochs, n <= 0 { throw ValidationError("--epochs must be positive, got \(n).") }
         if heInit && initStd != nil { throw ValidationError("Give either --he-init or --init-std, not both.") }
-        if let s = initStd, !(s > 0) { throw ValidationError("--init-std must be positive, got \(s).") }
-        if batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize).") }
-        if !(learningRate > 0) { throw ValidationError("--lr must be positive, got \(learningRate).") }
-        if !(decay > 0 && decay <= 1) { throw ValidationError("--decay must be in (0, 1], got \(decay).") }
-        if !(reg >= 0) { throw ValidationError("--reg must be zero or positive, got \(reg).") }
-        if !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must be in [0, 1), got \(momentum).") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
-        if lossEvery <= 0 { throw ValidationError("--loss-every must be positive, got \(lossEvery).") }
-        _ = try parsedHidden()
-        _ = try parsedOptimizer()
+        if let problem = try config().validationProblems().first { throw problem.validationError }
         try data.validate()
     }
 

@@ -72,6 +72,33 @@ import Testing
         }
     }
 
+    /// `test_rows: 0` means no test split, as `--test-rows 0` and `DatasetRequest` do.
+    @Test func testRowsZeroIsNoTestSplit() throws {
+        let spec = try GridFileParser.parse(yaml: "dataset: {name: synthetic, test_rows: 0}\n", file: "g.yaml")
+        #expect(spec.dataset.testRows == 0)
+        #expect {
+            _ = try GridFileParser.parse(yaml: "dataset:\n  name: synthetic\n  test_rows: -1\n", file: "bad.yaml")
+        } throws: { error in
+            (error as? GridFileError)?.description == "bad.yaml:3: dataset.test_rows: must be zero or positive, got -1"
+        }
+    }
+
+    /// Ranges come from `ConfigField`, per list item (so the line is the item's), and rules
+    /// across dataset keys from `DatasetSpec.validationProblems`.
+    @Test(arguments: [
+        ("dataset: {name: cifar10}\ntraining:\n  momentum:\n    - 0.9\n    - 1.5\n", "bad.yaml:5: training.momentum: must be in [0, 1), got 1.5"),
+        ("dataset: {name: cifar10}\ntraining: {decay: 3}\n", "bad.yaml:2: training.decay: must be in (0, 1], got 3.0"),
+        ("dataset: {name: cifar10}\nmodel: {hidden: [[256, 0]]}\n", "bad.yaml:2: model.hidden: must be positive, got 0"),
+        ("dataset:\n  name: cifar10\n  pca: 0.9\n  train_rows: 1\n", "bad.yaml:4: dataset.train_rows: must be at least 2 when PCA is on, got 1"),
+    ])
+    func rejectsSharedRanges(yaml: String, message: String) {
+        #expect {
+            _ = try GridFileParser.parse(yaml: yaml, file: "bad.yaml")
+        } throws: { error in
+            (error as? GridFileError)?.description == message
+        }
+    }
+
     @Test func missingFileIsOneSentence() {
         #expect {
             _ = try GridFileParser.parse(contentsOf: "/nonexistent/grid.yaml")

@@ -154,6 +154,15 @@ func blobs(classes: Int = 4, features: Int = 10, train: Int = 1_200, validation:
         #expect(Trainer().train(config: TrialConfig(), data: wrongLabels).metrics.reason?.contains("label") == true)
     }
 
+    /// The trainer applies the same ranges as grid files and `train` (it used to check only
+    /// that numbers were non-negative, so momentum 1.5 trained and diverged).
+    @Test(arguments: [(TrialConfig(optimizer: .momentum, momentum: 1.5), "training.momentum: must be in [0, 1), got 1.5"),
+                      (TrialConfig(learningRateDecay: 3), "training.decay: must be in (0, 1], got 3.0")])
+    func outOfRangeConfigFailsWithTheSharedReason(config: TrialConfig, reason: String) {
+        let m = Trainer().train(config: config, data: data).metrics
+        #expect(m.status == .failed && m.reason == reason && m.iterations == 0)
+    }
+
     /// Prints the training throughput of the seed's two-layer net (D 99, H 256, batch 200)
     /// with whatever `gemm` is linked; never fails on speed. Meaningful only in release
     /// (`swift test -c release --filter throughput`); debug runs a token amount.
