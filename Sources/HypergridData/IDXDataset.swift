@@ -29,7 +29,7 @@ enum IDXDataset {
         return files
     }
 
-    /// Split sizes from the counts the image headers declare (only the headers are inflated).
+    /// Split sizes from the counts the image headers declare (only the headers are read).
     static func splitSizes(_ request: DatasetRequest, directory: URL) throws -> SplitSizes {
         try request.validateParameters()
         let files = try sourceFiles(request, directory: directory)
@@ -38,10 +38,11 @@ enum IDXDataset {
         return try request.splitSizes(availableTraining: available, availableTest: availableTest)
     }
 
-    /// Reads an images file and its labels file, checking they agree.
-    private static func readPair(images imagesURL: URL, labels labelsURL: URL,
-                                 classCount: Int) throws -> (IDX.Images, [Int32]) {
-        let images = try IDX.readImages(imagesURL)
+    /// Opens an images file (reading its header) and reads its labels file, checking they
+    /// agree before any pixel is read.
+    private static func openPair(images imagesURL: URL, labels labelsURL: URL,
+                                 classCount: Int) throws -> (IDX.ImageFile, [Int32]) {
+        let images = try IDX.ImageFile(imagesURL)
         let labels = try IDX.readLabels(labelsURL, classCount: classCount)
         guard labels.count == images.count else {
             throw DatasetError(.corruptFile, "IDX file \(labelsURL.path) has \(grouped(labels.count)) labels but \(imagesURL.lastPathComponent) has \(grouped(images.count)) images.")
@@ -49,35 +50,38 @@ enum IDXDataset {
         return (images, labels)
     }
 
+    /// Loads the splits of a request. Pixels are inflated straight into a small buffer and
+    /// converted into the split arrays from there.
     static func load(_ request: DatasetRequest, directory: URL) throws -> DatasetSplits {
         let sizes = try splitSizes(request, directory: directory)
         let files = try sourceFiles(request, directory: directory)
         let classCount = request.classCount
-        let (images, labels) = try readPair(images: files[0], labels: files[1], classCount: classCount)
-        let columns = images.height * images.width
+        let (images, labels) = try openPair(images: files[0], labels: files[1], classCount: classCount)
+        let columns = images.rowBytes
         guard images.count >= sizes.train + sizes.validation else {
-            // The header was read a moment ago; only a file changing under us gets here.
+            // The sizes come from this header; only a file changing under us gets here.
             throw DatasetError(.corruptFile, "IDX file \(files[0].path) changed while being read.")
         }
         var assembler = TrainValidationAssembler(sizes: sizes, columns: columns)
-        images.pixels.withUnsafeBufferPointer { px in
-            for r in 0..<(sizes.train + sizes.validation) {
-                let out = assembler.destination()!
-                let src = px.baseAddress! + r * columns
-                for j in 0..<columns { out[j] = Float(src[j]) }
-                assembler.commit(label: labels[r])
-            }
+        try images.readRows { row in
+            guard let out = assembler.destination() else { return nil }
+            // The destination is fixed before `commit` advances to the next row.
+            assembler.commit(label: labels[row])
+            return out
         }
         let (train, validation) = assembler.matrices()
 
         let testStorage = FloatStorage(zeroedCount: sizes.test * columns)
         var testLabels = [Int32]()
         if sizes.test > 0 {
-            let (testImages, allTestLabels) = try readPair(images: files[2], labels: files[3], classCount: classCount)
-            guard testImages.height * testImages.width == columns else {
+            let (testImages, allTestLabels) = try openPair(images: files[2], labels: files[3], classCount: classCount)
+            guard testImages.rowBytes == columns else {
                 throw DatasetError(.corruptFile, "IDX file \(files[2].path) has \(testImages.height)×\(testImages.width) images but the training images are \(images.height)×\(images.width).")
             }
-            for i in 0..<(sizes.test * columns) { testStorage.base[i] = Float(testImages.pixels[i]) }
+            guard testImages.count >= sizes.test else {
+                throw DatasetError(.corruptFile, "IDX file \(files[2].path) changed while being read.")
+            }
+            try testImages.readRows { row in row < sizes.test ? testStorage.base + row * columns : nil }
             testLabels = Array(allTestLabels[0..<sizes.test])
         }
         let test = LabeledMatrix(rows: sizes.test, columns: columns, features: testStorage, labels: testLabels)

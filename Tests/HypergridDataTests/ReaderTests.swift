@@ -152,6 +152,18 @@ import Testing
         #expect(e?.description.contains("train-images-idx3-ubyte.gz") == true)
     }
 
+    @Test func gzipChecksumMismatchIsCorrupt() throws {
+        let dir = TempDir()
+        try writeIDX(in: dir.url, trainCount: 10, testCount: 2, side: 4, gzipped: true)
+        let url = dir.file("train-labels-idx1-ubyte.gz")
+        var bytes = [UInt8](try Data(contentsOf: url))
+        bytes[bytes.count - 8] ^= 0xff // the member's CRC-32
+        try Data(bytes).write(to: url)
+        let e = datasetError { _ = try IDX.readLabels(url, classCount: 10) }
+        #expect(e?.code == .corruptFile)
+        #expect(e?.description == "Gzip file \(url.path) is corrupt (zlib: incorrect data check).")
+    }
+
     @Test func labelOutOfRangeAndCountMismatch() throws {
         let dir = TempDir()
         let url = dir.file("labels")
@@ -165,6 +177,59 @@ import Testing
         let m = datasetError { _ = try DatasetRequest(kind: .mnist, directory: dir.url.path, validationRows: 1).loadRawSplits() }
         #expect(m?.code == .corruptFile)
         #expect(m?.description.contains("5 labels but train-images-idx3-ubyte has 6 images") == true)
+    }
+
+    @Test func multiMemberGzipWithTrailingZerosIsReadWhole() throws {
+        let dir = TempDir()
+        let pixels = (0..<(7 * 9)).map { UInt8($0 * 3 % 256) }
+        let bytes = idxBytes(magic: 0x803, dims: [7, 3, 3], payload: pixels)
+        // Two members split mid-image, then zero padding (as some tools leave), like `gzip -d`.
+        let url = dir.file("images.gz")
+        try Data(gzip(Array(bytes[..<30])) + gzip(Array(bytes[30...])) + [0, 0, 0, 0]).write(to: url)
+        let images = try IDX.readImages(url)
+        #expect(images.count == 7 && images.height == 3 && images.width == 3)
+        #expect(images.pixels == pixels)
+        #expect(try IDX.declaredCount(url, magic: IDX.imagesMagic) == 7)
+    }
+
+    @Test func declaredCountReadsOnlyTheHeader() throws {
+        let dir = TempDir()
+        var rng = ByteStream(state: 3)
+        // 1 MB of incompressible pixels, then keep only the first 64 KiB of the gzip file:
+        // the header is readable, the pixels are not all there.
+        let url = dir.file("images.gz")
+        let full = gzip(idxBytes(magic: 0x803, dims: [1_000, 32, 32], payload: (0..<1_024_000).map { _ in rng.next() }))
+        try Data(full.prefix(64 << 10)).write(to: url)
+        #expect(try IDX.declaredCount(url, magic: IDX.imagesMagic) == 1_000)
+        let e = datasetError { _ = try IDX.readImages(url) }
+        #expect(e?.code == .truncatedFile)
+        // About 64 of the 1,000 images fit in what is left.
+        let at = e.flatMap { Int($0.description.split(separator: " ")[7]) } ?? -1
+        #expect(e?.description == "IDX file \(url.path) is truncated at image \(at) of 1,000.")
+        #expect((40..<64).contains(at))
+    }
+
+    @Test func headerClaimingMoreThanTheFileHoldsIsTruncationNotAnAllocation() throws {
+        let dir = TempDir()
+        let images = dir.file("images"), labels = dir.file("labels")
+        try Data(idxBytes(magic: 0x803, dims: [0x7fff_ffff, 0xffff, 0xffff], payload: [1, 2, 3])).write(to: images)
+        try Data(idxBytes(magic: 0x801, dims: [0xffff_ffff], payload: [1, 2, 3])).write(to: labels)
+        let e = datasetError { _ = try IDX.readImages(images) }
+        #expect(e?.code == .truncatedFile)
+        #expect(e?.description == "IDX file \(images.path) is truncated at image 0 of 2,147,483,647.")
+        let l = datasetError { _ = try IDX.readLabels(labels, classCount: 10) }
+        #expect(l?.description == "IDX file \(labels.path) is truncated at label 3 of 4,294,967,295.")
+    }
+
+    @Test func missingAndShortFiles() throws {
+        let dir = TempDir()
+        let missing = datasetError { _ = try IDX.readImages(dir.file("nope")) }
+        #expect(missing?.code == .unreadableFile)
+        #expect(missing?.description.hasPrefix("Cannot open \(dir.file("nope").path):") == true)
+        let short = dir.file("short")
+        try Data([0, 0, 8, 3, 0, 0]).write(to: short)
+        let e = datasetError { _ = try IDX.readImages(short) }
+        #expect(e?.description == "IDX file \(short.path) is truncated in its header (6 bytes).")
     }
 
     @Test func realFashionMNISTHeadersWhenInstalled() throws {
