@@ -133,6 +133,7 @@ public enum CIFAR10 {
         }
         let test = LabeledMatrix(rows: sizes.test, columns: features, features: testStorage, labels: testLabels)
         return DatasetSplits(name: request.kind.rawValue, classCount: classCount,
-                             train: train, validation: validation, test: test)
+                             train: train, validation: validation, test: test,
+                             imageLayout: ImageLayout(height: 32, width: 32, channels: 3))
     }
 }

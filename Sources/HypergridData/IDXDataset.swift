@@ -86,6 +86,7 @@ enum IDXDataset {
         }
         let test = LabeledMatrix(rows: sizes.test, columns: columns, features: testStorage, labels: testLabels)
         return DatasetSplits(name: request.kind.rawValue, classCount: classCount,
-                             train: train, validation: validation, test: test)
+                             train: train, validation: validation, test: test,
+                             imageLayout: ImageLayout(height: images.height, width: images.width, channels: 1))
     }
 }

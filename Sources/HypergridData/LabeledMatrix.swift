@@ -80,18 +80,52 @@ public struct DatasetSplits: @unchecked Sendable {
     public var train: LabeledMatrix
     public var validation: LabeledMatrix
     public var test: LabeledMatrix
+    /// How each row's features form an image, while they are still pixels (raw, centred or
+    /// standardised); nil for data that is not an image or no longer pixels (PCA).
+    /// Augmentations that move pixels (horizontal flip) need it.
+    public var imageLayout: ImageLayout?
 
     public init(name: String, classCount: Int, train: LabeledMatrix, validation: LabeledMatrix,
-                test: LabeledMatrix) {
+                test: LabeledMatrix, imageLayout: ImageLayout? = nil) {
         precondition(train.columns == validation.columns && train.columns == test.columns,
                      "all splits need the same feature count")
+        precondition(imageLayout.map { $0.featureCount == train.columns } ?? true,
+                     "an image layout must cover every feature")
         self.name = name
         self.classCount = classCount
         self.train = train
         self.validation = validation
         self.test = test
+        self.imageLayout = imageLayout
     }
 
     /// Features per row.
     public var featureCount: Int { train.columns }
+}
+
+/// The pixel order of an image row: height × width × channels, channel fastest (pixel
+/// (y, x, c) is feature `(y·width + x)·channels + c`), as both loaders write rows.
+public struct ImageLayout: Sendable, Hashable, Codable {
+    public var height: Int
+    public var width: Int
+    public var channels: Int
+
+    public init(height: Int, width: Int, channels: Int) {
+        self.height = height
+        self.width = width
+        self.channels = channels
+    }
+
+    /// Features per row.
+    public var featureCount: Int { height * width * channels }
+
+    /// The layout of `kind`'s standard files: CIFAR-10 32×32×3, (Fashion-)MNIST 28×28×1; nil
+    /// for synthetic data. For cache files written before layouts were recorded.
+    public static func standard(for kind: DatasetRequest.Kind) -> ImageLayout? {
+        switch kind {
+        case .cifar10: return ImageLayout(height: 32, width: 32, channels: 3)
+        case .fashionMNIST, .mnist: return ImageLayout(height: 28, width: 28, channels: 1)
+        case .synthetic: return nil
+        }
+    }
 }

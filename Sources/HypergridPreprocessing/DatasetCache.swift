@@ -75,6 +75,9 @@ public enum DatasetCache {
         var retainedVariance: Double?
         /// train, validation, test
         var splits: [Split]
+        /// The rows' image layout while they are pixels; absent in files written before it
+        /// was recorded (see `decode`).
+        var imageLayout: ImageLayout?
     }
 
     /// Writes `dataset` to `url` atomically (temp file, fsync, rename; mode 0644).
@@ -91,7 +94,8 @@ public enum DatasetCache {
         }
         let metadata = Metadata(fingerprint: dataset.fingerprint, name: s.name, classCount: s.classCount,
                                 columns: s.featureCount, pcaComponents: dataset.pcaComponents,
-                                retainedVariance: dataset.retainedVariance, splits: layout)
+                                retainedVariance: dataset.retainedVariance, splits: layout,
+                                imageLayout: s.imageLayout)
         let json = try JSONEncoder().encode(metadata)
         let fileLength = offset + json.count
 
@@ -212,8 +216,18 @@ public enum DatasetCache {
                                        release: owner.map { o in { withExtendedLifetime(o) {} } })
             matrices.append(LabeledMatrix(rows: split.rows, columns: meta.columns, features: storage, labels: labels))
         }
+        // Files from before layouts were recorded: pixels of a standard kind have its layout.
+        var imageLayout = meta.imageLayout
+        if imageLayout == nil, meta.pcaComponents == nil,
+           let standard = DatasetRequest.Kind(rawValue: meta.name).flatMap(ImageLayout.standard(for:)),
+           standard.featureCount == meta.columns {
+            imageLayout = standard
+        }
+        guard imageLayout.map({ $0.featureCount == meta.columns }) ?? true else {
+            throw corrupt("its image layout does not match its feature count")
+        }
         let splits = DatasetSplits(name: meta.name, classCount: meta.classCount, train: matrices[0],
-                                   validation: matrices[1], test: matrices[2])
+                                   validation: matrices[1], test: matrices[2], imageLayout: imageLayout)
         return PreparedDataset(splits: splits, fingerprint: meta.fingerprint, pcaComponents: meta.pcaComponents,
                                retainedVariance: meta.retainedVariance, cacheStatus: .hit, cacheFile: url)
     }

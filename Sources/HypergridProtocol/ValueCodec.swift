@@ -40,6 +40,20 @@ extension WireWriter {
         }
         u64(c.seed)
         i64(c.lossEvery)
+        // Model features (issue #8, version 2). Every optional keeps its three states
+        // (absent, off, on) so that any config re-encodes to the same bytes.
+        optional(c.dropout)
+        switch c.horizontalFlip {
+        case nil: u8(0)
+        case false?: u8(1)
+        case true?: u8(2)
+        }
+        switch c.schedule {
+        case nil: u8(0)
+        case .step?: u8(1)
+        case .cosine?: u8(2)
+        }
+        optional(c.warmupEpochs)
     }
 
     mutating func dataset(_ d: DatasetSpec) throws(ProtocolError) {
@@ -122,6 +136,20 @@ extension WireReader {
         }
         c.seed = try u64("config.seed")
         c.lossEvery = try i64("config.lossEvery")
+        c.dropout = try optionalF64("config.dropout")
+        switch try u8("config.horizontalFlip") {
+        case 0: c.horizontalFlip = nil
+        case 1: c.horizontalFlip = false
+        case 2: c.horizontalFlip = true
+        case let tag: throw unknownTag(tag, "config.horizontalFlip")
+        }
+        switch try u8("config.schedule") {
+        case 0: c.schedule = nil
+        case 1: c.schedule = .step
+        case 2: c.schedule = .cosine
+        case let tag: throw unknownTag(tag, "config.schedule")
+        }
+        c.warmupEpochs = try optionalF64("config.warmupEpochs")
         return c
     }
 

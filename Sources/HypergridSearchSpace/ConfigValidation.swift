@@ -18,6 +18,9 @@ public enum ConfigField: String, Sendable, Hashable, CaseIterable {
     case iterations = "training.iterations"
     case epochs = "training.epochs"
     case lossEvery = "training.loss_every"
+    case dropout = "model.dropout"
+    case horizontalFlip = "training.horizontal_flip"
+    case warmupEpochs = "training.warmup_epochs"
 
     /// Why `value` is outside this field's range, or nil if it is inside. The message is
     /// the part after the key, e.g. `must be positive, got -1.0`.
@@ -55,6 +58,12 @@ public enum ConfigField: String, Sendable, Hashable, CaseIterable {
             return value >= 0 && value < 1 ? nil : "must be in [0, 1), got \(text)"
         case .decay:
             return value > 0 && value <= 1 ? nil : "must be in (0, 1], got \(text)"
+        case .dropout:
+            return value >= 0 && value < 1 ? nil : "must be a drop probability in [0, 1), got \(text)"
+        case .warmupEpochs:
+            return value >= 0 ? nil : "must be zero or positive, got \(text)"
+        case .horizontalFlip:
+            return nil   // a flag: its only rule is across keys (see validationProblems(for:))
         }
     }
 }
@@ -109,7 +118,30 @@ extension TrialConfig {
         case .epochs(let e): list.check(.epochs, e)
         }
         list.check(.lossEvery, lossEvery)
+        list.check(.dropout, dropout)
+        list.check(.warmupEpochs, warmupEpochs)
         return list.problems
+    }
+
+    /// ``validationProblems()`` plus the rules that need the dataset: a horizontal flip moves
+    /// pixels, so it needs rows that are still images — not PCA components, not synthetic data.
+    public func validationProblems(for dataset: DatasetSpec) -> [ConfigProblem] {
+        var problems = validationProblems()
+        if flipsHorizontally, let reason = dataset.horizontalFlipProblem {
+            problems.append(ConfigProblem(.horizontalFlip, reason))
+        }
+        return problems
+    }
+}
+
+extension DatasetSpec {
+    /// Why a horizontal flip cannot work on this data, or nil if it can.
+    public var horizontalFlipProblem: String? {
+        if kind == .synthetic { return "needs image data; synthetic rows are not images" }
+        if pcaVariance != nil {
+            return "needs image pixels, which PCA replaces with principal components; turn PCA off (standardised pixels work)"
+        }
+        return nil
     }
 }
 

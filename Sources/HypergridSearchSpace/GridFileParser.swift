@@ -12,6 +12,10 @@ import Yams
 ///             decay: 0.95, batch_size: 200, iterations: 5000}
 /// search:    {kind: grid, repeats: 1, seed: 0}
 /// ```
+/// Model features (all optional, all sweepable): `model.dropout` (a drop probability),
+/// `training.horizontal_flip` (true/false; needs image pixels, so not with `dataset.pca`),
+/// `training.schedule` (`step` or `cosine`) and `training.warmup_epochs`.
+///
 /// `hidden` takes one width (`256`), a list of widths to sweep one-hidden-layer nets
 /// (`[128, 256]`), or a list of architectures (`[[256], [256, 128, 64]]`).
 public enum GridFileParser {
@@ -50,7 +54,7 @@ public enum GridFileParser {
         let dataset = try parseDataset(datasetNode, reader)
         var axes = ParameterAxes()
         if let model = top["model"] { try parseModel(model, reader, into: &axes) }
-        if let training = top["training"] { try parseTraining(training, reader, into: &axes) }
+        if let training = top["training"] { try parseTraining(training, reader, into: &axes, dataset: dataset) }
         let search = try top["search"].map { try parseSearch($0, reader, pointCount: axes.pointCount) } ?? SearchSpec()
         return GridSpec(dataset: dataset, axes: axes, search: search)
     }
@@ -81,7 +85,8 @@ public enum GridFileParser {
     }
 
     private static func parseModel(_ node: Node, _ r: NodeReader, into axes: inout ParameterAxes) throws {
-        let m = try r.mapping(node, key: "model", allowed: ["hidden", "batch_norm", "init"])
+        let m = try r.mapping(node, key: "model", allowed: ["hidden", "batch_norm", "init", "dropout"])
+        if let d = m["dropout"] { axes.dropout = try r.list(d, key: "model.dropout") { try r.double($0, .dropout) } }
         if let h = m["hidden"] { axes.hidden = try parseHidden(h, r) }
         if let b = m["batch_norm"] { axes.batchNorm = try r.list(b, key: "model.batch_norm") { try r.bool($0, key: "model.batch_norm") } }
         if let i = m["init"] {
@@ -111,8 +116,11 @@ public enum GridFileParser {
         }
     }
 
-    private static func parseTraining(_ node: Node, _ r: NodeReader, into axes: inout ParameterAxes) throws {
-        let m = try r.mapping(node, key: "training", allowed: ["optimizer", "momentum", "learning_rate", "decay", "reg", "batch_size", "iterations", "epochs", "loss_every"])
+    private static func parseTraining(_ node: Node, _ r: NodeReader, into axes: inout ParameterAxes,
+                                      dataset: DatasetSpec) throws {
+        let m = try r.mapping(node, key: "training", allowed: ["optimizer", "momentum", "learning_rate", "decay", "reg", "batch_size", "iterations", "epochs", "loss_every",
+                                                               "horizontal_flip", "schedule", "warmup_epochs"])
+        try parseTrainingFeatures(m, r, into: &axes, dataset: dataset)
         if let n = m["optimizer"] {
             axes.optimizer = try r.list(n, key: "training.optimizer") { item in
                 let text = try r.string(item, key: "training.optimizer")
@@ -140,6 +148,29 @@ public enum GridFileParser {
             break
         }
         if let n = m["loss_every"] { axes.lossEvery = try r.int(n, .lossEvery) }
+    }
+
+    /// The training keys of the model features (issue #8).
+    private static func parseTrainingFeatures(_ m: [String: Node], _ r: NodeReader, into axes: inout ParameterAxes,
+                                              dataset: DatasetSpec) throws {
+        if let n = m["horizontal_flip"] {
+            axes.horizontalFlip = try r.list(n, key: "training.horizontal_flip") { try r.bool($0, key: "training.horizontal_flip") }
+            if axes.horizontalFlip.contains(true), let problem = dataset.horizontalFlipProblem {
+                throw r.error(n, "training.horizontal_flip", problem)
+            }
+        }
+        if let n = m["schedule"] {
+            axes.schedule = try r.list(n, key: "training.schedule") { item in
+                let text = try r.string(item, key: "training.schedule")
+                guard let schedule = LearningRateSchedule(rawValue: text) else {
+                    throw r.error(item, "training.schedule", "unknown schedule '\(text)'; one of \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return schedule
+            }
+        }
+        if let n = m["warmup_epochs"] {
+            axes.warmupEpochs = try r.list(n, key: "training.warmup_epochs") { try r.double($0, .warmupEpochs) }
+        }
     }
 
     private static func parseSearch(_ node: Node, _ r: NodeReader, pointCount: Int) throws -> SearchSpec {

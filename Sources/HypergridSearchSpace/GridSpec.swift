@@ -35,6 +35,12 @@ public struct ParameterAxes: Sendable, Hashable {
     public var length: [TrainingLength] = [.iterations(1000)]
     public var initScheme: [InitScheme] = [.gaussian(std: 1e-4)]
     public var lossEvery: Int = 10
+    // Model features (issue #8); the defaults are "off". Declared after the others and
+    // varying slowest, so that a grid without them keeps its point indices.
+    public var dropout: [Double] = [0]
+    public var horizontalFlip: [Bool] = [false]
+    public var schedule: [LearningRateSchedule] = [.step]
+    public var warmupEpochs: [Double] = [0]
 
     public init() {}
 
@@ -42,6 +48,7 @@ public struct ParameterAxes: Sendable, Hashable {
     public var pointCount: Int {
         hidden.count * batchNorm.count * optimizer.count * momentum.count * learningRate.count
             * learningRateDecay.count * reg.count * batchSize.count * length.count * initScheme.count
+            * dropout.count * horizontalFlip.count * schedule.count * warmupEpochs.count
     }
 
     /// The names of the parameters that take more than one value, in grid-file spelling.
@@ -57,6 +64,10 @@ public struct ParameterAxes: Sendable, Hashable {
         if batchSize.count > 1 { names.append("batch_size") }
         if length.count > 1 { names.append(length.first.map { if case .epochs = $0 { "epochs" } else { "iterations" } } ?? "iterations") }
         if initScheme.count > 1 { names.append("init") }
+        if dropout.count > 1 { names.append("dropout") }
+        if horizontalFlip.count > 1 { names.append("horizontal_flip") }
+        if schedule.count > 1 { names.append("schedule") }
+        if warmupEpochs.count > 1 { names.append("warmup_epochs") }
         return names
     }
 
@@ -81,10 +92,15 @@ public struct ParameterAxes: Sendable, Hashable {
         let optimizer = pick(self.optimizer)
         let batchNorm = pick(self.batchNorm)
         let hidden = pick(self.hidden)
-        return TrialConfig(hidden: hidden, batchNorm: batchNorm, optimizer: optimizer,
-                           momentum: momentum, learningRate: lr, learningRateDecay: decay,
-                           reg: reg, batchSize: batchSize, length: length,
-                           initScheme: initScheme, seed: seed, lossEvery: lossEvery)
+        var config = TrialConfig(hidden: hidden, batchNorm: batchNorm, optimizer: optimizer,
+                                 momentum: momentum, learningRate: lr, learningRateDecay: decay,
+                                 reg: reg, batchSize: batchSize, length: length,
+                                 initScheme: initScheme, seed: seed, lossEvery: lossEvery)
+        config.dropout = pick(self.dropout)
+        config.horizontalFlip = pick(self.horizontalFlip)
+        config.schedule = pick(self.schedule)
+        config.warmupEpochs = pick(self.warmupEpochs)
+        return config.canonicalized
     }
 }
 

@@ -93,6 +93,18 @@ public struct TrialConfig: Codable, Sendable, Hashable {
     /// Record the training loss every this many iterations.
     public var lossEvery: Int
 
+    // Model features (issue #8), described in TrialConfig+Features.swift. Optional, and nil
+    // when off, so that a config without them encodes — and hashes to a trial id — exactly
+    // as before they existed.
+    /// Inverted-dropout rate after every hidden ReLU, in (0, 1); nil for none.
+    public var dropout: Double?
+    /// Mirror each training image left to right with probability 1/2; nil for never.
+    public var horizontalFlip: Bool?
+    /// How the learning rate moves during training; nil for the per-epoch step decay.
+    public var schedule: LearningRateSchedule?
+    /// Epochs of linear learning-rate warm-up at the start, > 0; nil for none.
+    public var warmupEpochs: Double?
+
     public init(hidden: [Int] = [256], batchNorm: Bool = false, optimizer: OptimizerKind = .sgd,
                 momentum: Double = 0.9, learningRate: Double = 1e-3, learningRateDecay: Double = 0.95,
                 reg: Double = 0, batchSize: Int = 200, length: TrainingLength = .iterations(1000),

@@ -21,6 +21,15 @@ extension Trainer {
                 return "\(name) label \(bad) is outside 0..<\(data.classCount)"
             }
         }
+        // The model features' own needs of the data.
+        if config.flipsHorizontally && data.imageLayout == nil {
+            return "\(ConfigField.horizontalFlip.rawValue): needs rows that are image pixels, but this dataset's are not (PCA components or synthetic data)"
+        }
+        if config.dropoutRate > 0 || config.flipsHorizontally {
+            // Masks and flips are keyed by the iteration in 32 bits.
+            let total = config.length.iterationCount(trainRows: data.train.rows, batchSize: config.batchSize)
+            if total >= 1 << 32 { return "training runs \(total) iterations; dropout and flips support fewer than 2³²" }
+        }
         return nil
     }
 }

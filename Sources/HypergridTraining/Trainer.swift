@@ -9,7 +9,8 @@ public struct EpochReport: Sendable, Equatable {
     /// Iterations completed so far, and in the whole trial.
     public var iteration: Int
     public var totalIterations: Int
-    /// The learning rate used during this epoch (before this epoch's decay).
+    /// The learning rate of this epoch's last iteration (for the step schedule without
+    /// warm-up: the epoch's rate, before its decay).
     public var learningRate: Double
     /// The last recorded training loss (data loss + L2), if any was recorded yet.
     public var loss: Float?
@@ -32,7 +33,11 @@ public struct EpochReport: Sendable, Equatable {
 /// - the loss is recorded at iterations 0, `lossEvery`, 2·`lossEvery`, …;
 /// - after an epoch's last iteration: accuracy on that minibatch and on the validation
 ///   split are recorded, `progress` is called, and the learning rate is multiplied by
-///   `learningRateDecay`.
+///   `learningRateDecay`;
+/// - the model features, when on: dropout after every hidden ReLU and a horizontal flip of
+///   half the minibatch's images, both drawn from Philox streams keyed by the seed and the
+///   iteration; a linear warm-up and/or cosine schedule of the learning rate
+///   (`TrialConfig.scheduledLearningRate`).
 ///
 /// Everything is deterministic: the same config, seed and data give bit-identical
 /// histories and metrics (except the timings) in any process.
@@ -90,12 +95,21 @@ public struct Trainer: Sendable {
         }
         let team = threads > 1 ? ThreadTeam(threads: threads) : nil
         net.team = team
+        if config.dropoutRate > 0 { net.dropout = DropoutSettings(rate: config.dropoutRate, seed: config.seed) }
         let optimizer = Optimizer(rule: Self.updateRule(config), parameters: net.parameters)
         let sampler = MinibatchSampler(seed: config.seed, batchSize: batch, columns: train.columns)
+        let flipper = config.flipsHorizontally ? data.imageLayout.map {
+            HorizontalFlipper(shape: ImageShape(height: $0.height, width: $0.width, channels: $0.channels),
+                              seed: config.seed, maxRows: batch)
+        } : nil
         let perEpoch = max(train.rows / batch, 1)
         let total = config.length.iterationCount(trainRows: train.rows, batchSize: batch)
         let reg = Float(config.reg)
+        // The step schedule's rate, multiplied by the decay after every epoch as the seed does;
+        // warm-up and cosine derive each iteration's rate from it (`scheduledLearningRate`),
+        // and without them it is used as it is (the same bits as before they existed).
         var learningRate = config.learningRate
+        var rateUsed = learningRate
         var completed = 0, epoch = 0
         var status = TrialStatus.done
         var reason: String? = nil
@@ -112,7 +126,9 @@ public struct Trainer: Sendable {
             for iteration in 0..<total {
                 sampler.next(features: train.features.base, labels: labels.baseAddress!, rows: train.rows,
                              team: team)
-                let dataLoss = net.lossAndGradients(x: sampler.features, labels: sampler.labels, rows: batch)
+                flipper?.apply(sampler.features, rows: batch, step: iteration, team: team)
+                let dataLoss = net.lossAndGradients(x: sampler.features, labels: sampler.labels, rows: batch,
+                                                    step: iteration)
                 if !dataLoss.isFinite {
                     status = .diverged
                     reason = "loss became \(dataLoss) at iteration \(iteration)"
@@ -127,7 +143,9 @@ public struct Trainer: Sendable {
                     }
                     history.loss.append(loss)
                 }
-                optimizer.step(learningRate: Float(learningRate), reg: reg, team: team)
+                rateUsed = config.scheduledLearningRate(iteration: iteration, totalIterations: total,
+                                                        perEpoch: perEpoch, stepDecayedRate: learningRate)
+                optimizer.step(learningRate: Float(rateUsed), reg: reg, team: team)
                 completed = iteration + 1
                 guard completed % perEpoch == 0 else { continue }
 
@@ -139,9 +157,9 @@ public struct Trainer: Sendable {
                 history.trainAccuracy.append(trainAccuracy)
                 if let v = lastValidation { history.validationAccuracy.append(v) }
                 let report = EpochReport(epoch: epoch, iteration: completed, totalIterations: total,
-                                         learningRate: learningRate, loss: history.loss.last,
+                                         learningRate: rateUsed, loss: history.loss.last,
                                          trainAccuracy: trainAccuracy, validationAccuracy: lastValidation)
-                learningRate *= config.learningRateDecay
+                if config.learningRateSchedule == .step { learningRate *= config.learningRateDecay }
                 if let progress, !progress(report) {
                     status = .failed
                     reason = "cancelled after epoch \(epoch) (iteration \(completed) of \(total))"

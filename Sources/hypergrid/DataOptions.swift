@@ -71,6 +71,9 @@ extension ConfigField {
         case .iterations: "--iterations"
         case .epochs: "--epochs"
         case .lossEvery: "--loss-every"
+        case .dropout: "--dropout"
+        case .horizontalFlip: "--horizontal-flip"
+        case .warmupEpochs: "--warmup-epochs"
         }
     }
 }

@@ -45,6 +45,14 @@ struct Train: ParsableCommand {
     var seed: UInt64 = 0
     @Option(name: .customLong("loss-every"), help: "Record the loss every this many iterations.")
     var lossEvery: Int = 1
+    @Option(help: "Dropout rate after every hidden ReLU, in [0, 1) (default 0: none).")
+    var dropout: Double = 0
+    @Flag(name: .customLong("horizontal-flip"), help: "Mirror half of each minibatch's images left to right (needs image pixels: not with --pca).")
+    var horizontalFlip = false
+    @Option(help: "Learning-rate schedule: step (× --decay every epoch) or cosine (to 0 over the run).")
+    var schedule: String = "step"
+    @Option(name: .customLong("warmup-epochs"), help: "Epochs of linear learning-rate warm-up (default 0: none).")
+    var warmupEpochs: Double = 0
     @Option(help: "Threads for this trial; the results are bit-identical at any count.")
     var threads: Int = 1
     @Flag(help: "Print one JSON object (configuration, metrics, history) instead of text.")
@@ -56,7 +64,7 @@ struct Train: ParsableCommand {
         if iterations != nil && epochs != nil { throw ValidationError("Give either --iterations or --epochs, not both.") }
         if heInit && initStd != nil { throw ValidationError("Give either --he-init or --init-std, not both.") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
-        if let problem = try config().validationProblems().first { throw problem.validationError }
+        if let problem = try config().validationProblems(for: data.spec).first { throw problem.validationError }
         try data.validate()
     }
 
@@ -76,13 +84,26 @@ struct Train: ParsableCommand {
         return kind
     }
 
+    func parsedSchedule() throws -> LearningRateSchedule {
+        guard let schedule = LearningRateSchedule(rawValue: schedule) else {
+            throw ValidationError("--schedule must be one of \(LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", ")); got '\(schedule)'.")
+        }
+        return schedule
+    }
+
     func config() throws -> TrialConfig {
-        TrialConfig(hidden: try parsedHidden(), batchNorm: batchNorm, optimizer: try parsedOptimizer(),
-                    momentum: momentum, learningRate: learningRate, learningRateDecay: decay, reg: reg,
-                    batchSize: batchSize,
-                    length: epochs.map { .epochs($0) } ?? .iterations(iterations ?? 1000),
-                    initScheme: heInit ? .he : .gaussian(std: initStd ?? 1e-4),
-                    seed: seed, lossEvery: lossEvery)
+        var config = TrialConfig(hidden: try parsedHidden(), batchNorm: batchNorm, optimizer: try parsedOptimizer(),
+                                 momentum: momentum, learningRate: learningRate, learningRateDecay: decay, reg: reg,
+                                 batchSize: batchSize,
+                                 length: epochs.map { .epochs($0) } ?? .iterations(iterations ?? 1000),
+                                 initScheme: heInit ? .he : .gaussian(std: initStd ?? 1e-4),
+                                 seed: seed, lossEvery: lossEvery)
+        config.dropout = dropout
+        config.horizontalFlip = horizontalFlip
+        config.schedule = try parsedSchedule()
+        config.warmupEpochs = warmupEpochs
+        // Off is nil, as in grid files: the same trial id for the same training.
+        return config.canonicalized
     }
 
     func run() throws {

@@ -85,6 +85,26 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         #expect(text.hasPrefix("rank,val_acc,val_acc_std,val_acc_n,"))
     }
 
+    /// Points that differ only in their model features are separate rows, whose `features`
+    /// column survives the CSV; a leaderboard written before the column existed still reads.
+    @Test func featuresColumnRoundTripsAndOlderFilesRead() throws {
+        var records = [result(point: 1, accuracy: 0.5)]
+        if case .trialResult(var r) = records[0] {
+            r.trial = TrialID(hex: String(repeating: "e", count: 64))!
+            (r.config.dropout, r.config.horizontalFlip, r.config.schedule) = (0.3, true, .cosine)
+            records.append(.trialResult(r))
+        }
+        let rows = board(records).rows
+        #expect(rows.count == 2 && Set(rows.map(\.features)) == ["", "dropout=0.3 flip cosine"])
+        let text = Leaderboard.csv(rows)
+        #expect(try Leaderboard.rows(fromCSV: text) == rows)
+        #expect(Leaderboard.render(rows, format: .table).contains("dropout=0.3 flip cosine"))
+        #expect(Leaderboard.render(rows, format: .json).contains("\"features\" : \"dropout=0.3 flip cosine\""))
+        // The same file without its last column, as an older hypergrid wrote it.
+        let older = try CSV.parse(text).map { CSV.line(Array($0.dropLast())) }.joined()
+        #expect(try Leaderboard.rows(fromCSV: older).map(\.features) == ["", ""])
+    }
+
     @Test func csvParserRejectsBrokenQuoting() {
         #expect(throws: CSVError.self) { try CSV.parse("a,\"unclosed\r\n") }
         #expect(throws: CSVError.self) { try CSV.parse("a,b\"c\r\n") }

@@ -184,5 +184,43 @@ func countAllocations(_ body: () -> Void) -> Int {
             }
         }
     }
+
+    /// The model features add nothing per step: dropout (in place forward, fused backward)
+    /// and the minibatch flip, alone and on a two-thread team, with and without BatchNorm.
+    @Test(arguments: [(false, 1), (true, 1), (false, 2), (true, 2)])
+    func trainingStepWithDropoutAndFlipAllocatesNothing(batchNorm: Bool, threads: Int) {
+        let image = ImageShape(height: 16, width: 16, channels: 3)
+        let d = image.featureCount, rows = 300, batch = 100
+        let shape = MLPShape(inputWidth: d, hidden: [256, 64], classCount: 10, batchNorm: batchNorm)
+        let features = gaussianArray(rows * d, seed: 5).floats
+        let labels = labelsArray(rows, classes: 10, seed: 6)
+        let net = MLP(shape: shape, maxBatch: batch)
+        net.initialize(.he, seed: 7)
+        net.dropout = DropoutSettings(rate: 0.3, seed: 7)
+        let team = threads > 1 ? ThreadTeam(threads: threads) : nil
+        net.team = team
+        let sampler = MinibatchSampler(seed: 8, batchSize: batch, columns: d)
+        let flipper = HorizontalFlipper(shape: image, seed: 8, maxRows: batch)
+        let optimizer = Optimizer(rule: .adamDefaults, parameters: net.parameters)
+        features.withUnsafeBufferPointer { f in
+            labels.withUnsafeBufferPointer { l in
+                var loss = 0.0, step = 0
+                func steps(_ count: Int) {
+                    for _ in 0..<count {
+                        sampler.next(features: f.baseAddress!, labels: l.baseAddress!, rows: rows, team: team)
+                        flipper.apply(sampler.features, rows: batch, step: step, team: team)
+                        loss += net.lossAndGradients(x: sampler.features, labels: sampler.labels, rows: batch,
+                                                     step: step)
+                        optimizer.step(learningRate: 1e-3, reg: 1e-4, team: team)
+                        step += 1
+                    }
+                }
+                steps(2)
+                let count = countAllocations { steps(3) }
+                #expect(count == 0, "bn=\(batchNorm) threads=\(threads): \(count) allocations")
+                #expect(loss.isFinite)
+            }
+        }
+    }
 }
 #endif

@@ -50,13 +50,19 @@ struct MessageFactory {
     }
 
     mutating func config() -> TrialConfig {
-        TrialConfig(
+        var c = TrialConfig(
             hidden: (0..<int(0...4)).map { _ in int(1...4096) }, batchNorm: bool(),
             optimizer: OptimizerKind.allCases[int(0...3)], momentum: double(), learningRate: double(),
             learningRateDecay: double(), reg: double(), batchSize: anyInt(),
             length: bool() ? .iterations(anyInt()) : .epochs(anyInt()),
             initScheme: bool() ? .he : .gaussian(std: [1e-4, 0.01, .leastNonzeroMagnitude, 3][int(0...3)]),
             seed: UInt64.random(in: 0...UInt64.max, using: &rng), lossEvery: anyInt())
+        // Model features in all three states (absent, off, on).
+        c.dropout = optional { $0.double() }
+        c.horizontalFlip = optional { $0.bool() }
+        c.schedule = optional { LearningRateSchedule.allCases[$0.int(0...1)] }
+        c.warmupEpochs = optional { $0.double() }
+        return c
     }
     mutating func dataset() -> DatasetSpec {
         DatasetSpec(kind: DatasetSpec.Kind.allCases[int(0...3)], path: optional { $0.string() },

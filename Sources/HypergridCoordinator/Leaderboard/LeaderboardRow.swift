@@ -41,6 +41,8 @@ public struct LeaderboardRow: Sendable, Equatable {
     public var workers: String
     /// The point's trial ids, by repetition.
     public var trials: [TrialID]
+    /// The model features that are on (`TrialConfig.featureSummary`), empty for none.
+    public var features: String
 
     /// `256-128-64`; empty for a network without hidden layers.
     public var hiddenText: String { hidden.map(String.init).joined(separator: "-") }
@@ -50,7 +52,7 @@ public struct LeaderboardRow: Sendable, Equatable {
                 hidden: [Int], batchNorm: Bool, optimizer: OptimizerKind, momentum: Double?,
                 learningRate: Double, learningRateDecay: Double, reg: Double, batchSize: Int,
                 iterations: Int?, epochs: Int?, initScheme: InitScheme, seed: UInt64?, repeats: Int,
-                wallSeconds: Double?, workers: String, trials: [TrialID]) {
+                wallSeconds: Double?, workers: String, trials: [TrialID], features: String = "") {
         self.rank = rank
         self.validationAccuracy = validationAccuracy
         self.validationStd = validationStd
@@ -75,6 +77,7 @@ public struct LeaderboardRow: Sendable, Equatable {
         self.wallSeconds = wallSeconds
         self.workers = workers
         self.trials = trials
+        self.features = features
     }
 }
 
@@ -167,7 +170,7 @@ public struct Leaderboard: Sendable {
             iterations: iterations, epochs: epochs, initScheme: point.initScheme,
             seed: members.count == 1 ? members[0].seed : nil, repeats: members.count,
             wallSeconds: mean(metrics.map(\.wallSeconds)), workers: workers.joined(separator: ", "),
-            trials: members.map(\.trial))
+            trials: members.map(\.trial), features: point.featureSummary)
     }
 
     static func mean(_ values: [Double]) -> Double? {

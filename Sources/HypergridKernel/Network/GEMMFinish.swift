@@ -17,6 +17,12 @@ enum GEMMFinish {
     /// C is ∂loss/∂A of a hidden layer with BatchNorm: ReLU mask, dγ, dβ and ∂loss/∂Z
     /// (``reluBatchNormBackward(_:dGamma:dBeta:a:z:mean:rstd:gamma:n:c:)``). Needs a columns-only split.
     case reluBatchNormBackward(LayerBuffers)
+    /// ``reluColumnSums(a:db:)`` of a layer with dropout: `a` is the activation after
+    /// dropout, kept elements' gradients are scaled (``reluDropoutBackwardColumnSums(_:y:db:scale:rows:columns:ld:)``).
+    case reluDropoutColumnSums(a: UnsafePointer<Float>, db: UnsafeMutablePointer<Float>, scale: Float)
+    /// ``reluBatchNormBackward(_:)`` of a layer with dropout
+    /// (``reluDropoutBatchNormBackward(_:dGamma:dBeta:a:z:mean:rstd:gamma:scale:n:c:ld:)``).
+    case reluDropoutBatchNormBackward(LayerBuffers, scale: Float)
     /// C is Z of a hidden layer with BatchNorm in inference mode: `A = max(BN(Z), 0)`
     /// with the running statistics and `inferenceRstd` already computed
     /// (``batchNormForwardInference(y:z:gamma:beta:runningMean:runningVar:rstd:n:c:epsilon:)`` then ReLU).
@@ -48,6 +54,16 @@ enum GEMMFinish {
                                                   z: l.z + j, mean: l.mean! + j, rstd: l.rstd! + j,
                                                   gamma: l.gamma! + j, n: allRows, c: columns.count,
                                                   ld: ldc)
+        case .reluDropoutColumnSums(let a, let db, let scale):
+            assert(rows == 0..<allRows, "column sums need a columns-only split")
+            reluDropoutBackwardColumnSums(c + j, y: a + j, db: db + j, scale: scale, rows: allRows,
+                                          columns: columns.count, ld: ldc)
+        case .reluDropoutBatchNormBackward(let l, let scale):
+            assert(rows == 0..<allRows, "column sums need a columns-only split")
+            HypergridKernel.reluDropoutBatchNormBackward(c + j, dGamma: l.dGamma! + j, dBeta: l.dBeta! + j, a: l.a + j,
+                                         z: l.z + j, mean: l.mean! + j, rstd: l.rstd! + j,
+                                         gamma: l.gamma! + j, scale: scale, n: allRows,
+                                         c: columns.count, ld: ldc)
         case .batchNormReLUInference(let l):
             HypergridKernel.batchNormReLUInference(a: l.a, z: c, ld: ldc, gamma: l.gamma!,
                                                    beta: l.beta!, runningMean: l.runningMean!,

@@ -7,14 +7,15 @@ extension MLP {
     /// One training forward and backward pass over a batch: returns the mean softmax
     /// cross-entropy (without the L2 term) and leaves in each `parameters[k].gradient`
     /// the gradient of that data loss. The L2 gradient is added by `Optimizer.step`.
-    /// BatchNorm runs in training mode and moves its running statistics.
+    /// BatchNorm runs in training mode and moves its running statistics. With `dropout`, the
+    /// masks are those of training step `step` (the iteration), the same on any worker.
     ///
     ///     // x: [rows × inputWidth], labels: [rows] in 0..<classCount, rows ≤ maxBatch
     public func lossAndGradients(x: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
-                                 rows n: Int) -> Double {
+                                 rows n: Int, step: Int = 0) -> Double {
         precondition(n > 0 && n <= maxBatch, "batch must have 1...maxBatch rows")
         var input = x
-        for layer in layers {
+        for (l, layer) in layers.enumerated() {
             let (i, o) = (layer.inDim, layer.outDim)
             if layer.isOutput {
                 // Bias is added inside the fused softmax below.
@@ -35,6 +36,15 @@ extension MLP {
                 affineReLUForward(y: layer.z, x: input, ldx: i, w: layer.w, b: layer.b!,
                                   n: n, inDim: i, outDim: o, team: team)
             }
+            if !layer.isOutput, let key = dropoutKey(layer: l, step: step) {
+                // Rows are independent and every element draws its own word: any split.
+                dropoutJob.set(layer.a, columns: o, key: key)
+                if let team, team.count > 1, n * o >= 2 * minimumElementsPerThread {
+                    team.forEachRange(n, minimum: max(1, minimumElementsPerThread / o), dropoutJob)
+                } else {
+                    dropoutJob.run(range: 0..<n)
+                }
+            }
             input = UnsafePointer(layer.a)
         }
         let output = layers[layers.count - 1]
@@ -53,24 +63,34 @@ extension MLP {
                  c: layer.dw, ldc: o, accumulate: false, team: team)
             guard l > 0 else { break }
             let prev = layers[l - 1]
+            let finish: GEMMFinish
+            if let key = dropoutKey(layer: l - 1, step: step) {
+                finish = prev.batchNorm ? .reluDropoutBatchNormBackward(prev, scale: key.scale)
+                                        : .reluDropoutColumnSums(a: prev.a, db: prev.db!, scale: key.scale)
+            } else {
+                finish = prev.batchNorm ? .reluBatchNormBackward(prev)
+                                        : .reluColumnSums(a: prev.a, db: prev.db!)
+            }
             gemm(.nt, m: n, n: i, k: o, a: dz, lda: o, b: layer.w, ldb: o,
                  c: prev.delta, ldc: i, accumulate: false, team: team, columnsOnly: true,
-                 finish: prev.batchNorm ? .reluBatchNormBackward(prev)
-                                        : .reluColumnSums(a: prev.a, db: prev.db!))
+                 finish: finish)
         }
         return loss
     }
 
     /// The same pass from the plain layer functions, plus the L2 term: returns
     /// `mean cross-entropy + reg·Σ‖W‖²` and leaves the gradient of that total (weights
-    /// get `+ 2·reg·W`). The specification `lossAndGradients` is tested against.
+    /// get `+ 2·reg·W`). The specification `lossAndGradients` is tested against. With
+    /// `dropout`, each hidden layer's mask is drawn whole (``dropoutMask``) and applied after
+    /// its ReLU (``dropoutForward``, ``dropoutBackward``); the masks are allocated per call.
     ///
     ///     // x: [rows × inputWidth], labels: [rows], rows ≤ maxBatch
     public func referenceLossAndGradients(x: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
-                                          rows n: Int, reg: Double) -> Double {
+                                          rows n: Int, reg: Double, step: Int = 0) -> Double {
         precondition(n > 0 && n <= maxBatch, "batch must have 1...maxBatch rows")
         var input = x
-        for layer in layers {
+        var masks: [[Float]?] = []
+        for (l, layer) in layers.enumerated() {
             let (i, o) = (layer.inDim, layer.outDim)
             affineForward(y: layer.z, x: input, ldx: i, w: layer.w, b: layer.b,
                           n: n, inDim: i, outDim: o)
@@ -81,6 +101,14 @@ extension MLP {
                                          runningVar: layer.runningVar!, n: n, c: o)
             }
             if !layer.isOutput { reluForward(y: layer.a, x: layer.a, count: n * o) }
+            if !layer.isOutput, let key = dropoutKey(layer: l, step: step) {
+                var mask = [Float](repeating: 0, count: n * o)
+                mask.withUnsafeMutableBufferPointer { dropoutMask($0.baseAddress!, count: n * o, key: key) }
+                dropoutForward(y: layer.a, x: layer.a, mask: mask, count: n * o)
+                masks.append(mask)
+            } else {
+                masks.append(nil)
+            }
             input = UnsafePointer(layer.a)
         }
         let output = layers[layers.count - 1]
@@ -96,6 +124,7 @@ extension MLP {
             var dz = layer.z
             if !layer.isOutput {
                 dz = layer.delta
+                if let mask = masks[l] { dropoutBackward(dx: dz, dy: dz, mask: mask, count: n * o) }
                 reluBackward(dx: dz, dy: dz, y: layer.a, count: n * o)
                 if layer.batchNorm {
                     batchNormBackward(dz: dz, dGamma: layer.dGamma!, dBeta: layer.dBeta!, dy: dz,

@@ -40,6 +40,21 @@ public enum WeightInit: Sendable, Equatable {
     case he
 }
 
+/// Inverted dropout after every hidden layer's ReLU in training passes (see `Dropout.swift`):
+/// each activation is dropped with probability `rate`, from masks drawn under `seed`.
+public struct DropoutSettings: Sendable, Hashable {
+    /// Drop probability, in [0, 1).
+    public var rate: Double
+    /// The trial's seed: masks come from its Philox streams `RandomStreams.dropout(layer:)`.
+    public var seed: UInt64
+
+    public init(rate: Double, seed: UInt64) {
+        precondition(rate >= 0 && rate < 1, "dropout rate must be in [0, 1)")
+        self.rate = rate
+        self.seed = seed
+    }
+}
+
 /// Pointers into the arena for one affine layer and the BatchNorm that may follow it.
 struct LayerBuffers {
     let inDim: Int
@@ -90,6 +105,12 @@ public final class MLP {
     /// column reductions by columns, elementwise passes by blocks); nil runs on the
     /// calling thread. Results are the same bits for any team (tested).
     public var team: ThreadTeam?
+
+    /// Dropout in the training passes (`lossAndGradients`, `referenceLossAndGradients`);
+    /// nil or a rate of 0 for none. Inference never drops.
+    public var dropout: DropoutSettings?
+    /// The team job of the dropout forward (allocated once, refilled per layer).
+    let dropoutJob = DropoutJob()
 
     /// The team job of the BatchNorm forward (allocated once, refilled per layer).
     let batchNormJob = BatchNormForwardJob()
@@ -249,6 +270,13 @@ public final class MLP {
             }
         }
         return total
+    }
+
+    /// The mask key of hidden layer `layer` at training step `step`, or nil without dropout.
+    func dropoutKey(layer: Int, step: Int) -> DropoutKey? {
+        guard let dropout, dropout.rate > 0 else { return nil }
+        return DropoutKey(rate: dropout.rate, seed: dropout.seed,
+                          stream: RandomStreams.dropout(layer: layer), step: step)
     }
 
     /// The L2 penalty `reg·Σ‖W‖²`.

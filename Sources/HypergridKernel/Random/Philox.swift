@@ -30,6 +30,40 @@ public struct Philox4x32: Sendable {
         self.stream = stream
     }
 
+    /// A generator for `stream` under `seed`, positioned at block `block`: the same words as
+    /// one started at block 0 after `4·block` draws. Per-step draws (dropout masks, flips)
+    /// start at block `step·2³²`, so that every step has its own range of 2³² blocks.
+    public init(seed: UInt64, stream: UInt64, block: UInt64) {
+        self.seed = seed
+        self.stream = stream
+        self.blockIndex = block
+    }
+
+    /// Word `index % 4` of block `index / 4` of `stream` under `seed`: the `index`-th word a
+    /// generator started at block 0 would return, computed directly (one block, no state).
+    /// This is what lets a thread draw the words of its own part of a mask.
+    @inline(__always)
+    public static func word(seed: UInt64, stream: UInt64, index: UInt64) -> UInt32 {
+        let words = blockWords(seed: seed, stream: stream, index: index)
+        switch index & 3 {
+        case 0: return words.0
+        case 1: return words.1
+        case 2: return words.2
+        default: return words.3
+        }
+    }
+
+    /// The whole block holding word `index` of `stream` under `seed` (see ``word(seed:stream:index:)``).
+    @inline(__always)
+    public static func blockWords(seed: UInt64, stream: UInt64,
+                                  index: UInt64) -> (UInt32, UInt32, UInt32, UInt32) {
+        let block = index >> 2
+        return Philox4x32.block(
+            counter: (UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32),
+                      UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)),
+            key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
+    }
+
     /// The raw bijection: ten rounds of Philox4x32 on `counter` under `key`.
     public static func block(counter: (UInt32, UInt32, UInt32, UInt32),
                              key: (UInt32, UInt32)) -> (UInt32, UInt32, UInt32, UInt32) {

@@ -5,4 +5,8 @@ public enum RandomStreams {
     /// Weight initialisation of affine layer `layer` (one stream per layer, so that a
     /// layer's initial weights do not depend on the sizes of the layers before it).
     public static func initialization(layer: Int) -> UInt64 { 0x100 + UInt64(layer) }
+    /// Horizontal-flip decisions of the training minibatches (one word per row and step).
+    public static let horizontalFlip: UInt64 = 2
+    /// Dropout masks after hidden layer `layer` (one word per activation and step).
+    public static func dropout(layer: Int) -> UInt64 { 0x200 + UInt64(layer) }
 }
