@@ -47,7 +47,7 @@ import Testing
 
     /// Each bad input names the file, the line and the key.
     @Test(arguments: [
-        ("dataset: {name: cifar10}\nmodel: {hiden: 256}\n", "bad.yaml:2: model.hiden: unknown key; expected one of batch_norm, hidden, init"),
+        ("dataset: {name: cifar10}\nmodel: {hiden: 256}\n", "bad.yaml:2: model.hiden: unknown key; expected one of batch_norm, dropout, hidden, init"),
         ("dataset: {name: cifar10}\ntraining:\n  learning_rate: fast\n", "bad.yaml:3: training.learning_rate: must be a number, got 'fast'"),
         ("dataset: {name: cifar10}\ntraining:\n  reg: []\n", "bad.yaml:3: training.reg: is an empty list; give at least one value"),
         ("dataset: {name: cifar10}\ntraining:\n  batch_size: 0\n", "bad.yaml:3: training.batch_size: must be positive, got 0"),

@@ -22,9 +22,9 @@ import Testing
         #expect(spec.axes.pointCount == 4)
         #expect(spec.axes.sweptParameters == ["dropout", "horizontal_flip"])
         let points = (0..<4).map { spec.axes.point($0, seed: 0) }
-        // Off is stored as nil; the slowest axis is the last feature swept.
-        #expect(points.map(\.dropout) == [nil, nil, 0.3, 0.3])
-        #expect(points.map(\.horizontalFlip) == [nil, true, nil, true])
+        // Off is stored as nil; the features vary slower than every older axis, dropout fastest.
+        #expect(points.map(\.dropout) == [nil, 0.3, nil, 0.3])
+        #expect(points.map(\.horizontalFlip) == [nil, nil, true, true])
         #expect(points.allSatisfy { $0.schedule == .cosine && $0.warmupEpochs == 1 })
         #expect(points[3].featureSummary == "dropout=0.3 flip cosine warmup=1.0")
         #expect(points[0].featureSummary == "cosine warmup=1.0")
@@ -44,10 +44,20 @@ import Testing
         let a = plain.plan(datasetFingerprint: "f", shape: shape), b = off.plan(datasetFingerprint: "f", shape: shape)
         #expect(a.map(\.id) == b.map(\.id) && a.count == 2)
         let json = String(decoding: TrialConfig().canonicalJSON, as: UTF8.self)
-        #expect(json == #"{"batchNorm":false,"batchSize":200,"hidden":[256],"initScheme":"std=0.0001","learningRate":0.001,"learningRateDecay":0.95,"lossEvery":1,"momentum":0.9,"optimizer":"sgd","reg":0,"seed":0}"#)
+        #expect(json == #"{"batchNorm":false,"batchSize":200,"hidden":[256],"initScheme":"std=0.0001","learningRate":0.001,"learningRateDecay":0.95,"length":{"iterations":{"_0":1000}},"lossEvery":1,"momentum":0.9,"optimizer":"sgd","reg":0,"seed":0}"#)
         var on = TrialConfig()
         on.dropout = 0.5
         #expect(TrialID(config: on, datasetFingerprint: "f") != TrialID(config: TrialConfig(), datasetFingerprint: "f"))
+    }
+
+    /// The README's grids parse, with the features they sweep.
+    @Test func exampleGridsParse() throws {
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples")
+        let cifar = try GridFileParser.parse(contentsOf: examples.appendingPathComponent("cifar10-mlp-features.yaml").path)
+        #expect(cifar.dataset.pcaVariance == nil && cifar.axes.horizontalFlip == [true] && cifar.axes.schedule == [.cosine])
+        let fashion = try GridFileParser.parse(contentsOf: examples.appendingPathComponent("fashion-mnist-mlp-features.yaml").path)
+        #expect(fashion.axes.sweptParameters == ["dropout", "horizontal_flip"])
     }
 
     @Test(arguments: [
