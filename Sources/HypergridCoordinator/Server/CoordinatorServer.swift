@@ -286,6 +286,7 @@ extension TrialConfig {
         case .iterations(let n): parts.append("\(n) it")
         case .epochs(let e): parts.append("\(e) ep")
         }
+        if !featureSummary.isEmpty { parts.append(featureSummary) }
         parts.append("seed \(seed)")
         return parts.joined(separator: " ")
     }

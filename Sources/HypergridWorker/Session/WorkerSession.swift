@@ -386,6 +386,7 @@ public struct WorkerSession: Sendable {
         case .epochs(let e): parts.append("\(e) epochs")
         }
         parts.append("init \(c.initScheme.description)")
+        if !c.featureSummary.isEmpty { parts.append(c.featureSummary) }
         return parts.joined(separator: ", ")
     }
 }
