@@ -34,7 +34,7 @@ final class FaultScenario {
     }
 
     /// A synthetic grid of `widths × learningRates × iterations` one-hidden-layer nets, each
-    /// trial a second or two of training on the release build; returns its file.
+    /// trial 0.3-1 s of training on the release build (3,000 iterations); returns its file.
     func writeGrid(widths: [Int], learningRates: [Double], iterations: [Int], trainRows: Int = 4000) throws -> URL {
         let url = dir.appendingPathComponent("grid.yaml")
         func list<T>(_ values: [T]) -> String { "[" + values.map { "\($0)" }.joined(separator: ", ") + "]" }

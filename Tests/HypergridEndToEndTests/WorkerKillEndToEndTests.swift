@@ -12,7 +12,7 @@ extension FaultToleranceTests {
         @Test func threeWorkersKilledMidTrialEveryPointOnceWithRetriesNoted() throws {
             let scenario = try FaultScenario("kill-workers")
             defer { scenario.stop() }
-            // 2 widths × 6 rates × 2 lengths = 24 trials of a second or so each.
+            // 2 widths × 6 rates × 2 lengths = 24 trials of 0.3-1 s each (release build).
             let grid = try scenario.writeGrid(widths: [64, 96], learningRates: [0.2, 0.1, 0.05, 0.02, 0.01, 0.005],
                                               iterations: [3000, 3001])
             // Silence of 2 s means dead: lenient enough for a loaded machine. Five attempts
@@ -29,7 +29,7 @@ extension FaultToleranceTests {
                 let name = "victim-\(round)"
                 let victim = try scenario.start(scenario.workerArguments(name, heartbeat: 0.25, liveness: 8), log: name)
                 // Killed without warning as soon as it starts training its first trial
-                // (each trial takes a second or so).
+                // (a trial takes 0.3 s or more).
                 #expect(waitUntil(timeout: 60) { victim.log.contains("assigned trial") }, "\(name) got no trial: \(victim.log)")
                 victim.signal(SIGKILL)
                 #expect(victim.wait(timeout: 10) != nil)
