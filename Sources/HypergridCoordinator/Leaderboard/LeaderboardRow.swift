@@ -38,7 +38,8 @@ public struct LeaderboardRow: Sendable, Equatable {
     /// Attempts of this point's trials that were lost (their worker died, went silent or
     /// restarted) before the attempt that finished them, as the journal numbers attempts:
     /// the sum of `attempt − 1` over results and `attempts − 1` over trials given up on.
-    /// A late result from a worker presumed dead keeps its own, first, attempt number.
+    /// A late result from a worker presumed dead keeps its own, first, attempt number, and
+    /// a resumed run numbers its attempts afresh.
     public var retries: Int
     /// Mean wall time of a trial, in seconds.
     public var wallSeconds: Double?
