@@ -61,11 +61,8 @@ public final class CoordinatorServer {
         self.plan = plan
         self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         do {
-            try FileManager.default.createDirectory(atPath: options.runDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw CoordinatorError("cannot create the run directory \(options.runDirectory): \(error.localizedDescription)")
-        }
-        do {
+            // The journal makes the run directory; its errors name the path and the errno
+            // ("cannot create directory runs/x: Read-only file system (errno 30)").
             journal = try Journal(directory: options.runDirectory)
         } catch {
             throw CoordinatorError("\(error)")
