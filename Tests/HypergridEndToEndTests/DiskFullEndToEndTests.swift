@@ -136,6 +136,8 @@ extension FaultToleranceTests {
                 #expect(errors.first?.contains("\(runDir)") == true && errors.first?.contains("Read-only file system") == true,
                         "\(coordinator.log)")
                 #expect(!coordinator.log.contains("listening on"))
+                // Refused before the dataset is prepared (a PCA would make the user wait a minute).
+                #expect(!coordinator.log.contains("preparing"), "\(coordinator.log)")
             }
         }
     }
