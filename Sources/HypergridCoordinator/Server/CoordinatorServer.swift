@@ -37,6 +37,10 @@ public final class CoordinatorServer {
     let authenticator: ZAPAuthenticator?
     let clockStart = ContinuousClock.now
     var workerNames: [WorkerID: String] = [:]
+    /// The IP address each TCP peer's messages came from, for log lines about what it sent.
+    var peerAddresses: [WorkerID: String] = [:]
+    /// Signs assignments and checks that results answer one.
+    let tokens: AssignmentTokens
     var summary: RunSummary?
     let status: StatusDisplay
     /// Records the scheduler asked for that are not yet in the journal.
@@ -70,6 +74,13 @@ public final class CoordinatorServer {
         do {
             journal = try Journal(directory: options.runDirectory)
         } catch {
+            throw CoordinatorError("\(error)")
+        }
+        do {
+            // Under the journal's lock: only this coordinator creates or reads the secret.
+            tokens = try AssignmentTokens.load(runDirectory: options.runDirectory)
+        } catch {
+            journal.close()
             throw CoordinatorError("\(error)")
         }
         let replay = journal.replay
@@ -169,14 +180,17 @@ public final class CoordinatorServer {
         for _ in 0..<1000 {
             let frames: [[UInt8]]
             do {
-                guard let received = try socket.receive(timeoutMilliseconds: 0) else { return }
-                frames = received
+                guard let received = try socket.receiveMessage(timeoutMilliseconds: 0) else { return }
+                frames = received.frames
+                if let address = received.peerAddress, let id = frames.first, peerAddresses[WorkerID(id)] == nil {
+                    peerAddresses[WorkerID(id)] = address
+                }
             } catch {
                 logger.warning("receive failed: \(error)")
                 return
             }
             guard frames.count == 2 else {
-                logger.warning("dropped a message of \(frames.count) frames from \(frames.first.map { WorkerID($0).description } ?? "?"); expected 2")
+                logger.warning("dropped a message of \(frames.count) frames from \(frames.first.map { peer(WorkerID($0)) } ?? "?"); expected 2")
                 continue
             }
             handleFrame(from: WorkerID(frames[0]), frames[1])
@@ -191,7 +205,8 @@ public final class CoordinatorServer {
             switch action {
             case .assign(let worker, let trial, let attempt):
                 let assignment = Assignment(trialID: trial.id, attempt: UInt32(attempt), config: trial.config,
-                                            dataset: offer.spec, datasetFingerprint: offer.fingerprint)
+                                            dataset: offer.spec, datasetFingerprint: offer.fingerprint,
+                                            token: tokens.token(for: trial.id, attempt: UInt32(attempt)))
                 send(.assign(assignment), to: worker)
                 logger.info("trial \(trial.id.short) → \(name(worker)) (attempt \(attempt)): \(trial.config.summary)")
             case .ack(let worker, let trialID):

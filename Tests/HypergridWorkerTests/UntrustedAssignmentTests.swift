@@ -1,0 +1,57 @@
+import Foundation
+import HypergridData
+import HypergridPreprocessing
+import HypergridProtocol
+import HypergridSearchSpace
+import Testing
+@testable import HypergridWorker
+
+/// A worker does not take an assignment's word for what it is: the trial id is checked
+/// against the configuration, and a dataset fingerprint that would make a path is refused.
+@Suite struct UntrustedAssignmentTests {
+    /// Sends `assignment` to a real worker and returns its result.
+    func result(of assignment: Assignment, cache: TemporaryDirectory) throws -> TrialReport {
+        let coordinator = try FakeCoordinator()
+        let worker = BackgroundWorker(endpoint: coordinator.endpoint, cacheDirectory: cache.url)
+        defer { worker.finish() }
+        _ = try coordinator.expect("ready") { if case .ready(let h) = $0 { return h } else { return nil } }
+        try coordinator.send(.assign(assignment))
+        let report = try coordinator.expect("result") { if case .result(let r) = $0 { return r } else { return nil } }
+        try coordinator.shutDown()
+        return report
+    }
+
+    @Test func anIdThatIsNotTheConfigurationsIsNotTrained() throws {
+        let cache = TemporaryDirectory()
+        defer { cache.remove() }
+        var assignment = try WorkerClientTests.tinyAssignment(in: cache.url)
+        assignment.token = [7, 7, 7]
+        assignment.config.learningRate = 0.2   // the id stays that of learning rate 0.1
+        let report = try result(of: assignment, cache: cache)
+        #expect(report.trialID == assignment.trialID && report.token == [7, 7, 7])
+        #expect(report.outcome.metrics.status == .failed)
+        #expect(report.outcome.metrics.iterations == 0)
+        #expect(report.outcome.metrics.reason == "trial id \(assignment.trialID.short) is not the id of the assigned configuration, dataset and numerics, so it was not trained")
+    }
+
+    @Test func aFingerprintThatWouldMakeAPathIsNotUsed() throws {
+        let cache = TemporaryDirectory()
+        defer { cache.remove() }
+        let config = WorkerClientTests.tinyConfig()
+        let fingerprint = "../../outside"
+        let assignment = Assignment(trialID: TrialID(config: config, datasetFingerprint: fingerprint), attempt: 1,
+                                    config: config, dataset: WorkerClientTests.tinySpec, datasetFingerprint: fingerprint)
+        let report = try result(of: assignment, cache: cache)
+        #expect(report.outcome.metrics.status == .failed)
+        #expect(report.outcome.metrics.reason == "the assignment's dataset fingerprint is not a plain name, so it was not used as a file name")
+        #expect(!FileManager.default.fileExists(atPath: cache.url.deletingLastPathComponent().appendingPathComponent("outside.hgdata").path))
+    }
+
+    @Test func plainNamesAreTheOnlyFingerprints() {
+        #expect(DatasetCache.isPlainName(String(repeating: "ab", count: 32)))
+        #expect(DatasetCache.isPlainName("cifar10-std_2"))
+        for bad in ["", "..", "a/b", "../x", ".hidden", "a b", "x\u{0}", "é", String(repeating: "a", count: 129)] {
+            #expect(!DatasetCache.isPlainName(bad), "\(bad)")
+        }
+    }
+}
