@@ -90,6 +90,16 @@ import Glibc
         #expect(replay.results.count == 2)
         #expect(replay.results.values.allSatisfy { $0.worker == "w1" })
         #expect(w1.wait(timeout: 30) == 0, "\(w1.log)")
+        // What the run directory holds, and who may read it: the assignment secret is the
+        // coordinator's alone; no temporary file of an atomic write is left behind.
+        let runDir = dir.appendingPathComponent("run").path
+        var modes: [String: Int] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: runDir) {
+            var st = stat()
+            stat(runDir + "/" + name, &st)
+            modes[name] = Int(st.st_mode & 0o777)
+        }
+        #expect(modes == ["journal.jsonl": 0o644, "leaderboard.csv": 0o644, "assignment.secret": 0o600], "\(modes)")
     }
 
     @Test func unlistedWorkerIsRefusedAndLogged() throws {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HypergridProtocol
 import HypergridSearchSpace
 import Logging
@@ -66,11 +69,7 @@ public final class CoordinatorServer {
         self.logger = logger
         self.plan = plan
         self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        do {
-            try FileManager.default.createDirectory(atPath: options.runDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw CoordinatorError("cannot create the run directory \(options.runDirectory): \(error.localizedDescription)")
-        }
+        try Self.makeRunDirectory(options.runDirectory)
         do {
             journal = try Journal(directory: options.runDirectory)
         } catch {
@@ -124,6 +123,18 @@ public final class CoordinatorServer {
             try journal.append(.runStarted(RunStartedRecord(planDigest: PlanDigest.of(plan), trials: plan.count, skipped: skipped)))
         } catch {
             throw CoordinatorError("\(error)")
+        }
+    }
+
+    /// Creates `path` (and its parents) if needed, so that a run directory that cannot
+    /// exist is reported before anything slow starts.
+    ///
+    /// - Throws: ``CoordinatorError``, e.g. `cannot create the run directory runs/x: Not a directory.`
+    public static func makeRunDirectory(_ path: String) throws {
+        do {
+            try POSIX.makeDirectories(path)
+        } catch let error as FileSystemError {
+            throw CoordinatorError("cannot create the run directory \(path): \(String(cString: strerror(error.errno))).")
         }
     }
 
