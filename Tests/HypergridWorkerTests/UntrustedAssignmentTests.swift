@@ -55,3 +55,21 @@ import Testing
         }
     }
 }
+
+/// The worker's side of a rejected result: a result kept from a coordinator whose run
+/// directory is gone carries a token the new coordinator did not issue. The coordinator
+/// acknowledges it and assigns the trial again; the worker must then train it.
+@Suite struct StaleResultTests {
+    @Test func aStaleResultIsDroppedOnItsAckAndTheTrialTrainedOnTheNextAssignment() {
+        var h = SessionHarness(pending: [report(1)])
+        h.at(0, .start)
+        h.at(0.1, .received(.heartbeat))
+        // Assigned the trial whose result it kept: it answers with the kept result.
+        let first = h.at(0.2, .received(.assign(assignment(1)))).effects
+        #expect(first == [.send(.result(report(1)))])
+        // Rejected: acknowledged (the file is deleted) and assigned again, in that order.
+        #expect(h.at(0.3, .received(.ack(trialID(1)))).effects == [.discardResult(trialID(1))])
+        #expect(h.at(0.4, .received(.assign(assignment(1)))).effects == [.startTrial(assignment(1))])
+        #expect(h.session.unacknowledged.isEmpty && h.session.currentTrial == trialID(1))
+    }
+}
