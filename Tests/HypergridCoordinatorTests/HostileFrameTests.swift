@@ -89,11 +89,12 @@ private struct CapturingLogHandler: LogHandler {
                        TrialReport(trialID: b.id, attempt: 2, token: evilJob.token, outcome: result)] {
             try evil.send(try Message.result(report).encoded())
         }
+        let header: [UInt8] = [0x48, 0x47, UInt8(WireFormat.version >> 8), UInt8(WireFormat.version & 0xFF)]
         var frames: [[UInt8]] = [
             [0x48, 0x47, 0x00, 0x63, 0x03],                      // protocol 99
-            [0x48, 0x47, 0x00, 0x02, 0x3F],                      // unknown type
+            header + [0x3F],                                     // unknown type
             Array(try Message.result(TrialReport(answering: evilJob, outcome: result)).encoded().prefix(40)),  // truncated
-            [0x48, 0x47, 0x00, 0x02, 0x01, 0xFF, 0xFF, 0xFF, 0xFF],  // a 4 GiB name
+            header + [0x01, 0xFF, 0xFF, 0xFF, 0xFF],             // a 4 GiB name
             try Message.assign(evilJob).encoded(),               // only coordinators send it
         ]
         frames.append(Array(frames[4].dropLast()) + [9])        // a bad presence byte at the end
@@ -106,8 +107,8 @@ private struct CapturingLogHandler: LogHandler {
         let rejected = lines.filter { $0.hasPrefix("warning: rejected a result for trial ") }
         #expect(rejected.count == 3, "\(lines)")
         #expect(rejected.allSatisfy { $0.contains("from \(who) (0x") && $0.contains(") at 127.0.0.1: it lacks the token") }, "\(rejected)")
-        #expect(lines.contains { $0.hasPrefix("warning: refused \(who)") && $0.hasSuffix("speaks protocol 99, this coordinator speaks 2") }, "\(lines)")
-        for text in ["Message type 0x3f is not defined", "The frame ends inside field", "Field ready.numericsVersion declares 4294967295 bytes",
+        #expect(lines.contains { $0.hasPrefix("warning: refused \(who)") && $0.hasSuffix("speaks protocol 99, this coordinator speaks \(WireFormat.version)") }, "\(lines)")
+        for text in ["Message type 0x3f is not defined by hypergrid protocol \(WireFormat.version).", "The frame ends inside field", "Field ready.numericsVersion declares 4294967295 bytes",
                      "Field dataset.pcaVariance is invalid"] {
             #expect(lines.contains { $0.contains("dropped a malformed frame from \(who)") && $0.contains(text) }, "\(text): \(lines)")
         }

@@ -2,10 +2,11 @@ import Foundation
 
 /// Renders ``BadInputTable`` as the markdown table of `docs/bad-inputs.md`.
 enum BadInputDocument {
-    static func table(numerics: String) -> [String] {
+    static func table(numerics: String, protocolVersion: UInt16) -> [String] {
         var lines = ["| # | bad input | command | what the user sees | exit |", "|---|---|---|---|---|"]
         for (i, row) in BadInputTable.rows.enumerated() {
             let message = row.message.replacingOccurrences(of: "$NUMERICS", with: numerics)
+                .replacingOccurrences(of: "$VERSION", with: "\(protocolVersion)")
                 .replacingOccurrences(of: "$CACHEFILE", with: "<fingerprint>.hgdata")
             lines.append("| \(i + 1) | \(row.what) | `\(escape(row.command))` | `\(escape(message))` | \(row.status) |")
         }

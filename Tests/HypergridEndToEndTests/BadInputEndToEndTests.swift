@@ -1,4 +1,5 @@
 import Foundation
+import HypergridProtocol
 import HypergridSearchSpace
 import Testing
 import ZeroMQ
@@ -13,7 +14,7 @@ import Glibc
         let dir = try temporaryDirectory("bad-input")
         defer { try? FileManager.default.removeItem(at: dir) }
         try BadInputFixtures.write(in: dir)
-        var values = ["$DIR": dir.path, "$NUMERICS": HypergridVersion.numerics]
+        var values = ["$DIR": dir.path, "$NUMERICS": HypergridVersion.numerics, "$VERSION": "\(WireFormat.version)"]
         var keepAlive: [AnyObject] = []
         switch row.setup {
         case .files: break
@@ -95,7 +96,7 @@ import Glibc
     @Test func theDocumentShowsTheTable() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let doc = root.appendingPathComponent("docs/bad-inputs.md")
-        let table = BadInputDocument.table(numerics: HypergridVersion.numerics)
+        let table = BadInputDocument.table(numerics: HypergridVersion.numerics, protocolVersion: WireFormat.version)
         if ProcessInfo.processInfo.environment["HYPERGRID_WRITE_DOCS"] == "1" {
             try BadInputDocument.write(table, to: doc)
         }

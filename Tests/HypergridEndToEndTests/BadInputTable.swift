@@ -1,4 +1,5 @@
 import Foundation
+import HypergridProtocol
 import Testing
 
 /// One bad input a user might give, and exactly what they get back. The rows are the
@@ -118,11 +119,11 @@ enum BadInputTable {
                  setup: .closedPort),
         BadInput(what: "a coordinator of another protocol version (played by the test)",
                  command: "hypergrid worker --connect tcp://127.0.0.1:$PORT --heartbeat 0.2",
-                 message: "The coordinator at tcp://127.0.0.1:$PORT speaks protocol 99, this worker speaks 2; it said: this coordinator speaks protocol 99.",
+                 message: "The coordinator at tcp://127.0.0.1:$PORT speaks protocol 99, this worker speaks $VERSION; it said: this coordinator speaks protocol 99.",
                  status: 4, setup: .fakeCoordinator(version: 99, reason: "this coordinator speaks protocol 99")),
         BadInput(what: "a coordinator of other numerics (played by the test)",
                  command: "hypergrid worker --connect tcp://127.0.0.1:$PORT --heartbeat 0.2",
                  message: "The coordinator at tcp://127.0.0.1:$PORT refused this worker: numerics $NUMERICS differ from the coordinator's hg-numerics-0.",
-                 status: 3, setup: .fakeCoordinator(version: 2, reason: "numerics $NUMERICS differ from the coordinator's hg-numerics-0")),
+                 status: 3, setup: .fakeCoordinator(version: WireFormat.version, reason: "numerics $NUMERICS differ from the coordinator's hg-numerics-0")),
     ]
 }

@@ -69,8 +69,9 @@ public final class CoordinatorServer {
         self.logger = logger
         self.plan = plan
         self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        try Self.makeRunDirectory(options.runDirectory)
         do {
+            // The journal makes the run directory; its errors name the path and the errno
+            // ("cannot create directory runs/x: Read-only file system (errno 30)").
             journal = try Journal(directory: options.runDirectory)
         } catch {
             throw CoordinatorError("\(error)")
@@ -127,7 +128,7 @@ public final class CoordinatorServer {
     }
 
     /// Creates `path` (and its parents) if needed, so that a run directory that cannot
-    /// exist is reported before anything slow starts.
+    /// exist is reported before anything slow (preparing the dataset) starts.
     ///
     /// - Throws: ``CoordinatorError``, e.g. `cannot create the run directory runs/x: Not a directory.`
     public static func makeRunDirectory(_ path: String) throws {
