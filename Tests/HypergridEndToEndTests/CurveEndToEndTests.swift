@@ -118,6 +118,9 @@ import Glibc
                 "\(coordinator.log)")
         #expect(intruder.wait(timeout: 30) == 5, "\(intruder.log)")
         #expect(intruder.log.contains("no answer from the coordinator at \(endpoint)"), "\(intruder.log)")
+        #expect(intruder.log.contains("the coordinator at \(endpoint) refused this worker's key (ZAP status 400): its public key must be in the coordinator's --authorized-keys"),
+                "\(intruder.log)")
+        #expect(intruder.log.contains("CurveZMQ on: this worker's public key is \(intruderKey)"), "\(intruder.log)")
         #expect(intruder.log.contains("No coordinator answered at \(endpoint) in 2 s; check --coordinator-key and that this worker's public key is in the coordinator's --authorized-keys."),
                 "\(intruder.log)")
         #expect(!intruder.log.contains("assigned trial"), "\(intruder.log)")
@@ -138,6 +141,8 @@ import Glibc
         defer { w1.signal(SIGKILL) }
         #expect(w1.wait(timeout: 30) == 5, "\(w1.log)")
         #expect(w1.log.contains("no answer from the coordinator at \(endpoint)"), "\(w1.log)")
+        // The coordinator could not even read its handshake, so it refused no key.
+        #expect(!w1.log.contains("refused this worker's key"), "\(w1.log)")
         #expect(!w1.log.contains("assigned trial"), "\(w1.log)")
         #expect(!coordinator.log.contains("w1"), "\(coordinator.log)")
         #expect(((try? Journal.read(dir.appendingPathComponent("run").path))?.results.count ?? 0) == 0)

@@ -73,3 +73,20 @@ import Testing
         #expect(h.session.unacknowledged.isEmpty && h.session.currentTrial == trialID(1))
     }
 }
+
+@Suite struct RefusedKeyTests {
+    @Test func aRefusedHandshakeIsLoggedOncePerConnection() {
+        var h = SessionHarness(policy: WorkerSessionPolicy(heartbeatInterval: 1, liveness: 2, giveUpAfter: nil))
+        h.at(0, .start)
+        func refusals(_ actions: [WorkerSessionAction]) -> [String] {
+            actions.compactMap { if case .log(.warning, let text) = $0, text.contains("refused this worker's key") { return text } else { return nil } }
+        }
+        #expect(refusals(h.at(0.1, .handshakeRefused(status: 400)))
+                == ["the coordinator at tcp://coordinator:5555 refused this worker's key (ZAP status 400): its public key must be in the coordinator's --authorized-keys"])
+        #expect(refusals(h.at(0.5, .handshakeRefused(status: 400))).isEmpty)   // libzmq retrying on the same socket
+        #expect(h.session.isConnected)   // not heard: the silence still leads to a reconnection
+        h.advance(to: 3.5)   // expired at 2, reconnected after the 1 s backoff
+        #expect(h.times(of: isConnect) == [0, 3])
+        #expect(refusals(h.at(3.6, .handshakeRefused(status: 400))).count == 1)
+    }
+}
