@@ -40,7 +40,7 @@ extension WireWriter {
         }
         u64(c.seed)
         i64(c.lossEvery)
-        // Model features (issue #8, version 2). Every optional keeps its three states
+        // Model features (issue #8, version 3). Every optional keeps its three states
         // (absent, off, on) so that any config re-encodes to the same bytes.
         optional(c.dropout)
         switch c.horizontalFlip {

@@ -16,10 +16,8 @@ extension Leaderboard {
     public static let columns = [
         "rank", "val_acc", "val_acc_std", "val_acc_n", "train_acc", "test_acc", "final_loss", "status",
         "hidden", "batch_norm", "optimizer", "momentum", "lr", "lr_decay", "reg", "batch_size",
-        "iterations", "epochs", "init", "seed", "repeats", "wall_s", "workers", "trials", "features",
+        "iterations", "epochs", "init", "seed", "repeats", "retries", "wall_s", "workers", "trials", "features",
     ]
-    /// Columns a leaderboard written before them may lack; read as empty.
-    static let laterColumns: Set<String> = ["features"]
 
     /// The whole CSV document: a header and one line per row. Numbers are written in
     /// Swift's shortest round-trip form (`0.001`, `1e-05`, `nan`, `inf`), which Python's
@@ -30,6 +28,9 @@ extension Leaderboard {
         return text
     }
 
+    /// Columns a CSV may lack because older versions did not write them.
+    static let optionalColumns: Set<String> = ["retries", "features"]
+
     static func fields(_ r: LeaderboardRow) -> [String] {
         func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "" }
         return [
@@ -37,7 +38,7 @@ extension Leaderboard {
             text(r.trainAccuracy), text(r.testAccuracy), text(r.finalLoss), r.status.rawValue,
             r.hiddenText, "\(r.batchNorm)", r.optimizer.rawValue, text(r.momentum), "\(r.learningRate)",
             "\(r.learningRateDecay)", "\(r.reg)", "\(r.batchSize)", text(r.iterations), text(r.epochs),
-            r.initScheme.description, text(r.seed), "\(r.repeats)", text(r.wallSeconds), r.workers,
+            r.initScheme.description, text(r.seed), "\(r.repeats)", "\(r.retries)", text(r.wallSeconds), r.workers,
             r.trials.map(\.hex).joined(separator: " "), r.features,
         ]
     }
@@ -48,7 +49,8 @@ extension Leaderboard {
         guard let header = records.first else { return [] }
         var index: [String: Int] = [:]
         for (i, name) in header.enumerated() { index[name] = i }
-        if let missing = columns.first(where: { index[$0] == nil && !laterColumns.contains($0) }) {
+        // Files written before the retries or features columns existed still read (as 0 retries, no features).
+        if let missing = columns.first(where: { index[$0] == nil && !optionalColumns.contains($0) }) {
             throw LeaderboardError.badCSV(line: 1, message: "no \"\(missing)\" column")
         }
         return try records.dropFirst().enumerated().map { offset, record in
@@ -58,7 +60,7 @@ extension Leaderboard {
 
     private static func row(_ record: [String], index: [String: Int], line: Int) throws -> LeaderboardRow {
         func field(_ name: String) -> String {
-            guard let i = index[name] else { return "" }   // a later column of an older file
+            guard let i = index[name] else { return "" }
             return i < record.count ? record[i] : ""
         }
         func bad(_ name: String) -> LeaderboardError {
@@ -102,6 +104,7 @@ extension Leaderboard {
             initScheme: try required("init") { InitScheme(parsing: $0) },
             seed: try optional("seed") { UInt64($0) },
             repeats: try required("repeats") { Int($0) },
+            retries: try optional("retries") { Int($0) } ?? 0,
             wallSeconds: try optional("wall_s") { Double($0) },
             workers: field("workers"),
             trials: trials.map { $0! }, features: field("features"))
