@@ -151,7 +151,7 @@ enum BadInputFixtures {
                 """,
             "malformed.yaml": "dataset: {name: synthetic\nmodel: [\n",
             "wrong-type.yaml": "dataset: {name: synthetic}\nmodel: {hidden: [16]}\ntraining: {learning_rate: fast}\n",
-            "unknown-key.yaml": "dataset: {name: synthetic}\nmodel: {hidden: [16], dropout: 0.5}\ntraining: {learning_rate: 0.1}\n",
+            "unknown-key.yaml": "dataset: {name: synthetic}\nmodel: {hidden: [16], activation: gelu}\ntraining: {learning_rate: 0.1}\n",
             "empty-list.yaml": "dataset: {name: synthetic}\nmodel: {hidden: [16]}\ntraining: {learning_rate: []}\n",
             "empty.yaml": "",
             "missing-data.yaml": "dataset: {name: cifar10, path: \(dir.path)/no-such-dir}\nmodel: {hidden: [16]}\ntraining: {learning_rate: 0.1}\n",

@@ -52,7 +52,7 @@ enum BadInputTable {
         BadInput(what: "a value of the wrong type", command: "hypergrid run --grid $DIR/wrong-type.yaml",
                  message: "Error: $DIR/wrong-type.yaml:3: training.learning_rate: must be a number, got 'fast'", status: 1),
         BadInput(what: "an unknown key", command: "hypergrid run --grid $DIR/unknown-key.yaml",
-                 message: "Error: $DIR/unknown-key.yaml:2: model.dropout: unknown key; expected one of batch_norm, hidden, init", status: 1),
+                 message: "Error: $DIR/unknown-key.yaml:2: model.activation: unknown key; expected one of batch_norm, dropout, hidden, init", status: 1),
         BadInput(what: "an empty grid (an empty list of values)", command: "hypergrid run --grid $DIR/empty-list.yaml",
                  message: "Error: $DIR/empty-list.yaml:3: training.learning_rate: is an empty list; give at least one value", status: 1),
         BadInput(what: "an empty grid file", command: "hypergrid coordinator --grid $DIR/empty.yaml",
