@@ -116,14 +116,22 @@ public struct Assignment: Sendable, Equatable {
     public var dataset: DatasetSpec
     /// The fingerprint of the prepared dataset the trial id was computed with.
     public var datasetFingerprint: String
+    /// Send the final training state back with the result (a halving rung whose survivors
+    /// continue from it).
+    public var saveCheckpoint: Bool
+    /// A training state to continue from (HypergridTraining's `TrainingCheckpoint` blob);
+    /// the result is the same bits as training from scratch.
+    public var checkpoint: [UInt8]?
 
     public init(trialID: TrialID, attempt: UInt32, config: TrialConfig, dataset: DatasetSpec,
-                datasetFingerprint: String) {
+                datasetFingerprint: String, saveCheckpoint: Bool = false, checkpoint: [UInt8]? = nil) {
         self.trialID = trialID
         self.attempt = attempt
         self.config = config
         self.dataset = dataset
         self.datasetFingerprint = datasetFingerprint
+        self.saveCheckpoint = saveCheckpoint
+        self.checkpoint = checkpoint
     }
 }
 
@@ -155,11 +163,14 @@ public struct TrialReport: Sendable, Equatable {
     public var trialID: TrialID
     public var attempt: UInt32
     public var outcome: TrialOutcome
+    /// The final training state, when the assignment asked for it (a `TrainingCheckpoint` blob).
+    public var checkpoint: [UInt8]?
 
-    public init(trialID: TrialID, attempt: UInt32, outcome: TrialOutcome) {
+    public init(trialID: TrialID, attempt: UInt32, outcome: TrialOutcome, checkpoint: [UInt8]? = nil) {
         self.trialID = trialID
         self.attempt = attempt
         self.outcome = outcome
+        self.checkpoint = checkpoint
     }
 }
 

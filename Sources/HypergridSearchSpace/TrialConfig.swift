@@ -92,6 +92,14 @@ public struct TrialConfig: Codable, Sendable, Hashable {
     public var seed: UInt64
     /// Record the training loss every this many iterations.
     public var lossEvery: Int
+    /// Successive halving's budget: train only the first this many epochs of `length`'s
+    /// schedule (the learning-rate schedule still runs over the whole `length`); `nil`
+    /// trains all of it. Trial ids hash it only when set, so plain trials keep their ids.
+    /// See `TrialConfig+Search.swift`.
+    public var stopAfterEpochs: Int? = nil
+    /// Set on the final refit trial only: which splits it trains on. Such a trial is the only
+    /// one that measures test accuracy. `nil` (every searched trial) is omitted from the id.
+    public var refit: RefitData? = nil
 
     public init(hidden: [Int] = [256], batchNorm: Bool = false, optimizer: OptimizerKind = .sgd,
                 momentum: Double = 0.9, learningRate: Double = 1e-3, learningRateDecay: Double = 0.95,

@@ -24,3 +24,22 @@ extension Trainer {
         return nil
     }
 }
+
+extension Trainer {
+    /// The splits of a `refit: train+validation` trial: the validation rows appended to the
+    /// training rows, and an empty validation split (those rows are now trained on, so an
+    /// accuracy on them would say nothing). The test split is untouched.
+    static func mergingValidation(into data: DatasetSplits) -> DatasetSplits {
+        let (train, validation) = (data.train, data.validation)
+        let columns = train.columns
+        let rows = train.rows + validation.rows
+        let storage = FloatStorage(zeroedCount: rows * columns)
+        storage.base.update(from: train.features.base, count: train.rows * columns)
+        (storage.base + train.rows * columns).update(from: validation.features.base, count: validation.rows * columns)
+        let merged = LabeledMatrix(rows: rows, columns: columns, features: storage,
+                                   labels: train.labels + validation.labels)
+        let empty = LabeledMatrix(rows: 0, columns: columns, features: FloatStorage(zeroedCount: 0), labels: [])
+        return DatasetSplits(name: data.name, classCount: data.classCount, train: merged,
+                             validation: empty, test: data.test)
+    }
+}

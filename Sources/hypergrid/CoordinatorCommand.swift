@@ -29,12 +29,12 @@ struct CoordinatorCommand: ParsableCommand {
 
     func run() throws {
         let logger = makeLogger("coordinator")
-        let (_, offer, plan) = try grid.prepare(logger: logger)
+        let (spec, offer, plan) = try grid.prepare(logger: logger)
         let server = try CoordinatorServer(
             plan: plan, offer: offer,
             options: CoordinatorOptions(bind: bind, runDirectory: grid.runDirectory, policy: grid.policy,
                                         liveStatus: true, summaryRows: grid.top),
-            logger: logger)
+            logger: logger, search: spec)
         logger.info("listening on \(server.endpoint); start workers with: hypergrid worker --connect \(server.endpoint)")
         let stop = StopSignal.install()
         let summary = try server.run(shouldStop: { stop.isSet })

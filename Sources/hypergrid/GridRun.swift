@@ -69,6 +69,7 @@ func finish(_ server: CoordinatorServer, _ summary: RunSummary, options: GridOpt
     print("")
     print("run \(stopped ? "stopped" : (summary.haltReason == nil ? "complete" : "halted")): \(summary.done) done, \(summary.diverged) diverged, \(summary.failed) failed, \(summary.skipped) already in the journal, \(summary.unfinished) unfinished, \(String(format: "%.1f", summary.elapsedSeconds)) s")
     if options.top > 0 { print(server.leaderboardTable(top: options.top)) }
+    for line in server.searchReport { print(line) }
     print("leaderboard: \(options.runDirectory)/leaderboard.csv")
     if let reason = summary.haltReason { throw CoordinatorError("run halted: \(reason)") }
     if stopped { throw ExitCode(130) }

@@ -25,12 +25,12 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let logger = makeLogger("run")
-        let (_, offer, plan) = try grid.prepare(logger: logger)
+        let (spec, offer, plan) = try grid.prepare(logger: logger)
         let server = try CoordinatorServer(
             plan: plan, offer: offer,
             options: CoordinatorOptions(bind: "tcp://127.0.0.1:*", runDirectory: grid.runDirectory,
                                         policy: grid.policy, liveStatus: true, summaryRows: grid.top),
-            logger: logger)
+            logger: logger, search: spec)
         let pool = LocalWorkerPool()
         let stop = StopSignal.install()
         var workerArguments = ["worker", "--connect", server.endpoint,

@@ -50,13 +50,16 @@ struct MessageFactory {
     }
 
     mutating func config() -> TrialConfig {
-        TrialConfig(
+        var c = TrialConfig(
             hidden: (0..<int(0...4)).map { _ in int(1...4096) }, batchNorm: bool(),
             optimizer: OptimizerKind.allCases[int(0...3)], momentum: double(), learningRate: double(),
             learningRateDecay: double(), reg: double(), batchSize: anyInt(),
             length: bool() ? .iterations(anyInt()) : .epochs(anyInt()),
             initScheme: bool() ? .he : .gaussian(std: [1e-4, 0.01, .leastNonzeroMagnitude, 3][int(0...3)]),
             seed: UInt64.random(in: 0...UInt64.max, using: &rng), lossEvery: anyInt())
+        c.stopAfterEpochs = optional { $0.anyInt() }
+        c.refit = optional { $0.bool() ? .train : .trainValidation }
+        return c
     }
     mutating func dataset() -> DatasetSpec {
         DatasetSpec(kind: DatasetSpec.Kind.allCases[int(0...3)], path: optional { $0.string() },
@@ -65,12 +68,13 @@ struct MessageFactory {
                     pcaVariance: optional { $0.double() })
     }
     mutating func outcome(curve: Int? = nil) -> TrialOutcome {
-        let metrics = TrialMetrics(
+        var metrics = TrialMetrics(
             status: [TrialStatus.done, .diverged, .failed][int(0...2)],
             trainAccuracy: optional { $0.double() }, validationAccuracy: optional { $0.double() },
             testAccuracy: optional { $0.double() }, finalLoss: optional { $0.double() },
             iterations: anyInt(), wallSeconds: double(), samplesPerSecond: double(),
             reason: optional { $0.string() })
+        metrics.resumedAt = optional { $0.anyInt() }
         let epochs = int(0...5)
         let history = TrialHistory(lossEvery: anyInt(), loss: (0..<(curve ?? int(0...20))).map { _ in float() },
                                    trainAccuracy: (0..<epochs).map { _ in double() },
@@ -90,13 +94,15 @@ struct MessageFactory {
                                            iteration: anyInt(), loss: double(),
                                            validationAccuracy: optional { $0.double() }))
         case .result:
-            return .result(TrialReport(trialID: trialID(), attempt: u32(), outcome: outcome()))
+            return .result(TrialReport(trialID: trialID(), attempt: u32(), outcome: outcome(),
+                                       checkpoint: optional { $0.bytes($0.int(0...300)) }))
         case .goodbye: return .goodbye(abandoned: optional { $0.trialID() })
         case .datasetRequest: return .datasetRequest(fingerprint: string(), chunkIndex: u32())
         case .heartbeat: return .heartbeat
         case .assign:
             return .assign(Assignment(trialID: trialID(), attempt: u32(), config: config(),
-                                      dataset: dataset(), datasetFingerprint: string()))
+                                      dataset: dataset(), datasetFingerprint: string(), saveCheckpoint: bool(),
+                                      checkpoint: optional { $0.bytes($0.int(0...300)) }))
         case .ack: return .ack(trialID())
         case .refuse: return .refuse(reason: string())
         case .shutdown: return .shutdown

@@ -3,7 +3,7 @@ import HypergridSearchSpace
 import Testing
 
 @Suite struct RejectionTests {
-    let header: [UInt8] = [0x48, 0x47, 0x00, 0x01]
+    let header: [UInt8] = [0x48, 0x47, 0x00, 0x02]
     let id = String(repeating: "ab", count: 32)
 
     /// Decodes `frame`, expecting exactly `expected`; returns the error for further checks.
@@ -38,13 +38,13 @@ import Testing
     }
 
     @Test func versionMismatchNamesBothVersions() {
-        let v2 = reject([0x48, 0x47, 0x00, 0x02, 0x01, 0, 0], .versionMismatch(peer: 2, local: 1, refusal: nil))
-        #expect(v2?.description == "The peer speaks hypergrid protocol 2, this side speaks 1.")
+        let v3 = reject([0x48, 0x47, 0x00, 0x03, 0x01, 0, 0], .versionMismatch(peer: 3, local: 2, refusal: nil))
+        #expect(v3?.description == "The peer speaks hypergrid protocol 3, this side speaks 2.")
         // A refuse keeps its layout in every version, so its reason is still readable,
         // even with fields a later version appended.
         let refuse = [0x48, 0x47, 0x00, 0x07, 0x83] + str("numerics hg-numerics-2 expected") + [1, 2, 3]
-        let error = reject(refuse, .versionMismatch(peer: 7, local: 1, refusal: "numerics hg-numerics-2 expected"))
-        #expect(error?.description == "The peer speaks hypergrid protocol 7, this side speaks 1; it refused: numerics hg-numerics-2 expected.")
+        let error = reject(refuse, .versionMismatch(peer: 7, local: 2, refusal: "numerics hg-numerics-2 expected"))
+        #expect(error?.description == "The peer speaks hypergrid protocol 7, this side speaks 2; it refused: numerics hg-numerics-2 expected.")
     }
 
     @Test func fieldErrors() {

@@ -17,7 +17,11 @@ extension Leaderboard {
         "rank", "val_acc", "val_acc_std", "val_acc_n", "train_acc", "test_acc", "final_loss", "status",
         "hidden", "batch_norm", "optimizer", "momentum", "lr", "lr_decay", "reg", "batch_size",
         "iterations", "epochs", "init", "seed", "repeats", "wall_s", "workers", "trials",
-    ]
+    ] + searchColumns
+
+    /// The columns of halving, repeats and refit (Leaderboard+Search.swift). A CSV written
+    /// before they existed still reads: they are optional when parsing.
+    public static let searchColumns = ["val_ci95_low", "val_ci95_high", "separable", "budget_epochs", "samples", "final"]
 
     /// The whole CSV document: a header and one line per row. Numbers are written in
     /// Swift's shortest round-trip form (`0.001`, `1e-05`, `nan`, `inf`), which Python's
@@ -37,6 +41,8 @@ extension Leaderboard {
             "\(r.learningRateDecay)", "\(r.reg)", "\(r.batchSize)", text(r.iterations), text(r.epochs),
             r.initScheme.description, text(r.seed), "\(r.repeats)", text(r.wallSeconds), r.workers,
             r.trials.map(\.hex).joined(separator: " "),
+            text(r.validationInterval?.lowerBound), text(r.validationInterval?.upperBound), text(r.separable),
+            text(r.budgetEpochs), "\(r.samplesTrained)", r.refit.map { "refit on \($0.rawValue)" } ?? "",
         ]
     }
 
@@ -46,7 +52,7 @@ extension Leaderboard {
         guard let header = records.first else { return [] }
         var index: [String: Int] = [:]
         for (i, name) in header.enumerated() { index[name] = i }
-        if let missing = columns.first(where: { index[$0] == nil }) {
+        if let missing = columns.first(where: { index[$0] == nil && !searchColumns.contains($0) }) {
             throw LeaderboardError.badCSV(line: 1, message: "no \"\(missing)\" column")
         }
         return try records.dropFirst().enumerated().map { offset, record in
@@ -56,7 +62,7 @@ extension Leaderboard {
 
     private static func row(_ record: [String], index: [String: Int], line: Int) throws -> LeaderboardRow {
         func field(_ name: String) -> String {
-            let i = index[name]!
+            guard let i = index[name] else { return "" }
             return i < record.count ? record[i] : ""
         }
         func bad(_ name: String) -> LeaderboardError {
@@ -78,7 +84,7 @@ extension Leaderboard {
         let trialsText = field("trials")
         let trials = trialsText.split(separator: " ").map { TrialID(hex: String($0)) }
         guard trials.allSatisfy({ $0 != nil }) else { throw bad("trials") }
-        return LeaderboardRow(
+        var parsed = LeaderboardRow(
             rank: try required("rank") { Int($0) },
             validationAccuracy: try optional("val_acc") { Double($0) },
             validationStd: try optional("val_acc_std") { Double($0) },
@@ -103,6 +109,14 @@ extension Leaderboard {
             wallSeconds: try optional("wall_s") { Double($0) },
             workers: field("workers"),
             trials: trials.map { $0! })
+        let low = try optional("val_ci95_low") { Double($0) }, high = try optional("val_ci95_high") { Double($0) }
+        if let low, let high, low <= high { parsed.validationInterval = low...high }
+        parsed.separable = try optional("separable") { Bool($0) }
+        parsed.budgetEpochs = try optional("budget_epochs") { Int($0) }
+        parsed.samplesTrained = try optional("samples") { Int($0) } ?? 0
+        let final = field("final")
+        if final.hasPrefix("refit on ") { parsed.refit = RefitData(rawValue: String(final.dropFirst("refit on ".count))) }
+        return parsed
     }
 
     /// Rewrites `directory/leaderboard.csv` atomically: readers see the old file or the

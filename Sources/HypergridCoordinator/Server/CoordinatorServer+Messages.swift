@@ -37,6 +37,15 @@ extension CoordinatorServer {
         case .progress(let p):
             perform(scheduler.handle(.progress(worker, p.trialID, fraction: fraction(of: p)), at: time))
         case .result(let report):
+            if let blob = report.checkpoint, scheduler.trials[report.trialID]?.planned.saveCheckpoint == true,
+               !checkpoints.contains(report.trialID) {
+                // Durable before the scheduler can record the result (CheckpointStore).
+                do {
+                    try checkpoints.save(blob, for: report.trialID)
+                } catch {
+                    logger.error("\(error); the trials continuing from it will train from scratch")
+                }
+            }
             perform(scheduler.handle(.result(worker, report.trialID, report.outcome), at: time))
         case .goodbye(let abandoned):
             logger.info("worker \(name(worker)) left\(abandoned.map { ", handing back trial \($0.short)" } ?? "")")
@@ -51,9 +60,8 @@ extension CoordinatorServer {
 
     /// How far a trial is, from the iteration its worker reports.
     private func fraction(of progress: TrialProgress) -> Double {
-        guard let trial = planByID[progress.trialID] else { return 0 }
-        let total = trial.config.length.iterationCount(trainRows: offer.shape.trainRows,
-                                                       batchSize: trial.config.batchSize)
+        guard let trial = scheduler.trials[progress.trialID]?.planned ?? planByID[progress.trialID] else { return 0 }
+        let total = trial.config.trainedIterations(trainRows: offer.shape.trainRows)
         return total > 0 ? Double(progress.iteration) / Double(total) : 0
     }
 
