@@ -141,7 +141,8 @@ import Testing
         #expect(HalvingRungs(factor: 3, minEpochs: 1, maxEpochs: 27).budgets == [1, 3, 9, 27])
         #expect(HalvingRungs(factor: 3, minEpochs: 1, maxEpochs: 10).budgets == [1, 3, 9, 10])
         #expect(HalvingRungs(factor: 2, minEpochs: 4, maxEpochs: 4).budgets == [4])
-        #expect(HalvingRungs(factor: 3, minEpochs: 2, maxEpochs: Int.max).budgets.count == 40)
+        // 2·3^39 < Int.max < 2·3^40: forty budgets below the cap, then the cap; no overflow.
+        #expect(HalvingRungs(factor: 3, minEpochs: 2, maxEpochs: Int.max).budgets.count == 41)
         let rungs = HalvingRungs(factor: 3, minEpochs: 1, maxEpochs: 9)
         #expect([1, 2, 3, 4, 54, 55].map(rungs.survivors) == [1, 1, 1, 2, 18, 19])
     }

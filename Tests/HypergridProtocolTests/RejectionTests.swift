@@ -31,7 +31,7 @@ import Testing
         let magic = reject([0x58, 0x58, 0, 1, 0x40], .badMagic(found: [0x58, 0x58]))
         #expect(magic?.description == "The frame does not start with the hypergrid magic 48 47 ('HG'); it starts with 58 58.")
         let unknown = reject(header + [0x7F], .unknownMessageType(0x7F))
-        #expect(unknown?.description == "Message type 0x7f is not defined by hypergrid protocol 1.")
+        #expect(unknown?.description == "Message type 0x7f is not defined by hypergrid protocol 2.")
         reject(header + [0x40, 0], .trailingBytes(message: "heartbeat", count: 1))
         let big = [UInt8](repeating: 0, count: 200)
         reject(big, maxFrameSize: 100, .frameTooLarge(size: 200, limit: 100))
@@ -108,12 +108,15 @@ import Testing
                                     reason: "a Gaussian standard deviation must be positive and finite, not nan"))
 
         frame = assignFrame
-        frame[frame.count - 9] = 4  // the presence byte of pcaVariance, the last field
+        // The presence byte of pcaVariance, the dataset's last field (the checkpoint flag and
+        // the checkpoint's presence byte follow).
+        frame[frame.count - 11] = 4
         reject(frame, .invalidValue(field: "dataset.pcaVariance",
                                     reason: "an optional's presence byte must be 0 or 1, not 4"))
         frame = assignFrame
-        // The config of sampleAssignment (two hidden layers, He init) takes 88 bytes.
-        frame[configOffset + 4 + 8 * 2 + 2 + 8 * 4 + 8 + 9 + 1 + 8 + 8] = 7  // dataset.kind
+        // The config of sampleAssignment (two hidden layers, He init, no halving budget and
+        // no refit) takes 90 bytes.
+        frame[configOffset + 4 + 8 * 2 + 2 + 8 * 4 + 8 + 9 + 1 + 8 + 8 + 1 + 1] = 7  // dataset.kind
         reject(frame, .invalidValue(field: "dataset.kind", reason: "unknown tag 7"))
     }
 
