@@ -11,6 +11,9 @@ extension Trainer {
         // batch size and loss stride at least 1, finite rates. Checked again here because a
         // config can come from anywhere: the wire, a test, a benchmark.
         if let problem = config.validationProblems().first { return problem.description }
+        // A halving budget comes from the scheduler, not a person; still, the loop bounds
+        // rely on it.
+        if let stop = config.stopAfterEpochs, stop < 1 { return "stopAfterEpochs must be at least 1, got \(stop)" }
         // What the kernel trusts about the data.
         if data.featureCount < 1 { return "the dataset has no features" }
         if data.classCount < 1 { return "the dataset has no classes" }

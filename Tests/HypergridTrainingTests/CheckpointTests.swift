@@ -104,3 +104,12 @@ import Testing
         #expect(trainOnly.metrics.iterations == 2 * (600 / 40) && trainOnly.metrics.validationAccuracy != nil)
     }
 }
+
+@Suite struct HalvingBudgetValidationTests {
+    @Test func aNonPositiveBudgetFailsTheTrialInsteadOfTrapping() {
+        var c = TrialConfig(hidden: [4], batchSize: 10, length: .epochs(3))
+        c.stopAfterEpochs = 0
+        let m = Trainer().train(config: c, data: blobs(train: 50, validation: 10, test: 10)).metrics
+        #expect(m.status == .failed && m.reason == "stopAfterEpochs must be at least 1, got 0")
+    }
+}

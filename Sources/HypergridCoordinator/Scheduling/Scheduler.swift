@@ -18,6 +18,9 @@ import Logging
 ///   it is acknowledged, so its sender stops resending, and dropped. Results are
 ///   acknowledged only after the journal has them (see ``SchedulerAction``).
 /// - A trial whose workers were lost ``SchedulerPolicy/maxAttempts`` times is recorded as failed.
+/// - Staged searches (``SearchStages``: successive-halving rungs, the final refit) add the
+///   trials of a stage once every trial of the stage before is recorded, so what is planned
+///   depends on the results alone, never on timing or on the number of workers.
 /// - A worker that sends `ready` while we think it is running a trial has restarted and
 ///   lost that trial. Workers therefore send `ready` once per connection; after a result
 ///   is acknowledged the scheduler assigns the next trial without being asked.
