@@ -2,6 +2,9 @@ import Foundation
 import HypergridCoordinator
 import HypergridSearchSpace
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Successive halving with real processes: the same rungs, survivors and bits on one
 /// worker as on two, later rungs continued from checkpoints the coordinator stored, and
@@ -66,5 +69,37 @@ import Testing
         #expect(rows.first?.refit == .trainValidation && rows.count == 19)
         #expect(rows[1].budgetEpochs == nil && rows[3].budgetEpochs == 3)
         #expect(log.contains("final refit on train+validation") && log.contains("compute: "), "\(log)")
+    }
+
+    @Test func aCoordinatorKilledMidSearchResumesTheSameRungs() throws {
+        let dir = try temporaryDirectory("halving-restart")
+        let grid = try writeGrid(in: dir)
+        let (reference, _, _) = try run(workers: 1, in: dir, grid: grid)
+        let runDir = dir.appendingPathComponent("run-killed")
+        let arguments = ["run", "--grid", grid.path, "--workers", "2", "--run-dir", runDir.path,
+                         "--cache-dir", dir.appendingPathComponent("cache").path]
+        let first = try CLIProcess(arguments, log: dir.appendingPathComponent("killed.log"))
+        defer { first.signal(SIGKILL) }
+        // SIGKILL the coordinator (its local workers die with it) once rung 1 is under way.
+        #expect(waitUntil(timeout: 120) { first.log.contains("continue to rung 1") }, "\(first.log)")
+        first.signal(SIGKILL)
+        _ = first.wait(timeout: 10)
+        // Killed mid-search: rungs 1 and 2 and the refit (9 of the 27 trials) take far longer
+        // than the 20 ms poll.
+        #expect(try Journal.read(runDir.path).results.count < 27, "\(first.log)")
+        let (status, log) = try CLIProcess.run(arguments, in: dir, timeout: 300)
+        #expect(status == 0, "\(log)")
+        // The restarted coordinator rebuilt rung 1 from the journal and ran only what was missing.
+        #expect(log.contains("continue to rung 1"), "\(log)")
+        let resumed = try Journal.read(runDir.path)
+        #expect(resumed.duplicates == 0)
+        #expect(Set(resumed.results.keys) == Set(reference.results.keys))
+        for (id, r) in resumed.results {
+            #expect(r.metrics.validationAccuracy == reference.results[id]!.metrics.validationAccuracy, "trial \(id.short)")
+        }
+        // A third run finds everything in the journal and trains nothing.
+        let (again, againLog) = try CLIProcess.run(arguments, in: dir, timeout: 120)
+        #expect(again == 0 && againLog.contains("0 done"), "\(againLog)")
+        #expect(try Journal.read(runDir.path).results.count == 27)
     }
 }
