@@ -6,8 +6,9 @@ extension CoordinatorServer {
     public var searchReport: [String] {
         let rows = leaderboard.rows
         var lines: [String] = []
-        let samples = rows.reduce(0) { $0 + $1.samplesTrained }
-        lines.append("compute: \(samples) samples trained by \(leaderboard.trialCount) trials (checkpoint continuations count only their new epochs)")
+        let search = rows.filter { $0.refit == nil }.reduce(0) { $0 + $1.samplesTrained }
+        let refit = rows.filter { $0.refit != nil }.reduce(0) { $0 + $1.samplesTrained }
+        lines.append("compute: \(search) samples trained by the search\(refit > 0 ? " and \(refit) by the refit" : "") (checkpoint continuations count only their new epochs)")
         if let stages = scheduler.stages, case .halving(let rungs) = stages.grid.search.kind {
             let sizes = stages.stages.prefix(rungs.budgets.count).map { Set($0.map(\.point)).count }
             let described = zip(sizes, rungs.budgets).map { "\($0.0) points × \($0.1) ep" }
