@@ -11,6 +11,7 @@ packages=(
   zlib1g-dev             # reading gzipped IDX files (Fashion-MNIST, MNIST)
   pkg-config             # lets SwiftPM find libzmq
   dataset-fashion-mnist  # the default dataset, in /usr/share/datasets/fashion-mnist
+  iproute2               # ip netns/veth for the network-partition tests
 )
 packages+=("$@")   # extra packages a caller needs (e.g. the cluster tests)
 

@@ -25,6 +25,7 @@ extension Message {
         case .result(let r):
             try w.trialID(r.trialID, "result.trialID")
             w.u32(r.attempt)
+            try w.byteArray(r.token, "result.token")
             try w.outcome(r.outcome)
             w.presence(r.checkpoint != nil)
             if let c = r.checkpoint { try w.byteArray(c, "result.checkpoint") }
@@ -39,6 +40,7 @@ extension Message {
         case .assign(let a):
             try w.trialID(a.trialID, "assign.trialID")
             w.u32(a.attempt)
+            try w.byteArray(a.token, "assign.token")
             try w.string(a.datasetFingerprint, "assign.datasetFingerprint")
             try w.config(a.config)
             try w.dataset(a.dataset)
@@ -71,9 +73,9 @@ extension Message {
         case .datasetChunk(let c): return 64 + c.fingerprint.utf8.count + c.bytes.count
         case .result(let r):
             let h = r.outcome.history
-            return 256 + (r.outcome.metrics.reason?.utf8.count ?? 0) + 4 * h.loss.count
+            return 256 + r.token.count + (r.outcome.metrics.reason?.utf8.count ?? 0) + 4 * h.loss.count
                 + 8 * (h.trainAccuracy.count + h.validationAccuracy.count) + (r.checkpoint?.count ?? 0)
-        case .assign(let a): return 512 + (a.checkpoint?.count ?? 0)
+        case .assign(let a): return 512 + a.token.count + (a.checkpoint?.count ?? 0)
         default: return 256
         }
     }
@@ -112,7 +114,8 @@ extension Message {
                 validationAccuracy: try r.optionalF64("progress.validationAccuracy")))
         case .result:
             self = .result(TrialReport(trialID: try r.trialID("result.trialID"),
-                                       attempt: try r.u32("result.attempt"), outcome: try r.outcome(),
+                                       attempt: try r.u32("result.attempt"),
+                                       token: Array(try r.byteArray("result.token")), outcome: try r.outcome(),
                                        checkpoint: try r.presence("result.checkpoint")
                                            ? Array(try r.byteArray("result.checkpoint")) : nil))
         case .goodbye:
@@ -125,13 +128,15 @@ extension Message {
         case .assign:
             let id = try r.trialID("assign.trialID")
             let attempt = try r.u32("assign.attempt")
+            let token = Array(try r.byteArray("assign.token"))
             let fingerprint = try r.string("assign.datasetFingerprint")
             let config = try r.config()
             let dataset = try r.dataset()
             let save = try r.bool("assign.saveCheckpoint")
             let checkpoint = try r.presence("assign.checkpoint") ? Array(try r.byteArray("assign.checkpoint")) : nil
             self = .assign(Assignment(trialID: id, attempt: attempt, config: config, dataset: dataset,
-                                      datasetFingerprint: fingerprint, saveCheckpoint: save, checkpoint: checkpoint))
+                                      datasetFingerprint: fingerprint, saveCheckpoint: save, checkpoint: checkpoint,
+                                      token: token))
         case .ack:
             self = .ack(try r.trialID("ack.trialID"))
         case .refuse:

@@ -3,11 +3,14 @@ public struct DatasetShape: Codable, Sendable, Hashable {
     public var features: Int
     public var classes: Int
     public var trainRows: Int
+    /// The validation split's rows: a refit on train+validation trains on them too.
+    public var validationRows: Int
 
-    public init(features: Int, classes: Int, trainRows: Int) {
+    public init(features: Int, classes: Int, trainRows: Int, validationRows: Int = 0) {
         self.features = features
         self.classes = classes
         self.trainRows = trainRows
+        self.validationRows = validationRows
     }
 }
 

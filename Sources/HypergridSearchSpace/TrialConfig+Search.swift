@@ -28,6 +28,12 @@ extension TrialConfig {
         return min(total, stop * max(trainRows / batchSize, 1))
     }
 
+    /// The rows this trial trains on: the training split's, and the validation split's
+    /// too for a refit on train+validation.
+    public func trainingRows(in shape: DatasetShape) -> Int {
+        refit == .trainValidation ? shape.trainRows + shape.validationRows : shape.trainRows
+    }
+
     /// The same point without the search's additions: what the leaderboard groups repeats
     /// and rungs under.
     public var withoutSearchFields: TrialConfig {

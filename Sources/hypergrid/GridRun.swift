@@ -54,7 +54,8 @@ struct GridOptions: ParsableArguments {
                                           cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) },
                                           log: { logger.info("\($0)") })
         let s = prepared.splits
-        let shape = DatasetShape(features: s.featureCount, classes: s.classCount, trainRows: s.train.rows)
+        let shape = DatasetShape(features: s.featureCount, classes: s.classCount, trainRows: s.train.rows,
+                                 validationRows: s.validation.rows)
         logger.info("dataset \(prepared.fingerprint.prefix(12)): train \(s.train.rows), validation \(s.validation.rows), test \(s.test.rows) rows of \(s.featureCount) features (\(prepared.cacheStatus))")
         let offer = DatasetOffer(spec: spec.dataset, fingerprint: prepared.fingerprint, shape: shape,
                                  cacheFile: prepared.cacheFile?.path)

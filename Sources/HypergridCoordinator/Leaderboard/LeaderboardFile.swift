@@ -16,7 +16,7 @@ extension Leaderboard {
     public static let columns = [
         "rank", "val_acc", "val_acc_std", "val_acc_n", "train_acc", "test_acc", "final_loss", "status",
         "hidden", "batch_norm", "optimizer", "momentum", "lr", "lr_decay", "reg", "batch_size",
-        "iterations", "epochs", "init", "seed", "repeats", "wall_s", "workers", "trials",
+        "iterations", "epochs", "init", "seed", "repeats", "retries", "wall_s", "workers", "trials",
     ] + searchColumns
 
     /// The columns of halving, repeats and refit (Leaderboard+Search.swift). A CSV written
@@ -32,6 +32,9 @@ extension Leaderboard {
         return text
     }
 
+    /// Columns a CSV may lack because older versions did not write them.
+    static let optionalColumns = Set(["retries"] + searchColumns)
+
     static func fields(_ r: LeaderboardRow) -> [String] {
         func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "" }
         return [
@@ -39,7 +42,7 @@ extension Leaderboard {
             text(r.trainAccuracy), text(r.testAccuracy), text(r.finalLoss), r.status.rawValue,
             r.hiddenText, "\(r.batchNorm)", r.optimizer.rawValue, text(r.momentum), "\(r.learningRate)",
             "\(r.learningRateDecay)", "\(r.reg)", "\(r.batchSize)", text(r.iterations), text(r.epochs),
-            r.initScheme.description, text(r.seed), "\(r.repeats)", text(r.wallSeconds), r.workers,
+            r.initScheme.description, text(r.seed), "\(r.repeats)", "\(r.retries)", text(r.wallSeconds), r.workers,
             r.trials.map(\.hex).joined(separator: " "),
             text(r.validationInterval?.lowerBound), text(r.validationInterval?.upperBound), text(r.separable),
             text(r.budgetEpochs), "\(r.samplesTrained)", r.refit.map { "refit on \($0.rawValue)" } ?? "",
@@ -52,7 +55,9 @@ extension Leaderboard {
         guard let header = records.first else { return [] }
         var index: [String: Int] = [:]
         for (i, name) in header.enumerated() { index[name] = i }
-        if let missing = columns.first(where: { index[$0] == nil && !searchColumns.contains($0) }) {
+        // Files written before the retries or the search columns existed still read (as 0
+        // retries and no interval, budget or refit).
+        if let missing = columns.first(where: { index[$0] == nil && !optionalColumns.contains($0) }) {
             throw LeaderboardError.badCSV(line: 1, message: "no \"\(missing)\" column")
         }
         return try records.dropFirst().enumerated().map { offset, record in
@@ -106,6 +111,7 @@ extension Leaderboard {
             initScheme: try required("init") { InitScheme(parsing: $0) },
             seed: try optional("seed") { UInt64($0) },
             repeats: try required("repeats") { Int($0) },
+            retries: try optional("retries") { Int($0) } ?? 0,
             wallSeconds: try optional("wall_s") { Double($0) },
             workers: field("workers"),
             trials: trials.map { $0! })

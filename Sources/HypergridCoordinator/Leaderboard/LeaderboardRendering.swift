@@ -25,9 +25,9 @@ extension Leaderboard {
     static func table(_ rows: [LeaderboardRow]) -> String {
         let header = ["#", "val_acc", "±std", "n", "train", "test", "loss", "status", "hidden", "bn",
                       "optimizer", "lr", "decay", "reg", "batch", "length", "init", "seed/reps",
-                      "wall", "workers", "trial", "ci95", "sep", "samples", "final"]
+                      "retries", "wall", "workers", "trial", "ci95", "sep", "samples", "final"]
         // Numbers align right, text left.
-        let rightAligned: Set<Int> = [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 17, 18, 21, 23]
+        let rightAligned: Set<Int> = [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 17, 18, 19, 22, 24]
         func acc(_ x: Double?) -> String { x.map { formatFixed($0, digits: 4) } ?? "-" }
         var lines: [[String]] = [header]
         for r in rows {
@@ -44,7 +44,7 @@ extension Leaderboard {
                           acc(r.trainAccuracy), acc(r.testAccuracy), loss, r.status.rawValue,
                           r.hidden.isEmpty ? "-" : r.hiddenText, r.batchNorm ? "yes" : "no", optimizer,
                           "\(r.learningRate)", "\(r.learningRateDecay)", "\(r.reg)", "\(r.batchSize)",
-                          length, r.initScheme.description, seed, wall,
+                          length, r.initScheme.description, seed, "\(r.retries)", wall,
                           r.workers.isEmpty ? "-" : r.workers, trial,
                           r.validationInterval.map { acc($0.lowerBound) + "–" + acc($0.upperBound) } ?? "-",
                           r.separable.map { $0 ? "yes" : "no" } ?? "-", "\(r.samplesTrained)",
@@ -100,6 +100,7 @@ extension Leaderboard {
             try put("init", r.initScheme.description)
             try put("seed", r.seed)
             try put("repeats", r.repeats)
+            try put("retries", r.retries)
             try put("wall_s", r.wallSeconds)
             try put("workers", r.workers)
             try put("trials", r.trials.map(\.hex))
