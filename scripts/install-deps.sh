@@ -6,8 +6,9 @@
 #   scripts/install-deps.sh [--deploy-tests] [EXTRA_PACKAGE...]
 #
 # --deploy-tests adds what the deployment tests use (scripts/test passes it): an SSH server,
-# Slurm and munge, iproute2 for network namespaces, and PyPI's kubernetes-validate in the
-# venv $HYPERGRID_DEPLOY_VENV (default ~/.cache/hypergrid/deploy-venv).
+# Slurm and munge, iproute2 for network namespaces, systemd-analyze, kubectl (for
+# `kubectl kustomize`, offline) and PyPI's kubernetes-validate in the venv
+# $HYPERGRID_DEPLOY_VENV (default ~/.cache/hypergrid/deploy-venv).
 set -euo pipefail
 
 deploy_tests=false
@@ -30,6 +31,8 @@ if $deploy_tests; then
     python3-venv     # the venv for kubernetes-validate
     systemd          # systemd-analyze verify for deploy/systemd (runs without a running systemd)
   )
+  # kubectl renders deploy/kubernetes offline (`kubectl kustomize`); Debian calls it kubernetes-client.
+  command -v kubectl >/dev/null || packages+=(kubernetes-client)
 fi
 
 missing=()
