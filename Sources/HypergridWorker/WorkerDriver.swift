@@ -37,7 +37,9 @@ final class WorkerDriver {
         if !restored.isEmpty {
             logger.info("\(restored.count) unacknowledged result(s) from an earlier run will be sent")
         }
-        session = WorkerSession(address: options.endpoint, policy: options.policy, pendingResults: restored)
+        session = WorkerSession(address: options.endpoint, policy: options.policy, pendingResults: restored,
+                                silenceHint: options.curve == nil ? nil
+                                    : "check --coordinator-key and that this worker's public key is in the coordinator's --authorized-keys")
         do {
             context = try Context(ioThreads: 1, defaultLingerMilliseconds: 1000)
         } catch {
@@ -132,6 +134,11 @@ final class WorkerDriver {
                 // final goodbye or result leave at exit without hanging on a dead peer.
                 try fresh.set(.linger, 1000)
                 try fresh.set(.maxMessageSize, WireFormat.defaultMaxFrameSize)
+                if let curve = options.curve {
+                    try fresh.set(.curveServerKey, curve.coordinatorKey)
+                    try fresh.set(.curvePublicKey, curve.publicKey)
+                    try fresh.set(.curveSecretKey, curve.secretKey)
+                }
                 try fresh.connect(options.endpoint)
                 socket = fresh
             } catch {

@@ -33,6 +33,8 @@ public final class CoordinatorServer {
     var leaderboard: Leaderboard
     let context: Context
     let socket: Socket
+    /// Admits only the authorized worker keys when CURVE is on; alive as long as the socket.
+    let authenticator: ZAPAuthenticator?
     let clockStart = ContinuousClock.now
     var workerNames: [WorkerID: String] = [:]
     var summary: RunSummary?
@@ -79,7 +81,22 @@ public final class CoordinatorServer {
         status = StatusDisplay(enabled: options.liveStatus)
         do {
             context = try Context()
+            if let curve = options.curve {
+                // Without a ZAP handler libzmq admits every client that knows the server's
+                // public key; the handler must be bound before the server socket is.
+                authenticator = try ZAPAuthenticator(context: context, allowedClientKeys: curve.authorizedKeys) {
+                    [logger] refusal in
+                    let who = refusal.clientKey.map { "key \($0)" } ?? "a \(refusal.mechanism) client without a key"
+                    logger.warning("refused a worker connection from \(refusal.address): \(who) is not in the authorized keys")
+                }
+            } else {
+                authenticator = nil
+            }
             socket = try Socket(context, type: .router)
+            if let curve = options.curve {
+                try socket.set(.curveServer, true)
+                try socket.set(.curveSecretKey, curve.secretKey)
+            }
             try socket.set(.routerMandatory, true)
             try socket.set(.linger, 1000)
             try socket.set(.maxMessageSize, WireFormat.defaultMaxFrameSize)
@@ -101,6 +118,7 @@ public final class CoordinatorServer {
 
     deinit {
         socket.close()
+        authenticator?.stop()
         journal.close()
     }
 

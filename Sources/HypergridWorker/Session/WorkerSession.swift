@@ -66,13 +66,17 @@ public struct WorkerSession: Sendable {
     var fetch: DatasetFetch?
     /// Set by `shutdown` while results await their acknowledgement.
     var drainDeadline: Double?
+    /// Added to the log line of a connection that never heard anything, e.g. which keys
+    /// to check: with CURVE a wrong key is indistinguishable from a coordinator that is down.
+    let silenceHint: String?
 
     /// - Parameters:
     ///   - pendingResults: results a previous run of the worker left unacknowledged on disk;
     ///     they are sent after the first `ready`.
     public init(address: String, policy: WorkerSessionPolicy = WorkerSessionPolicy(),
-                pendingResults: [TrialReport] = []) {
+                pendingResults: [TrialReport] = [], silenceHint: String? = nil) {
         self.address = address
+        self.silenceHint = silenceHint
         self.policy = policy
         self.backoff = policy.initialBackoff
         self.pending = pendingResults.map { PendingResult(report: $0, lastSent: nil) }
@@ -191,6 +195,7 @@ public struct WorkerSession: Sendable {
         case .connected:
             // Compared as the deadline is computed, so a tick at `nextDeadline` always fires.
             if now >= lastHeard + policy.expiry {
+                let neverAnswered = link == .connected(heard: false)
                 out.append(.disconnect)
                 if drainDeadline != nil {
                     // Shutting down and the coordinator is gone: nobody is left to acknowledge.
@@ -199,7 +204,11 @@ public struct WorkerSession: Sendable {
                     return
                 }
                 link = .waiting(until: now + backoff)
-                out.append(.log(.warning, "no message from the coordinator at \(address) for \(seconds(now - lastHeard)); reconnecting in \(seconds(backoff))"))
+                if neverAnswered, let silenceHint {
+                    out.append(.log(.warning, "no answer from the coordinator at \(address) in \(seconds(now - lastHeard)): \(silenceHint); reconnecting in \(seconds(backoff))"))
+                } else {
+                    out.append(.log(.warning, "no message from the coordinator at \(address) for \(seconds(now - lastHeard)); reconnecting in \(seconds(backoff))"))
+                }
                 backoff = min(backoff * 2, policy.maxBackoff)
                 return
             }
