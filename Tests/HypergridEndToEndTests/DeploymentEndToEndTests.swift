@@ -10,32 +10,6 @@ import Glibc
 private let repository = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// Runs `executable arguments…` to completion with stdout and stderr in one log file;
-/// SIGTERMs it (its cleanup traps run) after `timeout` seconds, then SIGKILLs it.
-func runTool(_ executable: String, _ arguments: [String], in directory: URL, timeout: Double) throws -> (status: Int32?, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    let log = directory.appendingPathComponent("tool-\(UUID().uuidString.prefix(8)).log")
-    FileManager.default.createFile(atPath: log.path, contents: nil)
-    let handle = try FileHandle(forWritingTo: log)
-    defer { try? handle.close() }
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    var status: Int32? = nil
-    if waitUntil(timeout: timeout, { !process.isRunning }) {
-        status = process.terminationStatus
-    } else {
-        process.terminate()
-        if !waitUntil(timeout: 30, { !process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
-    return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
-}
-
 /// `scripts/install-deps.sh --deploy-tests`: idempotent, and quick once everything is there.
 func installDeployTestDependencies(in dir: URL) throws {
     let (status, output) = try runTool("/bin/bash", [repository.appendingPathComponent("scripts/install-deps.sh").path, "--deploy-tests"],
@@ -146,7 +120,9 @@ struct DeploymentEndToEndTests {
         // A copy with real keys in keys/, as the README tells a user to make them.
         let copy = dir.appendingPathComponent("kubernetes")
         try FileManager.default.copyItem(at: repository.appendingPathComponent("deploy/kubernetes"), to: copy)
+        // Not the keys a developer may have made in this checkout.
         try? FileManager.default.removeItem(at: copy.appendingPathComponent("keys"))
+        try FileManager.default.createDirectory(at: copy.appendingPathComponent("keys"), withIntermediateDirectories: true)
         for name in ["coordinator", "worker"] {
             let (status, output) = try CLIProcess.run(["keygen", copy.appendingPathComponent("keys/\(name)").path], in: dir)
             try #require(status == 0, "\(output)")
