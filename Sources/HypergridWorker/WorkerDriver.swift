@@ -17,6 +17,9 @@ final class WorkerDriver {
     private let logger: Logger
     private let context: Context
     private var socket: Socket?
+    /// Reports a CURVE handshake the coordinator refused (only with keys).
+    private var monitor: Socket?
+    private var connections = 0
     private var session: WorkerSession
     private let runner: TrialRunner
     private let reports = Inbox<RunnerReport>()
@@ -34,6 +37,9 @@ final class WorkerDriver {
         results = PendingResultStore(cacheDirectory: options.cacheDirectory)
         let (restored, problems) = results.loadAll()
         for problem in problems { logger.warning("\(problem)") }
+        if let curve = options.curve {
+            logger.info("CurveZMQ on: this worker's public key is \(curve.publicKey.z85)")
+        }
         if !restored.isEmpty {
             logger.info("\(restored.count) unacknowledged result(s) from an earlier run will be sent")
         }
@@ -64,6 +70,8 @@ final class WorkerDriver {
             runner.stop(timeout: 1)
             socket?.close()
             socket = nil
+            monitor?.close()
+            monitor = nil
             context.close()   // waits up to the linger for a final goodbye or result
         }
         try handle(.start)
@@ -102,7 +110,13 @@ final class WorkerDriver {
             return
         }
         do {
-            guard try !Socket.pollReadable([socket], timeoutMilliseconds: wait).isEmpty else { return }
+            let ready = try Socket.pollReadable([socket] + (monitor.map { [$0] } ?? []), timeoutMilliseconds: wait)
+            if ready.contains(1), let monitor {
+                while let event = try monitor.readMonitorEvent() {
+                    if event.events.contains(.handshakeFailedAuth) { try handle(.handshakeRefused(status: event.value)) }
+                }
+            }
+            guard ready.contains(0) else { return }
             for _ in 0..<Self.receiveBatch {
                 // The socket changes when an action reconnects; the session stops on refusal.
                 guard self.socket === socket, session.stopReason == nil,
@@ -138,6 +152,10 @@ final class WorkerDriver {
                     try fresh.set(.curveServerKey, curve.coordinatorKey)
                     try fresh.set(.curvePublicKey, curve.publicKey)
                     try fresh.set(.curveSecretKey, curve.secretKey)
+                    // A refused key is otherwise indistinguishable from a coordinator that is down.
+                    connections += 1
+                    monitor = try fresh.monitor(.handshakeFailedAuth,
+                                                endpoint: "inproc://hypergrid.worker-monitor.\(getpid()).\(connections)")
                 }
                 try fresh.connect(options.endpoint)
                 socket = fresh
@@ -175,6 +193,8 @@ final class WorkerDriver {
         try? socket?.set(.linger, 0)
         socket?.close()
         socket = nil
+        monitor?.close()
+        monitor = nil
     }
 
     /// Sends without ever blocking: a message that does not fit the queue is dropped,

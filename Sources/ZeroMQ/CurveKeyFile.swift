@@ -49,6 +49,14 @@ public enum CurveKeyFile {
         return key
     }
 
+    /// A sentence to warn with when a secret key file can be read by other users (as
+    /// `ssh` warns), or nil when only its owner can read it.
+    public static func exposureWarning(secretKeyFile path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & 0o077 != 0 else { return nil }
+        return "secret key file \(path) can be read by other users (mode 0\(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(path)"
+    }
+
     /// A secret key file and the public key derived from it.
     public static func readSecret(_ path: String) throws -> (publicKey: CurveKey, secretKey: CurveKey) {
         let secret = try read(path)

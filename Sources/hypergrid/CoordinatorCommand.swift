@@ -33,6 +33,7 @@ struct CoordinatorCommand: ParsableCommand {
         let logger = makeLogger("coordinator")
         // Key files first: a typo should not wait for the dataset's preprocessing.
         let curve = try keys.load()
+        try CoordinatorServer.makeRunDirectory(grid.runDirectory)
         let (_, offer, plan) = try grid.prepare(logger: logger)
         let server = try CoordinatorServer(
             plan: plan, offer: offer,

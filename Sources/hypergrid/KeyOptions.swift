@@ -52,6 +52,7 @@ struct ServerKeyOptions: ParsableArguments {
     func load(extraAuthorized: Set<CurveKey> = []) throws -> (curve: CoordinatorCurve, publicKey: CurveKey)? {
         guard let key, let authorizedKeys else { return nil }
         let pair = try CurveKeyFile.readSecret(key)
+        if let warning = CurveKeyFile.exposureWarning(secretKeyFile: key) { printError("warning: \(warning)") }
         let allowed = try CurveKeyFile.readAuthorized(authorizedKeys).union(extraAuthorized)
         return (CoordinatorCurve(secretKey: pair.secretKey, authorizedKeys: allowed), pair.publicKey)
     }

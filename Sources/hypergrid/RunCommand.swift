@@ -39,6 +39,7 @@ struct RunCommand: ParsableCommand {
         let localKeys = try keys.enabled ? LocalWorkerKeys() : nil
         defer { localKeys?.remove() }
         let curve = try keys.load(extraAuthorized: localKeys.map { [$0.publicKey] } ?? [])
+        try CoordinatorServer.makeRunDirectory(grid.runDirectory)
         let (_, offer, plan) = try grid.prepare(logger: logger)
         let server = try CoordinatorServer(
             plan: plan, offer: offer,

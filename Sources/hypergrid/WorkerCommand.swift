@@ -75,6 +75,7 @@ struct WorkerCommand: ParsableCommand {
         var curve: WorkerClient.WorkerCurve?
         if let key, let coordinatorKey {
             let pair = try CurveKeyFile.readSecret(key)
+            if let warning = CurveKeyFile.exposureWarning(secretKeyFile: key) { printError("warning: \(warning)") }
             curve = WorkerClient.WorkerCurve(publicKey: pair.publicKey, secretKey: pair.secretKey,
                                              coordinatorKey: try CurveKeyFile.read(coordinatorKey))
         }

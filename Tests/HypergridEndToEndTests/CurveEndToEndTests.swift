@@ -90,6 +90,16 @@ import Glibc
         #expect(replay.results.count == 2)
         #expect(replay.results.values.allSatisfy { $0.worker == "w1" })
         #expect(w1.wait(timeout: 30) == 0, "\(w1.log)")
+        // What the run directory holds, and who may read it: the assignment secret is the
+        // coordinator's alone; no temporary file of an atomic write is left behind.
+        let runDir = dir.appendingPathComponent("run").path
+        var modes: [String: Int] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: runDir) {
+            var st = stat()
+            stat(runDir + "/" + name, &st)
+            modes[name] = Int(st.st_mode & 0o777)
+        }
+        #expect(modes == ["journal.jsonl": 0o644, "leaderboard.csv": 0o644, "assignment.secret": 0o600], "\(modes)")
     }
 
     @Test func unlistedWorkerIsRefusedAndLogged() throws {
@@ -108,6 +118,9 @@ import Glibc
                 "\(coordinator.log)")
         #expect(intruder.wait(timeout: 30) == 5, "\(intruder.log)")
         #expect(intruder.log.contains("no answer from the coordinator at \(endpoint)"), "\(intruder.log)")
+        #expect(intruder.log.contains("the coordinator at \(endpoint) refused this worker's key (ZAP status 400): its public key must be in the coordinator's --authorized-keys"),
+                "\(intruder.log)")
+        #expect(intruder.log.contains("CurveZMQ on: this worker's public key is \(intruderKey)"), "\(intruder.log)")
         #expect(intruder.log.contains("No coordinator answered at \(endpoint) in 2 s; check --coordinator-key and that this worker's public key is in the coordinator's --authorized-keys."),
                 "\(intruder.log)")
         #expect(!intruder.log.contains("assigned trial"), "\(intruder.log)")
@@ -128,6 +141,8 @@ import Glibc
         defer { w1.signal(SIGKILL) }
         #expect(w1.wait(timeout: 30) == 5, "\(w1.log)")
         #expect(w1.log.contains("no answer from the coordinator at \(endpoint)"), "\(w1.log)")
+        // The coordinator could not even read its handshake, so it refused no key.
+        #expect(!w1.log.contains("refused this worker's key"), "\(w1.log)")
         #expect(!w1.log.contains("assigned trial"), "\(w1.log)")
         #expect(!coordinator.log.contains("w1"), "\(coordinator.log)")
         #expect(((try? Journal.read(dir.appendingPathComponent("run").path))?.results.count ?? 0) == 0)

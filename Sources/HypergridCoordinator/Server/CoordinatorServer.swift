@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HypergridProtocol
 import HypergridSearchSpace
 import Logging
@@ -37,6 +40,10 @@ public final class CoordinatorServer {
     let authenticator: ZAPAuthenticator?
     let clockStart = ContinuousClock.now
     var workerNames: [WorkerID: String] = [:]
+    /// The IP address each TCP peer's messages came from, for log lines about what it sent.
+    var peerAddresses: [WorkerID: String] = [:]
+    /// Signs assignments and checks that results answer one.
+    let tokens: AssignmentTokens
     var summary: RunSummary?
     let status: StatusDisplay
     /// Records the scheduler asked for that are not yet in the journal.
@@ -63,13 +70,17 @@ public final class CoordinatorServer {
         self.plan = plan
         self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         do {
-            try FileManager.default.createDirectory(atPath: options.runDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw CoordinatorError("cannot create the run directory \(options.runDirectory): \(error.localizedDescription)")
-        }
-        do {
+            // The journal makes the run directory; its errors name the path and the errno
+            // ("cannot create directory runs/x: Read-only file system (errno 30)").
             journal = try Journal(directory: options.runDirectory)
         } catch {
+            throw CoordinatorError("\(error)")
+        }
+        do {
+            // Under the journal's lock: only this coordinator creates or reads the secret.
+            tokens = try AssignmentTokens.load(runDirectory: options.runDirectory)
+        } catch {
+            journal.close()
             throw CoordinatorError("\(error)")
         }
         let replay = journal.replay
@@ -113,6 +124,18 @@ public final class CoordinatorServer {
             try journal.append(.runStarted(RunStartedRecord(planDigest: PlanDigest.of(plan), trials: plan.count, skipped: skipped)))
         } catch {
             throw CoordinatorError("\(error)")
+        }
+    }
+
+    /// Creates `path` (and its parents) if needed, so that a run directory that cannot
+    /// exist is reported before anything slow (preparing the dataset) starts.
+    ///
+    /// - Throws: ``CoordinatorError``, e.g. `cannot create the run directory runs/x: Not a directory.`
+    public static func makeRunDirectory(_ path: String) throws {
+        do {
+            try POSIX.makeDirectories(path)
+        } catch let error as FileSystemError {
+            throw CoordinatorError("cannot create the run directory \(path): \(String(cString: strerror(error.errno))).")
         }
     }
 
@@ -169,14 +192,17 @@ public final class CoordinatorServer {
         for _ in 0..<1000 {
             let frames: [[UInt8]]
             do {
-                guard let received = try socket.receive(timeoutMilliseconds: 0) else { return }
-                frames = received
+                guard let received = try socket.receiveMessage(timeoutMilliseconds: 0) else { return }
+                frames = received.frames
+                if let address = received.peerAddress, let id = frames.first, peerAddresses[WorkerID(id)] == nil {
+                    peerAddresses[WorkerID(id)] = address
+                }
             } catch {
                 logger.warning("receive failed: \(error)")
                 return
             }
             guard frames.count == 2 else {
-                logger.warning("dropped a message of \(frames.count) frames from \(frames.first.map { WorkerID($0).description } ?? "?"); expected 2")
+                logger.warning("dropped a message of \(frames.count) frames from \(frames.first.map { peer(WorkerID($0)) } ?? "?"); expected 2")
                 continue
             }
             handleFrame(from: WorkerID(frames[0]), frames[1])
@@ -191,7 +217,8 @@ public final class CoordinatorServer {
             switch action {
             case .assign(let worker, let trial, let attempt):
                 let assignment = Assignment(trialID: trial.id, attempt: UInt32(attempt), config: trial.config,
-                                            dataset: offer.spec, datasetFingerprint: offer.fingerprint)
+                                            dataset: offer.spec, datasetFingerprint: offer.fingerprint,
+                                            token: tokens.token(for: trial.id, attempt: UInt32(attempt)))
                 send(.assign(assignment), to: worker)
                 logger.info("trial \(trial.id.short) → \(name(worker)) (attempt \(attempt)): \(trial.config.summary)")
             case .ack(let worker, let trialID):

@@ -66,6 +66,8 @@ public struct WorkerSession: Sendable {
     var fetch: DatasetFetch?
     /// Set by `shutdown` while results await their acknowledgement.
     var drainDeadline: Double?
+    /// Whether this connection's refused handshake was logged.
+    var refusalLogged = false
     /// Added to the log line of a connection that never heard anything, e.g. which keys
     /// to check: with CURVE a wrong key is indistinguishable from a coordinator that is down.
     let silenceHint: String?
@@ -118,6 +120,12 @@ public struct WorkerSession: Sendable {
             if isConnected, current?.trialID == progress.trialID { out.append(.send(.progress(progress))) }
         case .trialFinished(let report): finished(report, &out)
         case .datasetNeeded(let fingerprint): startFetch(fingerprint, &out)
+        case .handshakeRefused(let status):
+            // libzmq retries the handshake on its own; one line per connection is enough.
+            if !refusalLogged {
+                refusalLogged = true
+                out.append(.log(.warning, "the coordinator at \(address) refused this worker's key (ZAP status \(status)): its public key must be in the coordinator's --authorized-keys"))
+            }
         case .stopRequested:
             let about = current.map { ": abandoning trial \($0.trialID.short)" } ?? ""
             out.append(.log(.info, "stopping\(about)"))
@@ -151,6 +159,7 @@ public struct WorkerSession: Sendable {
         out.append(.connect)
         out.append(.sendReady)
         link = .connected(heard: false)
+        refusalLogged = false
         lastHeard = now
         nextHeartbeat = now + policy.heartbeatInterval
         for i in pending.indices { sendResult(i, &out) }
