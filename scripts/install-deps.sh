@@ -21,13 +21,13 @@ packages=(
   zlib1g-dev             # reading gzipped IDX files (Fashion-MNIST, MNIST)
   pkg-config             # lets SwiftPM find libzmq
   dataset-fashion-mnist  # the default dataset, in /usr/share/datasets/fashion-mnist
+  iproute2               # ip netns/veth for the network-partition tests
 )
 packages+=("$@")   # extra packages a caller needs
 if $deploy_tests; then
   packages+=(
     openssh-server   # a real sshd in network namespaces for scripts/spawn-workers
     slurm-wlm munge  # a single-node Slurm cluster for deploy/slurm (scripts/test-slurm)
-    iproute2         # ip netns, veth and bridges for the multi-host test
     python3-venv     # the venv for kubernetes-validate
     systemd          # systemd-analyze verify for deploy/systemd (runs without a running systemd)
   )

@@ -36,7 +36,7 @@ struct WorkerCommand: ParsableCommand {
 
     @Option(help: "The coordinator's address, tcp://HOST:PORT.")
     var connect: String
-    @Option(help: "Threads this worker offers, reported to the coordinator (the trainer runs a trial on one thread today).")
+    @Option(help: "Threads each trial trains on; results are bit-identical at any count.")
     var threads: Int = 1
     @Option(help: "Name shown in the coordinator's logs and journal (default: host:pid).")
     var name: String?
