@@ -41,13 +41,11 @@ struct GridOptions: ParsableArguments {
         SchedulerPolicy(heartbeatInterval: heartbeat, liveness: liveness, maxAttempts: maxAttempts, keepAlive: keepAlive)
     }
 
-    /// Parses the grid, checks the run directory, prepares its dataset (once, into the shared cache) and plans
+    /// Parses the grid, prepares its dataset (once, into the shared cache) and plans
     /// the trials. Relative dataset paths are resolved against the current directory
     /// so that workers elsewhere get an absolute path.
     func prepare(logger: Logger) throws -> (GridSpec, DatasetOffer, [PlannedTrial]) {
         var spec = try GridFileParser.parse(contentsOf: grid)
-        // Before the dataset: its preparation can take a minute, an unusable directory is instant.
-        do { try RunDirectory.requireWritable(runDirectory) } catch { throw CoordinatorError("\(error)") }
         if let path = spec.dataset.path, !path.hasPrefix("/") {
             spec.dataset.path = URL(fileURLWithPath: path).standardizedFileURL.path
         }

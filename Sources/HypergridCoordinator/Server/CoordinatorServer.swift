@@ -127,8 +127,9 @@ public final class CoordinatorServer {
         }
     }
 
-    /// Creates `path` (and its parents) if needed, so that a run directory that cannot
-    /// exist is reported before anything slow (preparing the dataset) starts.
+    /// Creates `path` (and its parents) if needed and checks that files can be written in
+    /// it, so that an unusable run directory is reported before anything slow (preparing
+    /// the dataset) starts.
     ///
     /// - Throws: ``CoordinatorError``, e.g. `cannot create the run directory runs/x: Not a directory.`
     public static func makeRunDirectory(_ path: String) throws {
@@ -136,6 +137,10 @@ public final class CoordinatorServer {
             try POSIX.makeDirectories(path)
         } catch let error as FileSystemError {
             throw CoordinatorError("cannot create the run directory \(path): \(String(cString: strerror(error.errno))).")
+        }
+        // mkdir reports EEXIST for a directory on a read-only mount; access(2) sees EROFS.
+        guard access(path, W_OK | X_OK) == 0 else {
+            throw CoordinatorError("cannot write in the run directory \(path): \(String(cString: strerror(errno))).")
         }
     }
 
