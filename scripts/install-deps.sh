@@ -11,6 +11,7 @@ packages=(
   zlib1g-dev             # reading gzipped IDX files (Fashion-MNIST, MNIST)
   pkg-config             # lets SwiftPM find libzmq
   dataset-fashion-mnist  # the default dataset, in /usr/share/datasets/fashion-mnist
+  chromium               # headless browser: the tests check that report.html renders
 )
 packages+=("$@")   # extra packages a caller needs (e.g. the cluster tests)
 

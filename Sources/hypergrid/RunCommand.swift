@@ -31,6 +31,7 @@ struct RunCommand: ParsableCommand {
             options: CoordinatorOptions(bind: "tcp://127.0.0.1:*", runDirectory: grid.runDirectory,
                                         policy: grid.policy, liveStatus: true, summaryRows: grid.top),
             logger: logger)
+        let report = grid.startReport(for: server, logger: logger)
         let pool = LocalWorkerPool()
         let stop = StopSignal.install()
         var workerArguments = ["worker", "--connect", server.endpoint,
@@ -41,6 +42,6 @@ struct RunCommand: ParsableCommand {
         logger.info("\(workers) local workers started, coordinator on \(server.endpoint), run directory \(grid.runDirectory)")
         defer { pool.stop(grace: 5) }
         let summary = try server.run(shouldStop: { stop.isSet })
-        try finish(server, summary, options: grid, stopped: stop.isSet)
+        try finish(server, summary, options: grid, stopped: stop.isSet, report: report)
     }
 }
