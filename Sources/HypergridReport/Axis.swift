@@ -117,6 +117,14 @@ extension SVGDocument {
              className: "axis-title y-title")
     }
 
+    /// Roughly how wide `text` is at `size` (DejaVu Sans averages about 0.6 em a character).
+    static func textWidth(_ text: String, size: Double) -> Double { Double(text.count) * size * 0.6 }
+
+    /// The width a chart needs to show its title and subtitle in full.
+    static func headingWidth(_ title: String, subtitle: String?) -> Double {
+        max(textWidth(title, size: 16) * 1.05, textWidth(subtitle ?? "", size: 12)) + 32
+    }
+
     /// The chart's title above the plot.
     mutating func heading(_ title: String, subtitle: String?) {
         text(title, x: 16, y: 24, size: 16, weight: "bold", className: "chart-title")

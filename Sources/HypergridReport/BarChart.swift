@@ -30,7 +30,7 @@ struct BarChart {
         let area = PlotArea(left: 78, top: top, width: plotWidth, height: plotHeight)
         let legendEntries = series.enumerated().map { LegendEntry(label: $1, color: colour($0), box: true) }
         let legendTop = area.bottom + 70
-        let width = max(area.right + 24, 620)
+        let width = max(area.right + 24, 620, SVGDocument.headingWidth(title, subtitle: subtitle))
         let height = legendTop + SVGDocument.legendHeight(legendEntries, width: area.width) + 12
         var doc = SVGDocument(id: id, title: title, width: width, height: height)
         doc.heading(title, subtitle: subtitle)

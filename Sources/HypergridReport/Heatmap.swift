@@ -58,7 +58,7 @@ struct Heatmap {
         let plotHeight = min(max(Double(yValues.count) * 64, 128), 420)
         let area = PlotArea(left: left, top: top, width: plotWidth, height: plotHeight)
         let colourBarLeft = area.right + 28
-        let width = max(colourBarLeft + 110, 560)
+        let width = max(colourBarLeft + 110, 560, SVGDocument.headingWidth(title, subtitle: subtitle))
         let height = area.bottom + 60
         var doc = SVGDocument(id: id, title: title, width: width, height: height)
         doc.heading(title, subtitle: subtitle)

@@ -102,7 +102,9 @@ struct ReportCharts {
         // Diverging losses span decades; a log axis keeps the others readable.
         let spread = (positives.max() ?? 1) / (positives.min() ?? 1)
         let chart = LineChart(id: "chart-loss", title: "Training loss of the top \(topPoints.count)",
-                              subtitle: "centred moving average over \(window) recorded points; the best trial's raw loss is drawn faintly",
+                              subtitle: window > 1
+                                  ? "centred moving average over \(window) recorded points; the best trial's raw loss is drawn faintly"
+                                  : "as recorded (too few points to smooth)",
                               xTitle: "iteration", yTitle: "training loss" + (spread > 30 ? " (log scale)" : ""),
                               yKind: spread > 30 ? .log : .linear, series: series, legend: legend)
         return self.chart(chart.svg(), fileName: "report-loss.svg",

@@ -63,7 +63,7 @@ struct ReportPage {
         if let test = best.row.testAccuracy { text += ", \(e(ReportFormat.percent(test, digits: 2))) test" }
         text += " — \(e(best.config.summary.replacingOccurrences(of: " seed 0", with: "")))"
         text += " (<a href=\"#trial-\(best.row.trials[0].hex)\">details</a>).</p>\n"
-        text += "<p class=\"generated\">Generated \(Self.timestamp(time)) UTC by \(e(HypergridVersion.program))"
+        text += "<p class=\"generated\">Generated \(Self.timestamp(time)) UTC by hypergrid \(e(HypergridVersion.program))"
         text += options.inProgress ? "; <strong>the run is in progress</strong>: this page reloads every \(options.reloadSeconds) s.</p>\n" : ".</p>\n"
         return text
     }

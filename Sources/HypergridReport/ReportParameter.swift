@@ -57,7 +57,7 @@ public enum ReportParameter: String, Sendable, CaseIterable {
         switch self {
         case .hidden:
             return ParameterValue(label: config.hidden.isEmpty ? "none" : config.hidden.map(String.init).joined(separator: "-"),
-                                  order: [Double(config.hidden.count)] + config.hidden.map { -Double($0) })
+                                  order: [Double(config.hidden.count)] + config.hidden.map(Double.init))
         case .batchNorm:
             return ParameterValue(label: config.batchNorm ? "yes" : "no", order: [config.batchNorm ? 1 : 0])
         case .optimizer:
