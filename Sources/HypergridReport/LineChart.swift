@@ -93,8 +93,12 @@ enum Curves {
         }
     }
 
-    /// The window the loss curves are smoothed with: about 2 % of the points, at least 1.
-    static func smoothingWindow(count: Int) -> Int { max(1, count / 50) | 1 }
+    /// Loss curves are smoothed over this share of their points.
+    static let smoothingPercent = 4
+
+    /// The (odd) window the loss curves are smoothed with: ``smoothingPercent`` of the
+    /// points, at least 1.
+    static func smoothingWindow(count: Int) -> Int { max(1, count * smoothingPercent / 100) | 1 }
 
     /// At most `limit` points, evenly spaced, always keeping the last.
     static func thin<T>(_ points: [T], limit: Int = 800) -> [T] {

@@ -78,12 +78,15 @@ struct ReportCharts {
     var loss: ReportChart {
         var series: [LineSeries] = []
         var legend: [LegendEntry] = []
-        var window = 1
+        var smoothed = false
         var positives: [Double] = []
         for (i, point) in topPoints.enumerated() {
             let r = point.representative!
             let raw = r.history.loss.map(Double.init)
-            window = Curves.smoothingWindow(count: raw.count)
+            // Each trial is smoothed over the same fraction of its length, so that a short
+            // and a long trial look equally smooth.
+            let window = Curves.smoothingWindow(count: raw.count)
+            smoothed = smoothed || window > 1
             let smooth = Curves.movingAverage(raw, window: window)
             positives += smooth.filter { $0.isFinite && $0 > 0 }
             let step = Double(r.history.lossEvery)
@@ -102,8 +105,8 @@ struct ReportCharts {
         // Diverging losses span decades; a log axis keeps the others readable.
         let spread = (positives.max() ?? 1) / (positives.min() ?? 1)
         let chart = LineChart(id: "chart-loss", title: "Training loss of the top \(topPoints.count)",
-                              subtitle: window > 1
-                                  ? "centred moving average over \(window) recorded points; the best trial's raw loss is drawn faintly"
+                              subtitle: smoothed
+                                  ? "centred moving average over \(Curves.smoothingPercent) % of each trial's recorded points; the best trial's raw loss is drawn faintly"
                                   : "as recorded (too few points to smooth)",
                               xTitle: "iteration", yTitle: "training loss" + (spread > 30 ? " (log scale)" : ""),
                               yKind: spread > 30 ? .log : .linear, series: series, legend: legend)
