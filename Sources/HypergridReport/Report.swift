@@ -23,11 +23,7 @@ public struct Report: Sendable {
     /// - Throws: ``ReportError`` naming the file that could not be written.
     @discardableResult
     public func write(toDirectory directory: String) throws -> [String] {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ReportError("cannot create the report directory \(directory): \(error.localizedDescription)")
-        }
+        try Self.makeDirectories(directory)
         var written: [String] = []
         // The page last: it is what people reload.
         for (name, text) in charts.map({ ($0.fileName, $0.svg) }) + [(Self.pageFileName, html)] {
@@ -40,6 +36,20 @@ public struct Report: Sendable {
             written.append(path)
         }
         return written
+    }
+
+    /// `mkdir -p`, failing with the system's reason for the component that could not be made.
+    static func makeDirectories(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw ReportError("cannot write the report into \(path): it is a file, not a directory.") }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path { try makeDirectories(parent) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw ReportError("cannot create the report directory \(path): \(String(cString: strerror(errno))).")
+        }
     }
 
     /// Reads `runDirectory`'s journal and writes its report into `outputDirectory`

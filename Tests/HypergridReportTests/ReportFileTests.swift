@@ -44,6 +44,9 @@ import Testing
                           "report-heatmap.svg", "report-loss.svg", "report.html"])
         let second = try String(contentsOfFile: output + "/report.html", encoding: .utf8)
         #expect(second.count > 10_000 && abs(second.count - first.count) < 200)
+        #expect(throws: ReportError("cannot write the report into \(page): it is a file, not a directory.")) {
+            try Report.make(runDirectory: fixture.path, outputDirectory: page + "/sub")
+        }
         let runFiles = try FileManager.default.contentsOfDirectory(atPath: fixture.path)
         #expect(!runFiles.contains { $0.hasSuffix(".tmp") }, "\(runFiles)")
     }
