@@ -52,6 +52,9 @@ struct ReportCharts {
         Array(results.points.filter { $0.representative != nil }.prefix(max(options.top, 1)))
     }
 
+    /// `the top 5`, or `the best point` when only one is drawn.
+    var topName: String { topPoints.count == 1 ? "the best point" : "the top \(topPoints.count)" }
+
     /// `256 · lr 0.1 · reg 0.001` — the swept parameters of a point, or its architecture.
     func label(_ config: TrialConfig) -> String {
         let shown = swept.isEmpty ? [.hidden] : swept
@@ -104,7 +107,7 @@ struct ReportCharts {
         }
         // Diverging losses span decades; a log axis keeps the others readable.
         let spread = (positives.max() ?? 1) / (positives.min() ?? 1)
-        let chart = LineChart(id: "chart-loss", title: "Training loss of the top \(topPoints.count)",
+        let chart = LineChart(id: "chart-loss", title: "Training loss of \(topName)",
                               subtitle: smoothed
                                   ? "centred moving average over \(Curves.smoothingPercent) % of each trial's recorded points; the best trial's raw loss is drawn faintly"
                                   : "as recorded (too few points to smooth)",
@@ -127,11 +130,12 @@ struct ReportCharts {
                                      trial: r.trial.hex, tooltip: name + " — training minibatch", markers: train.count <= 40))
             series.append(LineSeries(points: val, color: colour, className: "series val-accuracy",
                                      trial: r.trial.hex, tooltip: name + " — validation", markers: val.count <= 40))
-            legend.append(LegendEntry(label: name, color: colour))
+            // The final accuracy is measured after the last iteration, which need not end an epoch.
+            legend.append(LegendEntry(label: name + " — final val \(ReportFormat.percent(point.row.validationAccuracy))", color: colour))
         }
         legend += [LegendEntry(label: "validation (solid)", color: "#555"),
                    LegendEntry(label: "last training minibatch (dashed)", color: "#555", dash: "6 4")]
-        let chart = LineChart(id: "chart-accuracy", title: "Accuracy per epoch of the top \(topPoints.count)",
+        let chart = LineChart(id: "chart-accuracy", title: "Accuracy per epoch of \(topName)",
                               subtitle: "validation accuracy at the end of each epoch, and accuracy on that epoch's last training minibatch",
                               xTitle: "epoch", yTitle: "accuracy", yPercent: true, yBounds: 0...1,
                               series: series, legend: legend)

@@ -131,7 +131,7 @@ enum Chromium {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
                              "--force-device-scale-factor=1", "--force-color-profile=srgb",
                              "--user-data-dir=\(directory.appendingPathComponent("chromium-profile").path)"] + arguments
         let stdout = directory.appendingPathComponent("chromium-\(UUID().uuidString.prefix(8)).out")
