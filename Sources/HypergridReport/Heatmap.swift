@@ -53,7 +53,7 @@ struct Heatmap {
     func svg() -> SVGDocument {
         let longestY = yValues.map(\.label.count).max() ?? 4
         let left = max(84, 24 + Double(longestY) * 7.2)
-        let top = subtitle == nil ? 44.0 : 62.0
+        let top = subtitle == nil ? 52.0 : 72.0
         let plotWidth = min(max(Double(xValues.count) * 120, 320), 680)
         let plotHeight = min(max(Double(yValues.count) * 64, 128), 420)
         let area = PlotArea(left: left, top: top, width: plotWidth, height: plotHeight)
@@ -128,7 +128,8 @@ struct Heatmap {
             doc.line(x1: colourBarLeft + 16, y1: py, x2: colourBarLeft + 20, y2: py, stroke: "#444")
             doc.text(ReportFormat.percent(v), x: colourBarLeft + 23, y: py + 4, size: 11, fill: "#444", className: "tick")
         }
-        doc.text("validation accuracy", x: colourBarLeft + 8, y: area.bottom + 24, size: 11, anchor: "middle", fill: "#444")
+        // Above the bar, clear of the x axis's tick labels.
+        doc.text("validation accuracy", x: colourBarLeft - 4, y: area.top - 8, size: 11, fill: "#444")
         doc.close("g")
         return doc
     }
