@@ -12,6 +12,7 @@ packages=(
   pkg-config             # lets SwiftPM find libzmq
   dataset-fashion-mnist  # the default dataset, in /usr/share/datasets/fashion-mnist
   chromium               # headless browser: the tests check that report.html renders
+  libxml2                # FoundationXML's parser: the tests parse the report's SVG files
 )
 packages+=("$@")   # extra packages a caller needs (e.g. the cluster tests)
 
