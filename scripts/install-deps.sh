@@ -11,6 +11,7 @@ packages=(
   zlib1g-dev             # reading gzipped IDX files (Fashion-MNIST, MNIST)
   pkg-config             # lets SwiftPM find libzmq
   dataset-fashion-mnist  # the default dataset, in /usr/share/datasets/fashion-mnist
+  iproute2               # ip netns/veth for the network-partition tests
   chromium               # headless browser: the tests check that report.html renders
   libxml2                # FoundationXML's parser: the tests parse the report's SVG files
 )

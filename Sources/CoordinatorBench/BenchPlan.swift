@@ -1,4 +1,5 @@
 import HypergridCoordinator
+import HypergridProtocol
 import HypergridSearchSpace
 
 /// The plans and fake results the benchmark feeds the coordinator.
@@ -28,15 +29,21 @@ enum BenchPlan {
 
     /// What a no-op worker reports: a small but complete outcome (every metric, a short
     /// loss curve) whose validation accuracy is spread by the trial id, so that the
-    /// leaderboard has something to sort.
-    static func outcome(for trial: TrialID) -> TrialOutcome {
-        let spread = Double(UInt16(trial.hex.prefix(4), radix: 16) ?? 0) / 65_536
+    /// leaderboard has something to sort. Its counts fit the assignment's configuration,
+    /// as the coordinator checks (a result that could not come from the trainer is
+    /// recorded as failed).
+    static func outcome(for assignment: Assignment) -> TrialOutcome {
+        let config = assignment.config
+        let spread = Double(UInt16(assignment.trialID.hex.prefix(4), radix: 16) ?? 0) / 65_536
         let validation = 0.3 + 0.6 * spread
+        let iterations = config.length.iterationCount(trainRows: shape.trainRows, batchSize: config.batchSize)
+        let lossEvery = max(config.lossEvery, 1)
+        let losses: [Float] = Array([2.3, 1.4, 0.9, 0.7].prefix(iterations / lossEvery + 1))
         return TrialOutcome(
             metrics: TrialMetrics(status: .done, trainAccuracy: validation + 0.05, validationAccuracy: validation,
-                                  testAccuracy: validation - 0.01, finalLoss: 1 - validation, iterations: 1000,
+                                  testAccuracy: validation - 0.01, finalLoss: 1 - validation, iterations: iterations,
                                   wallSeconds: 0.001, samplesPerSecond: 2e8),
-            history: TrialHistory(lossEvery: 250, loss: [2.3, 1.4, 0.9, 0.7], trainAccuracy: [validation + 0.05],
+            history: TrialHistory(lossEvery: lossEvery, loss: losses, trainAccuracy: [validation + 0.05],
                                   validationAccuracy: [validation]))
     }
 }

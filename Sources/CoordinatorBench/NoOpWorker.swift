@@ -85,8 +85,7 @@ struct NoOpWorker {
                 switch try Message(decoding: frames[0]) {
                 case .assign(let assignment):
                     tally.assigns += 1
-                    let report = TrialReport(trialID: assignment.trialID, attempt: assignment.attempt,
-                                             outcome: BenchPlan.outcome(for: assignment.trialID))
+                    let report = TrialReport(answering: assignment, outcome: BenchPlan.outcome(for: assignment))
                     try send(.result(report))
                     tally.results += 1
                     unacked[assignment.trialID] = (report, lastHeard)

@@ -43,6 +43,15 @@ public enum DatasetCache {
         return URL(fileURLWithPath: base, isDirectory: true).appendingPathComponent("hypergrid", isDirectory: true)
     }
 
+    /// Whether `fingerprint` can name a cache file: 1–128 letters, digits, `-` or `_`.
+    /// Real fingerprints are 64 hex digits; a fingerprint that arrives over the network is
+    /// checked with this before it becomes part of a path (no `/`, no `..`).
+    public static func isPlainName(_ fingerprint: String) -> Bool {
+        (1...128).contains(fingerprint.utf8.count) && fingerprint.utf8.allSatisfy {
+            (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D || $0 == 0x5F
+        }
+    }
+
     /// Where the cache file of a fingerprint lives in `directory`.
     public static func fileURL(fingerprint: String, directory: URL) -> URL {
         directory.appendingPathComponent("\(fingerprint).hgdata")

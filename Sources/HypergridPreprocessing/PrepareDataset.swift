@@ -88,7 +88,9 @@ public func prepareDataset(_ request: DatasetRequest, cacheDirectory: URL? = nil
             } catch let error as DatasetError {
                 status = .corrupt(reason: error.description)
             }
-            log?("\(status); preparing \(request.kind.rawValue) again.")
+            // The reason is a sentence of its own; its period would end this line half way.
+            let why = "\(status)"
+            log?("\(why.hasSuffix(".") ? String(why.dropLast()) : why); preparing \(request.kind.rawValue) again.")
         }
     }
 

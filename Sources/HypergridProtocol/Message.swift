@@ -116,14 +116,26 @@ public struct Assignment: Sendable, Equatable {
     public var dataset: DatasetSpec
     /// The fingerprint of the prepared dataset the trial id was computed with.
     public var datasetFingerprint: String
+    /// The coordinator's proof of this assignment, opaque to the worker: its result must
+    /// carry it back, or the coordinator will not record it.
+    public var token: [UInt8]
 
     public init(trialID: TrialID, attempt: UInt32, config: TrialConfig, dataset: DatasetSpec,
-                datasetFingerprint: String) {
+                datasetFingerprint: String, token: [UInt8] = []) {
         self.trialID = trialID
         self.attempt = attempt
         self.config = config
         self.dataset = dataset
         self.datasetFingerprint = datasetFingerprint
+        self.token = token
+    }
+
+    /// Whether `trialID` is the id of this configuration on this dataset with these
+    /// numerics, i.e. whether the trial is what it claims to be. A worker trains only
+    /// assignments for which this holds, so a result filed under an id is always the
+    /// result of that id's configuration.
+    public func idMatchesConfiguration(numericsVersion: String = HypergridVersion.numerics) -> Bool {
+        TrialID(config: config, datasetFingerprint: datasetFingerprint, numericsVersion: numericsVersion) == trialID
     }
 }
 
@@ -154,12 +166,20 @@ public struct TrialProgress: Sendable, Equatable {
 public struct TrialReport: Sendable, Equatable {
     public var trialID: TrialID
     public var attempt: UInt32
+    /// The ``Assignment/token`` of the assignment this answers.
+    public var token: [UInt8]
     public var outcome: TrialOutcome
 
-    public init(trialID: TrialID, attempt: UInt32, outcome: TrialOutcome) {
+    public init(trialID: TrialID, attempt: UInt32, token: [UInt8] = [], outcome: TrialOutcome) {
         self.trialID = trialID
         self.attempt = attempt
+        self.token = token
         self.outcome = outcome
+    }
+
+    /// The report of `assignment`'s trial: its id, attempt and token.
+    public init(answering assignment: Assignment, outcome: TrialOutcome) {
+        self.init(trialID: assignment.trialID, attempt: assignment.attempt, token: assignment.token, outcome: outcome)
     }
 }
 

@@ -25,6 +25,7 @@ extension Message {
         case .result(let r):
             try w.trialID(r.trialID, "result.trialID")
             w.u32(r.attempt)
+            try w.byteArray(r.token, "result.token")
             try w.outcome(r.outcome)
         case .goodbye(let abandoned):
             w.presence(abandoned != nil)
@@ -37,6 +38,7 @@ extension Message {
         case .assign(let a):
             try w.trialID(a.trialID, "assign.trialID")
             w.u32(a.attempt)
+            try w.byteArray(a.token, "assign.token")
             try w.string(a.datasetFingerprint, "assign.datasetFingerprint")
             try w.config(a.config)
             try w.dataset(a.dataset)
@@ -66,7 +68,7 @@ extension Message {
         case .datasetChunk(let c): return 64 + c.fingerprint.utf8.count + c.bytes.count
         case .result(let r):
             let h = r.outcome.history
-            return 256 + (r.outcome.metrics.reason?.utf8.count ?? 0) + 4 * h.loss.count
+            return 256 + r.token.count + (r.outcome.metrics.reason?.utf8.count ?? 0) + 4 * h.loss.count
                 + 8 * (h.trainAccuracy.count + h.validationAccuracy.count)
         default: return 256
         }
@@ -106,7 +108,8 @@ extension Message {
                 validationAccuracy: try r.optionalF64("progress.validationAccuracy")))
         case .result:
             self = .result(TrialReport(trialID: try r.trialID("result.trialID"),
-                                       attempt: try r.u32("result.attempt"), outcome: try r.outcome()))
+                                       attempt: try r.u32("result.attempt"),
+                                       token: Array(try r.byteArray("result.token")), outcome: try r.outcome()))
         case .goodbye:
             self = .goodbye(abandoned: try r.presence("goodbye.abandoned") ? try r.trialID("goodbye.abandoned") : nil)
         case .datasetRequest:
@@ -117,9 +120,10 @@ extension Message {
         case .assign:
             let id = try r.trialID("assign.trialID")
             let attempt = try r.u32("assign.attempt")
+            let token = Array(try r.byteArray("assign.token"))
             let fingerprint = try r.string("assign.datasetFingerprint")
             self = .assign(Assignment(trialID: id, attempt: attempt, config: try r.config(),
-                                      dataset: try r.dataset(), datasetFingerprint: fingerprint))
+                                      dataset: try r.dataset(), datasetFingerprint: fingerprint, token: token))
         case .ack:
             self = .ack(try r.trialID("ack.trialID"))
         case .refuse:

@@ -14,7 +14,8 @@ public enum WireFormat {
     public static let magic: [UInt8] = [0x48, 0x47]
     /// The protocol version this build speaks. Bump it on any change to a payload layout,
     /// including fields added to `TrialConfig`, `DatasetSpec` or `TrialOutcome`.
-    public static let version: UInt16 = 1
+    /// 2: `assign` and `result` carry the coordinator's assignment token.
+    public static let version: UInt16 = 2
     /// Magic, version and type: the bytes before the payload.
     public static let headerSize = 5
     /// Frames (and so dataset chunks) above this size are refused unless a caller passes a

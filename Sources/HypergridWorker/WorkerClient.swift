@@ -1,6 +1,7 @@
 import Foundation
 import HypergridPreprocessing
 import Logging
+import ZeroMQ
 
 /// A hypergrid worker: connects to a coordinator, trains the trials it is assigned and
 /// sends their results back until they are acknowledged.
@@ -32,18 +33,36 @@ public final class WorkerClient: @unchecked Sendable {
         public var policy: WorkerSessionPolicy
         /// Where log lines go.
         public var logger: Logger
+        /// CurveZMQ keys; nil connects in plain TCP.
+        public var curve: WorkerCurve?
 
         /// Options with the defaults of `hypergrid worker`.
         public init(endpoint: String, name: String = HostInfo.defaultWorkerName, threads: Int = 1,
                     cacheDirectory: URL = DatasetCache.defaultDirectory,
                     policy: WorkerSessionPolicy = WorkerSessionPolicy(),
-                    logger: Logger = Logger(label: "hypergrid.worker")) {
+                    logger: Logger = Logger(label: "hypergrid.worker"), curve: WorkerCurve? = nil) {
             self.endpoint = endpoint
             self.name = name
             self.threads = threads
             self.cacheDirectory = cacheDirectory
             self.policy = policy
             self.logger = logger
+            self.curve = curve
+        }
+    }
+
+    /// The keys of a worker that talks CurveZMQ to its coordinator.
+    public struct WorkerCurve: Sendable {
+        /// This worker's key pair; the public key must be in the coordinator's authorized keys.
+        public var publicKey: CurveKey
+        public var secretKey: CurveKey
+        /// The coordinator's public key: a server without the matching secret gets nothing.
+        public var coordinatorKey: CurveKey
+
+        public init(publicKey: CurveKey, secretKey: CurveKey, coordinatorKey: CurveKey) {
+            self.publicKey = publicKey
+            self.secretKey = secretKey
+            self.coordinatorKey = coordinatorKey
         }
     }
 
@@ -102,7 +121,11 @@ public final class WorkerClient: @unchecked Sendable {
         case let .versionMismatch(peer, local, refusal):
             throw WorkerError.versionMismatch(address: options.endpoint, coordinator: peer, worker: local, refusal: refusal)
         case let .gaveUp(seconds, everHeard):
-            throw WorkerError.unreachable(address: options.endpoint, seconds: seconds, everHeard: everHeard)
+            // The limit rather than the time measured at the (later) check, so that the
+            // message is the same on every run: the silence lasted at least that long.
+            throw WorkerError.unreachable(address: options.endpoint, seconds: options.policy.giveUpAfter ?? seconds,
+                                          everHeard: everHeard,
+                                          curve: options.curve != nil)
         }
     }
 }

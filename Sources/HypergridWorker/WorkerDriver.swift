@@ -17,6 +17,9 @@ final class WorkerDriver {
     private let logger: Logger
     private let context: Context
     private var socket: Socket?
+    /// Reports a CURVE handshake the coordinator refused (only with keys).
+    private var monitor: Socket?
+    private var connections = 0
     private var session: WorkerSession
     private let runner: TrialRunner
     private let reports = Inbox<RunnerReport>()
@@ -34,10 +37,15 @@ final class WorkerDriver {
         results = PendingResultStore(cacheDirectory: options.cacheDirectory)
         let (restored, problems) = results.loadAll()
         for problem in problems { logger.warning("\(problem)") }
+        if let curve = options.curve {
+            logger.info("CurveZMQ on: this worker's public key is \(curve.publicKey.z85)")
+        }
         if !restored.isEmpty {
             logger.info("\(restored.count) unacknowledged result(s) from an earlier run will be sent")
         }
-        session = WorkerSession(address: options.endpoint, policy: options.policy, pendingResults: restored)
+        session = WorkerSession(address: options.endpoint, policy: options.policy, pendingResults: restored,
+                                silenceHint: options.curve == nil ? nil
+                                    : "check --coordinator-key and that this worker's public key is in the coordinator's --authorized-keys")
         do {
             context = try Context(ioThreads: 1, defaultLingerMilliseconds: 1000)
         } catch {
@@ -62,6 +70,8 @@ final class WorkerDriver {
             runner.stop(timeout: 1)
             socket?.close()
             socket = nil
+            monitor?.close()
+            monitor = nil
             context.close()   // waits up to the linger for a final goodbye or result
         }
         try handle(.start)
@@ -100,7 +110,13 @@ final class WorkerDriver {
             return
         }
         do {
-            guard try !Socket.pollReadable([socket], timeoutMilliseconds: wait).isEmpty else { return }
+            let ready = try Socket.pollReadable([socket] + (monitor.map { [$0] } ?? []), timeoutMilliseconds: wait)
+            if ready.contains(1), let monitor {
+                while let event = try monitor.readMonitorEvent() {
+                    if event.events.contains(.handshakeFailedAuth) { try handle(.handshakeRefused(status: event.value)) }
+                }
+            }
+            guard ready.contains(0) else { return }
             for _ in 0..<Self.receiveBatch {
                 // The socket changes when an action reconnects; the session stops on refusal.
                 guard self.socket === socket, session.stopReason == nil,
@@ -132,6 +148,15 @@ final class WorkerDriver {
                 // final goodbye or result leave at exit without hanging on a dead peer.
                 try fresh.set(.linger, 1000)
                 try fresh.set(.maxMessageSize, WireFormat.defaultMaxFrameSize)
+                if let curve = options.curve {
+                    try fresh.set(.curveServerKey, curve.coordinatorKey)
+                    try fresh.set(.curvePublicKey, curve.publicKey)
+                    try fresh.set(.curveSecretKey, curve.secretKey)
+                    // A refused key is otherwise indistinguishable from a coordinator that is down.
+                    connections += 1
+                    monitor = try fresh.monitor(.handshakeFailedAuth,
+                                                endpoint: "inproc://hypergrid.worker-monitor.\(getpid()).\(connections)")
+                }
                 try fresh.connect(options.endpoint)
                 socket = fresh
             } catch {
@@ -168,6 +193,8 @@ final class WorkerDriver {
         try? socket?.set(.linger, 0)
         socket?.close()
         socket = nil
+        monitor?.close()
+        monitor = nil
     }
 
     /// Sends without ever blocking: a message that does not fit the queue is dropped,

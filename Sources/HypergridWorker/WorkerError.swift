@@ -17,8 +17,9 @@ public enum WorkerError: Error, Equatable, Sendable, CustomStringConvertible {
     case refused(address: String, reason: String)
     /// The coordinator speaks another protocol version.
     case versionMismatch(address: String, coordinator: UInt16, worker: UInt16, refusal: String?)
-    /// Nothing was heard from the coordinator for `seconds` while idle.
-    case unreachable(address: String, seconds: Double, everHeard: Bool)
+    /// Nothing was heard from the coordinator for `seconds` while idle; `curve` tells
+    /// whether the worker used CURVE keys (which a wrong key silences).
+    case unreachable(address: String, seconds: Double, everHeard: Bool, curve: Bool = false)
     /// A file or socket operation failed (the text is the whole sentence).
     case io(String)
 
@@ -34,10 +35,11 @@ public enum WorkerError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .versionMismatch(address, coordinator, worker, refusal):
             let said = refusal.map { "; it said: \($0)" } ?? ""
             return "The coordinator at \(address) speaks protocol \(coordinator), this worker speaks \(worker)\(said)."
-        case let .unreachable(address, seconds, everHeard):
+        case let .unreachable(address, seconds, everHeard, curve):
             let time = Int(seconds.rounded())
-            return everHeard
-                ? "The coordinator at \(address) has been silent for \(time) s; giving up."
+            if everHeard { return "The coordinator at \(address) has been silent for \(time) s; giving up." }
+            return curve
+                ? "No coordinator answered at \(address) in \(time) s; check --coordinator-key and that this worker's public key is in the coordinator's --authorized-keys."
                 : "No coordinator answered at \(address) in \(time) s; is it running and reachable from here?"
         case let .io(sentence):
             return sentence

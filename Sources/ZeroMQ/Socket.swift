@@ -149,8 +149,15 @@ public final class Socket {
     /// With `dontWait`, throws `.wouldBlock` when nothing is queued; otherwise blocks up to the
     /// receive timeout.
     public func receive(dontWait: Bool = false) throws -> [[UInt8]] {
+        try receiveMessage(dontWait: dontWait).frames
+    }
+
+    /// Like ``receive(dontWait:)``, with the sender's IP address (libzmq's `Peer-Address`
+    /// metadata; nil for transports without one, such as `ipc://` and `inproc://`).
+    public func receiveMessage(dontWait: Bool = false) throws -> (frames: [[UInt8]], peerAddress: String?) {
         let h = try raw("receive")
         var frames: [[UInt8]] = []
+        var peerAddress: String?
         var more = true
         while more {
             var msg = zmq_msg_t()
@@ -160,6 +167,10 @@ public final class Socket {
             // first receive honours `dontWait`.
             let flags: Int32 = frames.isEmpty && dontWait ? ZMQ_DONTWAIT : 0
             if zmq_msg_recv(&msg, h, flags) < 0 { throw ZMQError.last("receive") }
+            // Asked of every frame: a ROUTER's routing-id frame does not always carry it.
+            if peerAddress == nil, let address = zmq_msg_gets(&msg, "Peer-Address") {
+                peerAddress = String(cString: address)
+            }
             let size = zmq_msg_size(&msg)
             if size == 0 {
                 frames.append([])
@@ -168,13 +179,18 @@ public final class Socket {
             }
             more = zmq_msg_more(&msg) != 0
         }
-        return frames
+        return (frames, peerAddress)
     }
 
     /// Receives, waiting up to `timeoutMilliseconds` (0: only what is queued; -1: forever);
     /// returns nil when nothing arrived in time.
     public func receive(timeoutMilliseconds: Int) throws -> [[UInt8]]? {
         try retryUntil(timeoutMilliseconds, waitingFor: .readable) { try receive(dontWait: true) }
+    }
+
+    /// Like ``receive(timeoutMilliseconds:)``, with the sender's IP address.
+    public func receiveMessage(timeoutMilliseconds: Int) throws -> (frames: [[UInt8]], peerAddress: String?)? {
+        try retryUntil(timeoutMilliseconds, waitingFor: .readable) { try receiveMessage(dontWait: true) }
     }
 
     /// Runs `attempt` until it does not fail with EAGAIN, polling for `event` in between,

@@ -27,10 +27,28 @@ public final class ZAPAuthenticator: @unchecked Sendable {
     private static let serial = NSLock()
     nonisolated(unsafe) private static var nextID = 0
 
+    /// A handshake the handler turned away: who tried, from where.
+    public struct Refusal: Sendable, Equatable {
+        /// The client's long-term public key in Z85, or nil when it did not use CURVE.
+        public var clientKey: String?
+        /// The mechanism the client used ("CURVE", "NULL", "PLAIN").
+        public var mechanism: String
+        /// The peer's IP address as libzmq reports it.
+        public var address: String
+
+        public init(clientKey: String?, mechanism: String, address: String) {
+            self.clientKey = clientKey
+            self.mechanism = mechanism
+            self.address = address
+        }
+    }
+
     /// Binds the handler and starts its thread; throws `.addressInUse` if the context
-    /// already has a ZAP handler.
-    public init(context: Context, allowedClientKeys: Set<CurveKey>, domain: String? = nil) throws {
-        policy = Policy(allowed: allowedClientKeys, domain: domain)
+    /// already has a ZAP handler. `onRefusal` runs on the handler's thread for every
+    /// handshake it refuses (so that the owner can log who was turned away).
+    public init(context: Context, allowedClientKeys: Set<CurveKey>, domain: String? = nil,
+                onRefusal: (@Sendable (Refusal) -> Void)? = nil) throws {
+        policy = Policy(allowed: allowedClientKeys, domain: domain, onRefusal: onRefusal)
         let rep = try Socket(context, type: .rep)
         try rep.set(.linger, 0)
         try rep.bind(Self.endpoint)
@@ -93,12 +111,14 @@ public final class ZAPAuthenticator: @unchecked Sendable {
     final class Policy: @unchecked Sendable {
         let allowed: Set<CurveKey>
         let domain: String?
+        let onRefusal: (@Sendable (Refusal) -> Void)?
         private let lock = NSLock()
         private var counts = (accepted: 0, refused: 0)
 
-        init(allowed: Set<CurveKey>, domain: String?) {
+        init(allowed: Set<CurveKey>, domain: String?, onRefusal: (@Sendable (Refusal) -> Void)?) {
             self.allowed = allowed
             self.domain = domain
+            self.onRefusal = onRefusal
         }
 
         var decisions: (accepted: Int, refused: Int) {
@@ -126,6 +146,12 @@ public final class ZAPAuthenticator: @unchecked Sendable {
             if user != nil { counts.accepted += 1 } else { counts.refused += 1 }
             lock.unlock()
             if let user { return reply("200", "OK", user: user) }
+            if let onRefusal {
+                let mechanism = String(decoding: request[5], as: UTF8.self)
+                let key = request.count >= 7 ? (try? CurveKey(bytes: request[6]))?.z85 : nil
+                onRefusal(Refusal(clientKey: mechanism == "CURVE" ? key : nil, mechanism: mechanism,
+                                  address: String(decoding: request[3], as: UTF8.self)))
+            }
             return reply("400", "client key not allowed")
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import HypergridLogging
 import HypergridWorker
 import Logging
+import ZeroMQ
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,17 +20,23 @@ struct WorkerCommand: ParsableCommand {
         from the coordinator. SIGINT/SIGTERM hand the running trial back and exit 0; a second \
         signal exits at once.
 
+        With --key and --coordinator-key the connection is encrypted and authenticated \
+        (CurveZMQ). A coordinator that does not list this worker's public key, or whose key \
+        is not the one given, never answers: the worker says so, keeps retrying with backoff \
+        and exits after --give-up-after.
+
         Exit status: 0 shutdown or interrupted, 64 invalid arguments (a malformed --connect \
         included), 2 unresolvable host, 3 refused by the coordinator, 4 protocol version \
-        mismatch, 5 coordinator unreachable, 1 other errors.
+        mismatch, 5 coordinator unreachable, 1 other errors (an unusable key file included).
 
         Example:
-          hypergrid worker --connect tcp://10.0.0.5:5555 --name gpu-box-1
+          hypergrid worker --connect tcp://10.0.0.5:5555 --name gpu-box-1 \
+            --key keys/gpu-box-1.key --coordinator-key keys/coordinator.pub
         """)
 
     @Option(help: "The coordinator's address, tcp://HOST:PORT.")
     var connect: String
-    @Option(help: "Threads this worker offers, reported to the coordinator (the trainer runs a trial on one thread today).")
+    @Option(help: "Threads each trial trains on; results are bit-identical at any count.")
     var threads: Int = 1
     @Option(help: "Name shown in the coordinator's logs and journal (default: host:pid).")
     var name: String?
@@ -41,6 +48,10 @@ struct WorkerCommand: ParsableCommand {
     var liveness: Int = 4
     @Option(name: .customLong("give-up-after"), help: "Exit after this many seconds without hearing from the coordinator while idle (0: never).")
     var giveUpAfter: Double = 300
+    @Option(help: "This worker's secret key file (from hypergrid keygen); turns on CurveZMQ.")
+    var key: String?
+    @Option(name: .customLong("coordinator-key"), help: "The coordinator's public key file (its .pub).")
+    var coordinatorKey: String?
 
     func validate() throws {
         do {
@@ -53,11 +64,21 @@ struct WorkerCommand: ParsableCommand {
         if liveness < 1 { throw ValidationError("--liveness must be at least 1, got \(liveness).") }
         if !(giveUpAfter >= 0 && giveUpAfter.isFinite) { throw ValidationError("--give-up-after must be zero or a positive number of seconds, got \(giveUpAfter).") }
         if let name, name.isEmpty { throw ValidationError("--name must not be empty.") }
+        if (key == nil) != (coordinatorKey == nil) {
+            throw ValidationError("--key and --coordinator-key go together: give both (CurveZMQ) or neither (plain TCP).")
+        }
     }
 
     func run() throws {
         // Local workers of `hypergrid run` die with it, even when it is SIGKILLed.
         ParentTie.tieToParentIfRequested()
+        var curve: WorkerClient.WorkerCurve?
+        if let key, let coordinatorKey {
+            let pair = try CurveKeyFile.readSecret(key)
+            if let warning = CurveKeyFile.exposureWarning(secretKeyFile: key) { printError("warning: \(warning)") }
+            curve = WorkerClient.WorkerCurve(publicKey: pair.publicKey, secretKey: pair.secretKey,
+                                             coordinatorKey: try CurveKeyFile.read(coordinatorKey))
+        }
         LoggingSystem.bootstrap { _ in PlainLogHandler(label: "worker") }
 
         let policy = WorkerSessionPolicy(heartbeatInterval: heartbeat, liveness: liveness,
@@ -65,6 +86,7 @@ struct WorkerCommand: ParsableCommand {
         var options = WorkerClient.Options(endpoint: connect, threads: threads, policy: policy)
         if let name { options.name = name }
         if let cacheDir { options.cacheDirectory = URL(fileURLWithPath: cacheDir, isDirectory: true) }
+        options.curve = curve
         let client = WorkerClient(options: options)
         let watcher = SignalWatcher { signal in
             // The first signal leaves politely; a second one means "now".

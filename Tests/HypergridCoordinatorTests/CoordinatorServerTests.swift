@@ -92,7 +92,7 @@ private final class Shared<Value>: @unchecked Sendable {
                 guard let message = try workers[i].receive(within: 0) else { continue }
                 switch message {
                 case .assign(let a):
-                    try workers[i].send(.result(TrialReport(trialID: a.trialID, attempt: a.attempt,
+                    try workers[i].send(.result(TrialReport(answering: a,
                                                             outcome: outcome(Double(acks.count % 7) / 10))))
                 case .ack(let id):
                     // The coordinator sent this ack, so the fsync covering its record must have returned.
@@ -144,7 +144,7 @@ private final class Shared<Value>: @unchecked Sendable {
         for worker in workers {
             guard case .assign(let a)? = try worker.receive(within: 5000) else { Issue.record("no assignment"); return }
             assigned.append(a.trialID)
-            try worker.send(.result(TrialReport(trialID: a.trialID, attempt: a.attempt, outcome: outcome(0.5))))
+            try worker.send(.result(TrialReport(answering: a, outcome: outcome(0.5))))
         }
         try drain { server.scheduler.status.recording == 3 }
         #expect(server.scheduler.status.recording == 3)
@@ -173,7 +173,7 @@ private final class Shared<Value>: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(60)
         while let message = try worker.receive(within: 500), Date() < deadline {
             if case .assign(let a) = message {
-                try worker.send(.result(TrialReport(trialID: a.trialID, attempt: a.attempt, outcome: outcome(0.5))))
+                try worker.send(.result(TrialReport(answering: a, outcome: outcome(0.5))))
             } else if case .ack = message {
                 acks.with { $0 += 1 }
             }
@@ -202,7 +202,7 @@ private final class Shared<Value>: @unchecked Sendable {
             for i in try Socket.pollReadable(workers.map(\.socket), timeoutMilliseconds: 100) {
                 switch try workers[i].receive(within: 0) {
                 case .assign(let a)?:
-                    try workers[i].send(.result(TrialReport(trialID: a.trialID, attempt: a.attempt, outcome: outcome(0.5))))
+                    try workers[i].send(.result(TrialReport(answering: a, outcome: outcome(0.5))))
                 case .ack?: acks += 1
                 case .shutdown?: shutdowns += 1
                 default: break

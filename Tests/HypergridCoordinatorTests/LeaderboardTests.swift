@@ -66,6 +66,39 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         #expect(rows.count == 1 && rows[0].validationAccuracy == 0.4 && rows[0].repeats == 1)
     }
 
+    @Test func retriesCountTheLostAttemptsOfAPointsTrials() throws {
+        func retried(_ record: JournalRecord, attempt: Int) -> JournalRecord {
+            guard case .trialResult(var r) = record else { return record }
+            r.attempt = attempt
+            return .trialResult(r)
+        }
+        let failed = JournalRecord.trialFailed(TrialFailedRecord(
+            trial: trial(0, cost: 1, hidden: [9, 32]), attempts: 3, reason: "worker w1 went silent 3 times"))
+        let rows = board([
+            retried(result(point: 1, repetition: 0, accuracy: 0.5), attempt: 3),
+            retried(result(point: 1, repetition: 1, accuracy: 0.6), attempt: 2),
+            result(point: 2, accuracy: 0.7),
+            failed,
+        ]).rows
+        #expect(rows.map(\.retries) == [0, 3, 2], "\(rows.map(\.hidden))")
+        let text = Leaderboard.csv(rows)
+        #expect(try Leaderboard.rows(fromCSV: text).map(\.retries) == [0, 3, 2])
+        #expect(Leaderboard.table(rows).split(separator: "\n")[0].contains("retries"))
+        // A leaderboard written before the column existed still reads, as no retries.
+        let header = Leaderboard.columns.joined(separator: ",")
+        let old = text.replacingOccurrences(of: header, with: Leaderboard.columns.filter { $0 != "retries" }.joined(separator: ","))
+            .split(separator: "\r\n", omittingEmptySubsequences: false).enumerated().map { i, line in
+                // Drop the retries field of each data line (its position in the header).
+                guard i > 0, !line.isEmpty else { return String(line) }
+                var fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                fields.remove(at: Leaderboard.columns.firstIndex(of: "retries")!)
+                return fields.joined(separator: ",")
+            }.joined(separator: "\r\n")
+        #expect(!old.contains("retries"))
+        #expect(try Leaderboard.rows(fromCSV: old).map(\.retries) == [0, 0, 0])
+        #expect(try Leaderboard.rows(fromCSV: old).map(\.validationAccuracy) == rows.map(\.validationAccuracy))
+    }
+
     @Test func csvRoundTripWithAwkwardText() throws {
         let names = ["plain", "with,comma", "with \"quotes\"", "two\nlines", "cr\r\nlf", "", " spaced "]
         for name in names {

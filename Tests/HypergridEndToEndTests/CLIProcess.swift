@@ -23,7 +23,18 @@ struct CLIProcess {
 
     /// Starts `hypergrid arguments…` with its stdout and stderr going to a log file.
     init(_ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
-        process.executableURL = Self.executable
+        try self.init(executable: Self.executable, arguments, log: log, environment: environment)
+    }
+
+    /// Starts `hypergrid arguments…` inside the network namespace `namespace`, through
+    /// `ip netns exec`, which enters it and then execs hypergrid: the pid is hypergrid's.
+    init(_ arguments: [String], log: URL, namespace: String, ip: URL) throws {
+        try self.init(executable: ip, ["netns", "exec", namespace, Self.executable.path] + arguments, log: log)
+    }
+
+    /// Starts any executable with its stdout and stderr going to a log file.
+    init(executable: URL, _ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
+        process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }

@@ -21,18 +21,9 @@ import Glibc
         return url
     }
 
-    /// Every planned point has exactly one result line in the journal.
+    /// Every planned point has exactly one result line in the journal and one leaderboard row.
     func expectEveryTrialOnce(_ runDir: URL, planned: Int, sourceLocation: SourceLocation = #_sourceLocation) throws -> JournalReplay {
-        let replay = try Journal.read(runDir.path)
-        let ids = replay.entries.compactMap { entry -> TrialID? in
-            if case .trialResult(let r) = entry.record { return r.trial }
-            return nil
-        }
-        #expect(ids.count == planned, "result lines in the journal", sourceLocation: sourceLocation)
-        #expect(Set(ids).count == planned, "distinct trials in the journal", sourceLocation: sourceLocation)
-        let rows = try Leaderboard.load(runDir.appendingPathComponent("leaderboard.csv").path)
-        #expect(rows.count == planned, "leaderboard rows", sourceLocation: sourceLocation)
-        return replay
+        try expectEveryTrialExactlyOnce(runDir, planned: planned, sourceLocation: sourceLocation)
     }
 
     @Test func runTrainsEveryPointOnceWithTwoWorkerProcesses() throws {

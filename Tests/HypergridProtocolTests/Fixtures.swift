@@ -90,13 +90,13 @@ struct MessageFactory {
                                            iteration: anyInt(), loss: double(),
                                            validationAccuracy: optional { $0.double() }))
         case .result:
-            return .result(TrialReport(trialID: trialID(), attempt: u32(), outcome: outcome()))
+            return .result(TrialReport(trialID: trialID(), attempt: u32(), token: bytes(int(0...1) * 32), outcome: outcome()))
         case .goodbye: return .goodbye(abandoned: optional { $0.trialID() })
         case .datasetRequest: return .datasetRequest(fingerprint: string(), chunkIndex: u32())
         case .heartbeat: return .heartbeat
         case .assign:
             return .assign(Assignment(trialID: trialID(), attempt: u32(), config: config(),
-                                      dataset: dataset(), datasetFingerprint: string()))
+                                      dataset: dataset(), datasetFingerprint: string(), token: bytes(int(0...1) * 32)))
         case .ack: return .ack(trialID())
         case .refuse: return .refuse(reason: string())
         case .shutdown: return .shutdown
@@ -119,11 +119,11 @@ let sampleAssignment = Assignment(
                         length: .epochs(10), initScheme: .he, seed: 42, lossEvery: 10),
     dataset: DatasetSpec(kind: .cifar10, path: "/data/cifar-10-batches-bin", trainRows: 49_000,
                          validationRows: 1_000, testRows: 10_000, pcaVariance: 0.99),
-    datasetFingerprint: "cifar10-std")
+    datasetFingerprint: "cifar10-std", token: Array(repeating: 0xA5, count: 32))
 
 /// A typical result: `lossCount` recorded losses and ten epochs of accuracies.
 func sampleReport(lossCount: Int) -> TrialReport {
-    TrialReport(trialID: sampleAssignment.trialID, attempt: 1, outcome: TrialOutcome(
+    TrialReport(answering: sampleAssignment, outcome: TrialOutcome(
         metrics: TrialMetrics(status: .done, trainAccuracy: 0.61, validationAccuracy: 0.53,
                               testAccuracy: 0.52, finalLoss: 1.31, iterations: 2450,
                               wallSeconds: 93.5, samplesPerSecond: 5240),

@@ -51,35 +51,49 @@ import Testing
 
     @Test func mutatedAndRandomFramesAreRejectedOrCanonical() throws {
         var factory = MessageFactory(seed: 0xF0221)
-        var pool: [[UInt8]] = []
-        for type in MessageType.allCases {
-            for _ in 0..<40 { pool.append(try factory.message(type).encoded()) }
+        let types = MessageType.allCases
+        var pool: [[[UInt8]]] = []   // valid frames, by index into `types`
+        for type in types {
+            pool.append(try (0..<40).map { _ in try factory.message(type).encoded() })
         }
         // Frames just under the limit, which insertions push over it.
+        let chunkIndex = types.firstIndex(of: .datasetChunk)!
         for slack in 0..<8 {
             let size = Self.limit - 25 - slack  // 25 bytes of envelope and fields around the data
             let chunk = DatasetChunk(fingerprint: "", index: 0, total: 1, bytes: factory.bytes(size))
-            pool.append(try Message.datasetChunk(chunk).encoded(maxFrameSize: Self.limit))
+            pool[chunkIndex].append(try Message.datasetChunk(chunk).encoded(maxFrameSize: Self.limit))
         }
+        let donors = pool.flatMap { $0 }
         var mutator = Mutator(rng: SplitMix64(seed: 0x5EED))
-        var accepted = 0, acceptedMutants = 0
+        var accepted = 0, acceptedMutants = 0, freshValid = 0
+        var mutantsByType = [Int](repeating: 0, count: types.count)
+        var acceptedMutantsByType = [Int](repeating: 0, count: types.count)
         var rejections: [String: Int] = [:]
         var violations: [String] = []
         let clock = ContinuousClock()
         let start = clock.now
 
         for i in 0..<Self.iterations {
+            // Every type in turn, so that each gets the same share of every kind of case.
+            let t = (i / 10) % types.count
             let frame: [UInt8]
-            let original = pool[mutator.int(0...pool.count - 1)]
+            var original = pool[t][mutator.int(0...pool[t].count - 1)]
             switch i % 10 {
             case 0: frame = mutator.bytes(mutator.int(0...64))  // noise
             case 1: frame = Array(original.prefix(5)) + mutator.bytes(mutator.int(0...96))  // real header, noise payload
-            default: frame = mutator.mutate(original, donor: pool[mutator.int(0...pool.count - 1)])
+            case 2:
+                // A fresh random valid message: it must be accepted and give its own bytes back.
+                original = try factory.message(types[t]).encoded(maxFrameSize: Self.limit)
+                frame = original
+                freshValid += 1
+            default:
+                frame = mutator.mutate(original, donor: donors[mutator.int(0...donors.count - 1)])
+                mutantsByType[t] += 1
             }
             do {
                 let message = try Message(decoding: frame, maxFrameSize: Self.limit)
                 accepted += 1
-                if frame != original { acceptedMutants += 1 }
+                if frame != original && i % 10 >= 3 { acceptedMutants += 1; acceptedMutantsByType[t] += 1 }
                 let again = try message.encoded(maxFrameSize: Self.limit)
                 if again != frame && violations.count < 5 {
                     violations.append("accepted \(frame) but re-encoded \(again)")
@@ -89,11 +103,17 @@ import Testing
                 if case .frameTooLarge(let size, _) = error, size <= Self.limit {
                     violations.append("frameTooLarge for \(size) bytes")
                 }
+                if i % 10 == 2 && violations.count < 5 {
+                    violations.append("rejected a valid \(types[t].name) frame: \(error)")
+                }
             }
         }
-        let seconds = Double((clock.now - start).components.attoseconds) * 1e-18 + Double((clock.now - start).components.seconds)
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.attoseconds) * 1e-18 + Double(elapsed.components.seconds)
         print("fuzz: \(Self.iterations) frames in \(String(format: "%.2f", seconds)) s; accepted \(accepted) "
-              + "(\(acceptedMutants) changed by mutation), rejected \(rejections.sorted { $0.key < $1.key })")
+              + "(\(freshValid) fresh valid frames, \(acceptedMutants) changed by mutation), rejected \(rejections.sorted { $0.key < $1.key })")
+        print("fuzz: mutants (accepted) per type: "
+              + types.indices.map { "\(types[$0].name) \(mutantsByType[$0]) (\(acceptedMutantsByType[$0]))" }.joined(separator: ", "))
 
         #expect(violations.isEmpty, "\(violations)")
         // The fuzzer must reach every way of failing, and accept some changed frames (e.g. a
@@ -103,6 +123,9 @@ import Testing
                                   "checksumMismatch", "frameTooLarge"]
         #expect(Set(rejections.keys) == kinds)
         #expect(acceptedMutants > 1_000)
+        // Every type was mutated thousands of times.
+        #expect(mutantsByType.allSatisfy { $0 >= Self.iterations * 7 / 10 / types.count - 10 }, "\(mutantsByType)")
+        #expect(freshValid == Self.iterations / 10)
     }
 }
 

@@ -3,7 +3,7 @@ import HypergridSearchSpace
 import Testing
 
 @Suite struct RejectionTests {
-    let header: [UInt8] = [0x48, 0x47, 0x00, 0x01]
+    let header: [UInt8] = [0x48, 0x47, 0x00, 0x02]
     let id = String(repeating: "ab", count: 32)
 
     /// Decodes `frame`, expecting exactly `expected`; returns the error for further checks.
@@ -31,20 +31,22 @@ import Testing
         let magic = reject([0x58, 0x58, 0, 1, 0x40], .badMagic(found: [0x58, 0x58]))
         #expect(magic?.description == "The frame does not start with the hypergrid magic 48 47 ('HG'); it starts with 58 58.")
         let unknown = reject(header + [0x7F], .unknownMessageType(0x7F))
-        #expect(unknown?.description == "Message type 0x7f is not defined by hypergrid protocol 1.")
+        #expect(unknown?.description == "Message type 0x7f is not defined by hypergrid protocol 2.")
         reject(header + [0x40, 0], .trailingBytes(message: "heartbeat", count: 1))
         let big = [UInt8](repeating: 0, count: 200)
         reject(big, maxFrameSize: 100, .frameTooLarge(size: 200, limit: 100))
     }
 
     @Test func versionMismatchNamesBothVersions() {
-        let v2 = reject([0x48, 0x47, 0x00, 0x02, 0x01, 0, 0], .versionMismatch(peer: 2, local: 1, refusal: nil))
-        #expect(v2?.description == "The peer speaks hypergrid protocol 2, this side speaks 1.")
+        let v3 = reject([0x48, 0x47, 0x00, 0x03, 0x01, 0, 0], .versionMismatch(peer: 3, local: 2, refusal: nil))
+        #expect(v3?.description == "The peer speaks hypergrid protocol 3, this side speaks 2.")
+        let v1 = reject([0x48, 0x47, 0x00, 0x01, 0x03, 0, 0], .versionMismatch(peer: 1, local: 2, refusal: nil))
+        #expect(v1?.description == "The peer speaks hypergrid protocol 1, this side speaks 2.")
         // A refuse keeps its layout in every version, so its reason is still readable,
         // even with fields a later version appended.
         let refuse = [0x48, 0x47, 0x00, 0x07, 0x83] + str("numerics hg-numerics-2 expected") + [1, 2, 3]
-        let error = reject(refuse, .versionMismatch(peer: 7, local: 1, refusal: "numerics hg-numerics-2 expected"))
-        #expect(error?.description == "The peer speaks hypergrid protocol 7, this side speaks 1; it refused: numerics hg-numerics-2 expected.")
+        let error = reject(refuse, .versionMismatch(peer: 7, local: 2, refusal: "numerics hg-numerics-2 expected"))
+        #expect(error?.description == "The peer speaks hypergrid protocol 7, this side speaks 2; it refused: numerics hg-numerics-2 expected.")
     }
 
     @Test func fieldErrors() {
@@ -75,7 +77,9 @@ import Testing
 
     /// Offsets into the encoding of `sampleAssignment`.
     private var assignFrame: [UInt8] { try! Message.assign(sampleAssignment).encoded() }
-    private var configOffset: Int { 5 + (4 + 64) + 4 + (4 + sampleAssignment.datasetFingerprint.utf8.count) }
+    private var configOffset: Int {
+        5 + (4 + 64) + 4 + (4 + sampleAssignment.token.count) + (4 + sampleAssignment.datasetFingerprint.utf8.count)
+    }
 
     @Test func structuredValueErrors() throws {
         var frame = assignFrame

@@ -48,19 +48,19 @@ import Testing
     /// Pins the wire bytes of small messages: a change here breaks compatibility with
     /// deployed peers and needs a WireFormat.version bump.
     @Test func goldenFrames() throws {
-        #expect(try Message.heartbeat.encoded() == [0x48, 0x47, 0x00, 0x01, 0x40])
+        #expect(try Message.heartbeat.encoded() == [0x48, 0x47, 0x00, 0x02, 0x40])
         #expect(try Message.noWork(retryAfterMilliseconds: 500).encoded()
-                == [0x48, 0x47, 0x00, 0x01, 0x85, 0x00, 0x00, 0x01, 0xF4])
+                == [0x48, 0x47, 0x00, 0x02, 0x85, 0x00, 0x00, 0x01, 0xF4])
         #expect(try Message.refuse(reason: "no").encoded()
-                == [0x48, 0x47, 0x00, 0x01, 0x83, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
+                == [0x48, 0x47, 0x00, 0x02, 0x83, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
         #expect(try Message.datasetRequest(fingerprint: "ab", chunkIndex: 7).encoded()
-                == [0x48, 0x47, 0x00, 0x01, 0x05, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 7])
+                == [0x48, 0x47, 0x00, 0x02, 0x05, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 7])
         let id = String(repeating: "0f", count: 32)
-        #expect(try Message.ack(TrialID(hex: id)!).encoded() == [0x48, 0x47, 0x00, 0x01, 0x82, 0, 0, 0, 64] + Array(id.utf8))
+        #expect(try Message.ack(TrialID(hex: id)!).encoded() == [0x48, 0x47, 0x00, 0x02, 0x82, 0, 0, 0, 64] + Array(id.utf8))
         // CRC-32 of "abc" is 0x352441C2.
         let chunk = DatasetChunk(fingerprint: "", index: 0, total: 1, bytes: Array("abc".utf8))
         #expect(try Message.datasetChunk(chunk).encoded()
-                == [0x48, 0x47, 0x00, 0x01, 0x86, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+                == [0x48, 0x47, 0x00, 0x02, 0x86, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
                     0x35, 0x24, 0x41, 0xC2, 0, 0, 0, 3, 0x61, 0x62, 0x63])
     }
 

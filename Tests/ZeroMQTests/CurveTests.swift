@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import ZeroMQ
 
@@ -115,4 +116,29 @@ import ZeroMQ
         let replacement = try ZAPAuthenticator(context: context, allowedClientKeys: [])
         replacement.stop()
     }
+
+    @Test func zapHandlerReportsRefusedKeysWithTheirAddress() throws {
+        try #require(ZMQ.has("curve"))
+        let context = try Context()
+        let server = try curveKeyPair(), listed = try curveKeyPair(), unlisted = try curveKeyPair()
+        let refusals = RefusalLog()
+        let zap = try ZAPAuthenticator(context: context, allowedClientKeys: [listed.publicKey]) { refusals.add($0) }
+        defer { zap.stop() }
+        let (router, dealer) = try curvePair(context, serverSecret: server.secretKey, serverKey: server.publicKey,
+                                        client: unlisted)
+        #expect(try router.receive(timeoutMilliseconds: 700) == nil)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while refusals.all.isEmpty && ContinuousClock.now < deadline { usleep(10_000) }
+        withExtendedLifetime(dealer) {}
+        let first = try #require(refusals.all.first)
+        #expect(first == ZAPAuthenticator.Refusal(clientKey: unlisted.publicKey.z85, mechanism: "CURVE", address: "127.0.0.1"))
+    }
+}
+
+/// Refusals reported on the ZAP handler's thread, read by the test's.
+final class RefusalLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [ZAPAuthenticator.Refusal] = []
+    func add(_ r: ZAPAuthenticator.Refusal) { lock.lock(); items.append(r); lock.unlock() }
+    var all: [ZAPAuthenticator.Refusal] { lock.lock(); defer { lock.unlock() }; return items }
 }

@@ -16,7 +16,7 @@ extension Leaderboard {
     public static let columns = [
         "rank", "val_acc", "val_acc_std", "val_acc_n", "train_acc", "test_acc", "final_loss", "status",
         "hidden", "batch_norm", "optimizer", "momentum", "lr", "lr_decay", "reg", "batch_size",
-        "iterations", "epochs", "init", "seed", "repeats", "wall_s", "workers", "trials",
+        "iterations", "epochs", "init", "seed", "repeats", "retries", "wall_s", "workers", "trials",
     ]
 
     /// The whole CSV document: a header and one line per row. Numbers are written in
@@ -28,6 +28,9 @@ extension Leaderboard {
         return text
     }
 
+    /// Columns a CSV may lack because older versions did not write them.
+    static let optionalColumns: Set<String> = ["retries"]
+
     static func fields(_ r: LeaderboardRow) -> [String] {
         func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "" }
         return [
@@ -35,7 +38,7 @@ extension Leaderboard {
             text(r.trainAccuracy), text(r.testAccuracy), text(r.finalLoss), r.status.rawValue,
             r.hiddenText, "\(r.batchNorm)", r.optimizer.rawValue, text(r.momentum), "\(r.learningRate)",
             "\(r.learningRateDecay)", "\(r.reg)", "\(r.batchSize)", text(r.iterations), text(r.epochs),
-            r.initScheme.description, text(r.seed), "\(r.repeats)", text(r.wallSeconds), r.workers,
+            r.initScheme.description, text(r.seed), "\(r.repeats)", "\(r.retries)", text(r.wallSeconds), r.workers,
             r.trials.map(\.hex).joined(separator: " "),
         ]
     }
@@ -46,7 +49,8 @@ extension Leaderboard {
         guard let header = records.first else { return [] }
         var index: [String: Int] = [:]
         for (i, name) in header.enumerated() { index[name] = i }
-        if let missing = columns.first(where: { index[$0] == nil }) {
+        // Files written before the retries column existed still read (as 0 retries).
+        if let missing = columns.first(where: { index[$0] == nil && !optionalColumns.contains($0) }) {
             throw LeaderboardError.badCSV(line: 1, message: "no \"\(missing)\" column")
         }
         return try records.dropFirst().enumerated().map { offset, record in
@@ -56,7 +60,7 @@ extension Leaderboard {
 
     private static func row(_ record: [String], index: [String: Int], line: Int) throws -> LeaderboardRow {
         func field(_ name: String) -> String {
-            let i = index[name]!
+            guard let i = index[name] else { return "" }
             return i < record.count ? record[i] : ""
         }
         func bad(_ name: String) -> LeaderboardError {
@@ -100,6 +104,7 @@ extension Leaderboard {
             initScheme: try required("init") { InitScheme(parsing: $0) },
             seed: try optional("seed") { UInt64($0) },
             repeats: try required("repeats") { Int($0) },
+            retries: try optional("retries") { Int($0) } ?? 0,
             wallSeconds: try optional("wall_s") { Double($0) },
             workers: field("workers"),
             trials: trials.map { $0! })

@@ -25,9 +25,9 @@ extension Leaderboard {
     static func table(_ rows: [LeaderboardRow]) -> String {
         let header = ["#", "val_acc", "±std", "n", "train", "test", "loss", "status", "hidden", "bn",
                       "optimizer", "lr", "decay", "reg", "batch", "length", "init", "seed/reps",
-                      "wall", "workers", "trial"]
+                      "retries", "wall", "workers", "trial"]
         // Numbers align right, text left.
-        let rightAligned: Set<Int> = [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 17, 18]
+        let rightAligned: Set<Int> = [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 17, 18, 19]
         func acc(_ x: Double?) -> String { x.map { formatFixed($0, digits: 4) } ?? "-" }
         var lines: [[String]] = [header]
         for r in rows {
@@ -43,7 +43,7 @@ extension Leaderboard {
                           acc(r.trainAccuracy), acc(r.testAccuracy), loss, r.status.rawValue,
                           r.hidden.isEmpty ? "-" : r.hiddenText, r.batchNorm ? "yes" : "no", optimizer,
                           "\(r.learningRate)", "\(r.learningRateDecay)", "\(r.reg)", "\(r.batchSize)",
-                          length, r.initScheme.description, seed, wall,
+                          length, r.initScheme.description, seed, "\(r.retries)", wall,
                           r.workers.isEmpty ? "-" : r.workers, trial])
         }
         var widths = [Int](repeating: 0, count: header.count)
@@ -96,6 +96,7 @@ extension Leaderboard {
             try put("init", r.initScheme.description)
             try put("seed", r.seed)
             try put("repeats", r.repeats)
+            try put("retries", r.retries)
             try put("wall_s", r.wallSeconds)
             try put("workers", r.workers)
             try put("trials", r.trials.map(\.hex))

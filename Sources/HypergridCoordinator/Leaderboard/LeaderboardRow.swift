@@ -35,6 +35,12 @@ public struct LeaderboardRow: Sendable, Equatable {
     public var seed: UInt64?
     /// Trials of this point: results and failures.
     public var repeats: Int
+    /// Attempts of this point's trials that were lost (their worker died, went silent or
+    /// restarted) before the attempt that finished them, as the journal numbers attempts:
+    /// the sum of `attempt − 1` over results and `attempts − 1` over trials given up on.
+    /// A late result from a worker presumed dead keeps its own, first, attempt number, and
+    /// a resumed run numbers its attempts afresh.
+    public var retries: Int
     /// Mean wall time of a trial, in seconds.
     public var wallSeconds: Double?
     /// Distinct names of the workers that ran the repeats, comma-separated.
@@ -50,7 +56,7 @@ public struct LeaderboardRow: Sendable, Equatable {
                 hidden: [Int], batchNorm: Bool, optimizer: OptimizerKind, momentum: Double?,
                 learningRate: Double, learningRateDecay: Double, reg: Double, batchSize: Int,
                 iterations: Int?, epochs: Int?, initScheme: InitScheme, seed: UInt64?, repeats: Int,
-                wallSeconds: Double?, workers: String, trials: [TrialID]) {
+                retries: Int = 0, wallSeconds: Double?, workers: String, trials: [TrialID]) {
         self.rank = rank
         self.validationAccuracy = validationAccuracy
         self.validationStd = validationStd
@@ -72,6 +78,7 @@ public struct LeaderboardRow: Sendable, Equatable {
         self.initScheme = initScheme
         self.seed = seed
         self.repeats = repeats
+        self.retries = retries
         self.wallSeconds = wallSeconds
         self.workers = workers
         self.trials = trials
@@ -90,6 +97,8 @@ public struct Leaderboard: Sendable {
         var status: TrialStatus
         var metrics: TrialMetrics?
         var worker: String?
+        /// Lost attempts before the one that finished the trial.
+        var retries: Int
     }
 
     private var groups: [TrialConfig: [TrialID: Member]] = [:]
@@ -108,10 +117,11 @@ public struct Leaderboard: Sendable {
         case .runStarted: break
         case .trialResult(let r):
             add(r.config, Member(trial: r.trial, repetition: r.repetition, seed: r.config.seed,
-                                 status: r.metrics.status, metrics: r.metrics, worker: r.worker))
+                                 status: r.metrics.status, metrics: r.metrics, worker: r.worker,
+                                 retries: max(r.attempt - 1, 0)))
         case .trialFailed(let r):
             add(r.config, Member(trial: r.trial, repetition: r.repetition, seed: r.config.seed,
-                                 status: .failed, metrics: nil, worker: nil))
+                                 status: .failed, metrics: nil, worker: nil, retries: max(r.attempts - 1, 0)))
         }
     }
 
@@ -166,6 +176,7 @@ public struct Leaderboard: Sendable {
             learningRateDecay: point.learningRateDecay, reg: point.reg, batchSize: point.batchSize,
             iterations: iterations, epochs: epochs, initScheme: point.initScheme,
             seed: members.count == 1 ? members[0].seed : nil, repeats: members.count,
+            retries: members.reduce(0) { $0 + $1.retries },
             wallSeconds: mean(metrics.map(\.wallSeconds)), workers: workers.joined(separator: ", "),
             trials: members.map(\.trial))
     }

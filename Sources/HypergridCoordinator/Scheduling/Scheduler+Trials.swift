@@ -58,6 +58,20 @@ extension Scheduler {
         }
     }
 
+    /// A result that is not recorded (the driver logged why). It is acknowledged all the
+    /// same: an ack only says this coordinator needs nothing more of it, and an honest worker
+    /// holding a result of an earlier run directory would otherwise resend it forever. If the
+    /// sender is running that very trial, it answered the assignment with the kept result
+    /// instead of training; having dropped the result on the ack, it now gets the assignment
+    /// again and trains.
+    mutating func rejectResult(_ id: WorkerID, _ trialID: TrialID, _ out: inout [SchedulerAction]) {
+        touch(id)
+        out.append(.ack(id, trialID))
+        if case .running(id, let attempt)? = trials[trialID]?.state {
+            out.append(.assign(id, trials[trialID]!.planned, attempt: attempt))
+        }
+    }
+
     mutating func journalAppended(_ trialID: TrialID, _ out: inout [SchedulerAction]) {
         guard case .recording(let metrics)? = trials[trialID]?.state else {
             out.append(.log(.warning, "journal confirmed \(trialID.short), which was not being recorded"))

@@ -142,6 +142,7 @@ public struct Scheduler: Sendable {
                 trials[trialID]!.progress = min(max(fraction, 0), 1)
             }
         case .result(let id, let trialID, let outcome): receiveResult(id, trialID, outcome, &out)
+        case .rejectedResult(let id, let trialID): rejectResult(id, trialID, &out)
         case .goodbye(let id, let abandoned): workerLeft(id, abandoned: abandoned, &out)
         case .journalAppended(let trialID): journalAppended(trialID, &out)
         case .journalFailed(let trialID, let message):

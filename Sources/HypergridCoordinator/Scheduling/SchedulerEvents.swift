@@ -13,6 +13,9 @@ public enum SchedulerEvent: Sendable, Equatable {
     case progress(WorkerID, TrialID, fraction: Double)
     /// A worker finished a trial. Workers resend results until acknowledged.
     case result(WorkerID, TrialID, TrialOutcome)
+    /// A worker sent a result that cannot be believed (it lacks its assignment's token);
+    /// it is not recorded.
+    case rejectedResult(WorkerID, TrialID)
     /// A worker is leaving; it hands back the trial it was running, if any.
     case goodbye(WorkerID, abandoned: TrialID?)
     /// The driver appended the record about this trial to the journal and fsync'd it.

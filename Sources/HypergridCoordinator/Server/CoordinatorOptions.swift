@@ -1,3 +1,4 @@
+import ZeroMQ
 import HypergridSearchSpace
 
 /// The preprocessed dataset a run trains on, as the coordinator offers it to workers.
@@ -22,6 +23,19 @@ public struct DatasetOffer: Sendable {
     }
 }
 
+/// CurveZMQ for the coordinator's socket: its secret key and the workers it admits.
+public struct CoordinatorCurve: Sendable {
+    /// The coordinator's long-term secret key; workers need the matching public key.
+    public var secretKey: CurveKey
+    /// Public keys of the workers allowed to connect; a ZAP handler refuses all others.
+    public var authorizedKeys: Set<CurveKey>
+
+    public init(secretKey: CurveKey, authorizedKeys: Set<CurveKey>) {
+        self.secretKey = secretKey
+        self.authorizedKeys = authorizedKeys
+    }
+}
+
 /// How a coordinator listens, paces and reports.
 public struct CoordinatorOptions: Sendable {
     /// ZeroMQ endpoint to bind, e.g. `tcp://127.0.0.1:5555` or `tcp://127.0.0.1:*`.
@@ -35,15 +49,18 @@ public struct CoordinatorOptions: Sendable {
     public var liveStatus: Bool
     /// How many leaderboard rows to print when the run ends.
     public var summaryRows: Int
+    /// Encrypt and authenticate every connection; nil serves plain TCP (loopback or trusted networks).
+    public var curve: CoordinatorCurve?
 
     public init(bind: String = "tcp://127.0.0.1:5555", runDirectory: String,
                 policy: SchedulerPolicy = SchedulerPolicy(), chunkSize: Int = 4 << 20,
-                liveStatus: Bool = false, summaryRows: Int = 10) {
+                liveStatus: Bool = false, summaryRows: Int = 10, curve: CoordinatorCurve? = nil) {
         self.bind = bind
         self.runDirectory = runDirectory
         self.policy = policy
         self.chunkSize = chunkSize
         self.liveStatus = liveStatus
         self.summaryRows = summaryRows
+        self.curve = curve
     }
 }

@@ -4,40 +4,45 @@ import HypergridSearchSpace
 
 extension CoordinatorServer {
     /// Decodes one frame from `worker` and feeds the scheduler. Nothing a peer sends
-    /// can crash the coordinator: undecodable frames are logged with the peer and
-    /// dropped, and a peer speaking another protocol version is refused in the one
-    /// message layout every version can read.
+    /// is trusted or can crash the coordinator: undecodable frames are logged with the
+    /// peer and dropped, a peer speaking another protocol version is refused in the one
+    /// message layout every version can read, results must carry the token of their
+    /// assignment, and text that ends up in logs or the journal is made printable.
     func handleFrame(from worker: WorkerID, _ frame: [UInt8]) {
         let message: Message
         do {
             message = try Message(decoding: frame)
-        } catch ProtocolError.versionMismatch(let peer, let local, _) {
-            let reason = "worker \(name(worker)) speaks protocol \(peer), this coordinator speaks \(local)"
-            logger.warning("refused: \(reason)")
+        } catch ProtocolError.versionMismatch(let peerVersion, let local, _) {
+            let reason = "worker \(name(worker)) speaks protocol \(peerVersion), this coordinator speaks \(local)"
+            logger.warning("refused \(peer(worker)): \(reason)")
             send(.refuse(reason: reason), to: worker)
             return
         } catch {
-            logger.warning("dropped a malformed frame from \(name(worker)): \(error)")
+            logger.warning("dropped a malformed frame from \(peer(worker)): \(error)")
             return
         }
         guard message.type.sender != .coordinator else {
-            logger.warning("dropped \(message.type.name) from \(name(worker)): only a coordinator sends it")
+            logger.warning("dropped \(message.type.name) from \(peer(worker)): only a coordinator sends it")
             return
         }
         let time = now
         switch message {
         case .ready(let hello):
-            workerNames[worker] = hello.workerName
-            let capabilities = hello.cpuFeatures.split(separator: " ").map(String.init) + ["threads=\(hello.threadCount)"]
-            logger.info("worker \(hello.workerName) ready (\(hello.programVersion), \(hello.cpuFeatures), \(hello.threadCount) threads)")
-            perform(scheduler.handle(.ready(worker, WorkerHello(name: hello.workerName, numerics: hello.numericsVersion,
+            let workerName = NetworkText.printable(hello.workerName, limit: 80, empty: worker.description)
+            let program = NetworkText.printable(hello.programVersion, limit: 80)
+            let features = NetworkText.printable(hello.cpuFeatures, limit: 200)
+            workerNames[worker] = workerName
+            let capabilities = features.split(separator: " ").map(String.init) + ["threads=\(hello.threadCount)"]
+            logger.info("worker \(workerName) ready (\(program), \(features), \(hello.threadCount) threads)")
+            perform(scheduler.handle(.ready(worker, WorkerHello(name: workerName,
+                                                                numerics: NetworkText.printable(hello.numericsVersion, limit: 80),
                                                                 capabilities: capabilities)), at: time))
         case .heartbeat:
             perform(scheduler.handle(.heartbeat(worker), at: time))
         case .progress(let p):
             perform(scheduler.handle(.progress(worker, p.trialID, fraction: fraction(of: p)), at: time))
         case .result(let report):
-            perform(scheduler.handle(.result(worker, report.trialID, report.outcome), at: time))
+            receiveResult(report, from: worker, at: time)
         case .goodbye(let abandoned):
             logger.info("worker \(name(worker)) left\(abandoned.map { ", handing back trial \($0.short)" } ?? "")")
             perform(scheduler.handle(.goodbye(worker, abandoned: abandoned), at: time))
@@ -47,6 +52,34 @@ extension CoordinatorServer {
         case .assign, .ack, .refuse, .shutdown, .noWork, .datasetChunk, .datasetUnavailable:
             break  // excluded by the sender check above
         }
+    }
+
+    /// A result goes to the scheduler only with the token of its assignment; one whose
+    /// numbers no trainer could have produced is recorded as a failure of the trial.
+    private func receiveResult(_ report: TrialReport, from worker: WorkerID, at time: Instant) {
+        guard tokens.isValid(report.token, for: report.trialID, attempt: report.attempt) else {
+            let reason = "it lacks the token of an assignment of attempt \(report.attempt) of that trial (the trial was not assigned to it, or by another run directory)"
+            logger.warning("rejected a result for trial \(report.trialID.short) from \(peer(worker)): \(reason)")
+            perform(scheduler.handle(.rejectedResult(worker, report.trialID), at: time))
+            return
+        }
+        var outcome = report.outcome
+        if let trial = planByID[report.trialID],
+           let problem = ResultCheck.problem(with: outcome, of: trial.config, trainRows: offer.shape.trainRows) {
+            logger.warning("result for trial \(report.trialID.short) from \(peer(worker)) recorded as failed: \(problem)")
+            outcome = TrialOutcome(metrics: TrialMetrics(status: .failed, reason: "the worker's result was rejected: \(problem)"),
+                                   history: TrialHistory(lossEvery: max(trial.config.lossEvery, 1)))
+        } else if let reason = outcome.metrics.reason {
+            outcome.metrics.reason = NetworkText.printable(reason, limit: 500)
+        }
+        perform(scheduler.handle(.result(worker, report.trialID, outcome), at: time))
+    }
+
+    /// The worker's name and, for TCP peers, its address: who sent something refused.
+    func peer(_ worker: WorkerID) -> String {
+        let address = peerAddresses[worker].map { " at \($0)" } ?? ""
+        if let name = workerNames[worker] { return "worker \(name) (\(worker))\(address)" }
+        return "peer \(worker)\(address)"
     }
 
     /// How far a trial is, from the iteration its worker reports.

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HypergridProtocol
 import HypergridSearchSpace
 import Logging
@@ -33,8 +36,14 @@ public final class CoordinatorServer {
     var leaderboard: Leaderboard
     let context: Context
     let socket: Socket
+    /// Admits only the authorized worker keys when CURVE is on; alive as long as the socket.
+    let authenticator: ZAPAuthenticator?
     let clockStart = ContinuousClock.now
     var workerNames: [WorkerID: String] = [:]
+    /// The IP address each TCP peer's messages came from, for log lines about what it sent.
+    var peerAddresses: [WorkerID: String] = [:]
+    /// Signs assignments and checks that results answer one.
+    let tokens: AssignmentTokens
     var summary: RunSummary?
     let status: StatusDisplay
     /// Records the scheduler asked for that are not yet in the journal.
@@ -65,13 +74,17 @@ public final class CoordinatorServer {
         self.plan = plan
         self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         do {
-            try FileManager.default.createDirectory(atPath: options.runDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw CoordinatorError("cannot create the run directory \(options.runDirectory): \(error.localizedDescription)")
-        }
-        do {
+            // The journal makes the run directory; its errors name the path and the errno
+            // ("cannot create directory runs/x: Read-only file system (errno 30)").
             journal = try Journal(directory: options.runDirectory)
         } catch {
+            throw CoordinatorError("\(error)")
+        }
+        do {
+            // Under the journal's lock: only this coordinator creates or reads the secret.
+            tokens = try AssignmentTokens.load(runDirectory: options.runDirectory)
+        } catch {
+            journal.close()
             throw CoordinatorError("\(error)")
         }
         let replay = journal.replay
@@ -83,7 +96,22 @@ public final class CoordinatorServer {
         status = StatusDisplay(enabled: options.liveStatus)
         do {
             context = try Context()
+            if let curve = options.curve {
+                // Without a ZAP handler libzmq admits every client that knows the server's
+                // public key; the handler must be bound before the server socket is.
+                authenticator = try ZAPAuthenticator(context: context, allowedClientKeys: curve.authorizedKeys) {
+                    [logger] refusal in
+                    let who = refusal.clientKey.map { "key \($0)" } ?? "a \(refusal.mechanism) client without a key"
+                    logger.warning("refused a worker connection from \(refusal.address): \(who) is not in the authorized keys")
+                }
+            } else {
+                authenticator = nil
+            }
             socket = try Socket(context, type: .router)
+            if let curve = options.curve {
+                try socket.set(.curveServer, true)
+                try socket.set(.curveSecretKey, curve.secretKey)
+            }
             try socket.set(.routerMandatory, true)
             try socket.set(.linger, 1000)
             try socket.set(.maxMessageSize, WireFormat.defaultMaxFrameSize)
@@ -103,8 +131,26 @@ public final class CoordinatorServer {
         }
     }
 
+    /// Creates `path` (and its parents) if needed and checks that files can be written in
+    /// it, so that an unusable run directory is reported before anything slow (preparing
+    /// the dataset) starts.
+    ///
+    /// - Throws: ``CoordinatorError``, e.g. `cannot create the run directory runs/x: Not a directory.`
+    public static func makeRunDirectory(_ path: String) throws {
+        do {
+            try POSIX.makeDirectories(path)
+        } catch let error as FileSystemError {
+            throw CoordinatorError("cannot create the run directory \(path): \(String(cString: strerror(error.errno))).")
+        }
+        // mkdir reports EEXIST for a directory on a read-only mount; access(2) sees EROFS.
+        guard access(path, W_OK | X_OK) == 0 else {
+            throw CoordinatorError("cannot write in the run directory \(path): \(String(cString: strerror(errno))).")
+        }
+    }
+
     deinit {
         socket.close()
+        authenticator?.stop()
         journal.close()
     }
 
@@ -155,14 +201,17 @@ public final class CoordinatorServer {
         for _ in 0..<1000 {
             let frames: [[UInt8]]
             do {
-                guard let received = try socket.receive(timeoutMilliseconds: 0) else { return }
-                frames = received
+                guard let received = try socket.receiveMessage(timeoutMilliseconds: 0) else { return }
+                frames = received.frames
+                if let address = received.peerAddress, let id = frames.first, peerAddresses[WorkerID(id)] == nil {
+                    peerAddresses[WorkerID(id)] = address
+                }
             } catch {
                 logger.warning("receive failed: \(error)")
                 return
             }
             guard frames.count == 2 else {
-                logger.warning("dropped a message of \(frames.count) frames from \(frames.first.map { WorkerID($0).description } ?? "?"); expected 2")
+                logger.warning("dropped a message of \(frames.count) frames from \(frames.first.map { peer(WorkerID($0)) } ?? "?"); expected 2")
                 continue
             }
             handleFrame(from: WorkerID(frames[0]), frames[1])
@@ -177,7 +226,8 @@ public final class CoordinatorServer {
             switch action {
             case .assign(let worker, let trial, let attempt):
                 let assignment = Assignment(trialID: trial.id, attempt: UInt32(attempt), config: trial.config,
-                                            dataset: offer.spec, datasetFingerprint: offer.fingerprint)
+                                            dataset: offer.spec, datasetFingerprint: offer.fingerprint,
+                                            token: tokens.token(for: trial.id, attempt: UInt32(attempt)))
                 send(.assign(assignment), to: worker)
                 logger.info("trial \(trial.id.short) → \(name(worker)) (attempt \(attempt)): \(trial.config.summary)")
             case .ack(let worker, let trialID):

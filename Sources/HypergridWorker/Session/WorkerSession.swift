@@ -66,13 +66,19 @@ public struct WorkerSession: Sendable {
     var fetch: DatasetFetch?
     /// Set by `shutdown` while results await their acknowledgement.
     var drainDeadline: Double?
+    /// Whether this connection's refused handshake was logged.
+    var refusalLogged = false
+    /// Added to the log line of a connection that never heard anything, e.g. which keys
+    /// to check: with CURVE a wrong key is indistinguishable from a coordinator that is down.
+    let silenceHint: String?
 
     /// - Parameters:
     ///   - pendingResults: results a previous run of the worker left unacknowledged on disk;
     ///     they are sent after the first `ready`.
     public init(address: String, policy: WorkerSessionPolicy = WorkerSessionPolicy(),
-                pendingResults: [TrialReport] = []) {
+                pendingResults: [TrialReport] = [], silenceHint: String? = nil) {
         self.address = address
+        self.silenceHint = silenceHint
         self.policy = policy
         self.backoff = policy.initialBackoff
         self.pending = pendingResults.map { PendingResult(report: $0, lastSent: nil) }
@@ -114,6 +120,12 @@ public struct WorkerSession: Sendable {
             if isConnected, current?.trialID == progress.trialID { out.append(.send(.progress(progress))) }
         case .trialFinished(let report): finished(report, &out)
         case .datasetNeeded(let fingerprint): startFetch(fingerprint, &out)
+        case .handshakeRefused(let status):
+            // libzmq retries the handshake on its own; one line per connection is enough.
+            if !refusalLogged {
+                refusalLogged = true
+                out.append(.log(.warning, "the coordinator at \(address) refused this worker's key (ZAP status \(status)): its public key must be in the coordinator's --authorized-keys"))
+            }
         case .stopRequested:
             let about = current.map { ": abandoning trial \($0.trialID.short)" } ?? ""
             out.append(.log(.info, "stopping\(about)"))
@@ -147,6 +159,7 @@ public struct WorkerSession: Sendable {
         out.append(.connect)
         out.append(.sendReady)
         link = .connected(heard: false)
+        refusalLogged = false
         lastHeard = now
         nextHeartbeat = now + policy.heartbeatInterval
         for i in pending.indices { sendResult(i, &out) }
@@ -191,6 +204,7 @@ public struct WorkerSession: Sendable {
         case .connected:
             // Compared as the deadline is computed, so a tick at `nextDeadline` always fires.
             if now >= lastHeard + policy.expiry {
+                let neverAnswered = link == .connected(heard: false)
                 out.append(.disconnect)
                 if drainDeadline != nil {
                     // Shutting down and the coordinator is gone: nobody is left to acknowledge.
@@ -199,7 +213,11 @@ public struct WorkerSession: Sendable {
                     return
                 }
                 link = .waiting(until: now + backoff)
-                out.append(.log(.warning, "no message from the coordinator at \(address) for \(seconds(now - lastHeard)); reconnecting in \(seconds(backoff))"))
+                if neverAnswered, let silenceHint {
+                    out.append(.log(.warning, "no answer from the coordinator at \(address) in \(seconds(now - lastHeard)): \(silenceHint); reconnecting in \(seconds(backoff))"))
+                } else {
+                    out.append(.log(.warning, "no message from the coordinator at \(address) for \(seconds(now - lastHeard)); reconnecting in \(seconds(backoff))"))
+                }
                 backoff = min(backoff * 2, policy.maxBackoff)
                 return
             }

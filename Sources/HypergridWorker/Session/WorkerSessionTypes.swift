@@ -68,6 +68,9 @@ public enum WorkerSessionEvent: Sendable, Equatable {
     case datasetNeeded(fingerprint: String)
     /// SIGINT/SIGTERM or a programmatic stop: abandon the current trial and leave.
     case stopRequested
+    /// The coordinator turned down this connection's CURVE handshake after checking the
+    /// worker's key (ZAP status, e.g. 400: the key is not in its authorized keys).
+    case handshakeRefused(status: UInt32)
 }
 
 /// Something the driver must do, in the order returned.

@@ -143,6 +143,14 @@ final class TrialRunner: @unchecked Sendable {
 
     private func run(_ assignment: Assignment) {
         let fingerprint = assignment.datasetFingerprint
+        // What the network says is checked before it is used: the fingerprint becomes a file
+        // name, and the result is filed under the trial id, a content address.
+        guard DatasetCache.isPlainName(fingerprint) else {
+            return finish(assignment, failedBecause: "the assignment's dataset fingerprint is not a plain name, so it was not used as a file name")
+        }
+        guard assignment.idMatchesConfiguration() else {
+            return finish(assignment, failedBecause: "trial id \(assignment.trialID.short) is not the id of the assigned configuration, dataset and numerics, so it was not trained")
+        }
         var dataset = store.local(for: assignment)
         if dataset == nil {
             reports.post(.needDataset(fingerprint: fingerprint))
@@ -205,7 +213,7 @@ final class TrialRunner: @unchecked Sendable {
 
     /// Makes the result durable, then hands it to the socket thread.
     private func finish(_ assignment: Assignment, _ outcome: TrialOutcome) {
-        let report = TrialReport(trialID: assignment.trialID, attempt: assignment.attempt, outcome: outcome)
+        let report = TrialReport(answering: assignment, outcome: outcome)
         do {
             try results.save(report)
         } catch {
