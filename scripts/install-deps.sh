@@ -22,6 +22,8 @@ packages=(
   pkg-config             # lets SwiftPM find libzmq
   dataset-fashion-mnist  # the default dataset, in /usr/share/datasets/fashion-mnist
   iproute2               # ip netns/veth for the network-partition tests
+  chromium               # headless browser: the tests check that report.html renders
+  libxml2                # FoundationXML's parser: the tests parse the report's SVG files
 )
 packages+=("$@")   # extra packages a caller needs
 if $deploy_tests; then
