@@ -46,8 +46,9 @@ struct CoordinatorCommand: ParsableCommand {
         } else {
             logger.info("listening on \(server.endpoint); start workers with: hypergrid worker --connect \(server.endpoint)")
         }
+        let report = grid.startReport(for: server, logger: logger)
         let stop = StopSignal.install()
         let summary = try server.run(shouldStop: { stop.isSet })
-        try finish(server, summary, options: grid, stopped: stop.isSet)
+        try finish(server, summary, options: grid, stopped: stop.isSet, report: report)
     }
 }

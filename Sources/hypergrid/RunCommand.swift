@@ -47,6 +47,7 @@ struct RunCommand: ParsableCommand {
                                         policy: grid.policy, liveStatus: true, summaryRows: grid.top,
                                         curve: curve?.curve),
             logger: logger, search: spec)
+        let report = grid.startReport(for: server, logger: logger)
         let pool = LocalWorkerPool()
         let stop = StopSignal.install()
         var workerArguments = ["worker", "--connect", server.endpoint,
@@ -62,7 +63,7 @@ struct RunCommand: ParsableCommand {
         logger.info("\(workers) local workers started, coordinator on \(server.endpoint), run directory \(grid.runDirectory)")
         defer { pool.stop(grace: 5) }
         let summary = try server.run(shouldStop: { stop.isSet })
-        try finish(server, summary, options: grid, stopped: stop.isSet)
+        try finish(server, summary, options: grid, stopped: stop.isSet, report: report)
     }
 }
 

@@ -132,25 +132,11 @@ extension Leaderboard {
                                    with: Array(Self.csv(rows).utf8))
     }
 
-    /// Writes a temporary file in the same directory (so rename stays within one file
-    /// system), fsyncs it, renames it over `path`, and fsyncs the directory so the rename
-    /// itself survives a crash.
+    /// Replaces `path` through the fixed temporary `path.tmp` (see ``POSIX/replaceAtomically(_:with:temporary:)``):
+    /// one coordinator owns a run's leaderboard.
     static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws {
-        let temporary = path + ".tmp"
-        let directory = (path as NSString).deletingLastPathComponent
         do {
-            let fd = try POSIX.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, operation: "create")
-            do {
-                try bytes.withUnsafeBytes { try POSIX.writeAll(fd, $0, path: temporary, operation: "write") }
-                try POSIX.fsync(fd, path: temporary)
-                closeDescriptor(fd)
-            } catch {
-                closeDescriptor(fd)
-                _ = unlink(temporary)
-                throw error
-            }
-            try POSIX.rename(temporary, path)
-            try POSIX.fsyncDirectory(directory.isEmpty ? "." : directory)
+            try POSIX.replaceAtomically(path, with: bytes, temporary: path + ".tmp")
         } catch let error as FileSystemError {
             throw LeaderboardError.io(error)
         }

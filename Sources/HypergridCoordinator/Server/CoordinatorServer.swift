@@ -60,6 +60,10 @@ public final class CoordinatorServer {
     public static let leaderboardInterval = 0.5
     /// The endpoint actually bound (with the port resolved when `*` was asked).
     public let endpoint: String
+    /// Called on the coordinator's thread after records about trials were made durable
+    /// in the journal (e.g. to refresh a report). It must return quickly: the socket loop
+    /// waits for it.
+    public var onResultsCommitted: (() -> Void)?
 
     /// Opens the run directory (replaying its journal), and binds the socket.
     ///
@@ -298,6 +302,7 @@ public final class CoordinatorServer {
                     perform(scheduler.handle(.journalAppended(id), at: now))
                 }
             }
+            if batch.contains(where: { $0.trialID != nil }) { onResultsCommitted?() }
         }
     }
 
