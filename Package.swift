@@ -10,6 +10,7 @@
 //   middle:      HypergridPreprocessing (Data + Kernel + CLAPACK),
 //                HypergridProtocol (SearchSpace), HypergridTraining (Kernel + Data + SearchSpace)
 //   services:    HypergridCoordinator (never imports the kernel), HypergridWorker
+//   reports:     HypergridReport (Coordinator's journal replay -> SVG + HTML)
 //   executable:  hypergrid (parses arguments and wires the libraries together)
 import PackageDescription
 import class Foundation.ProcessInfo
@@ -81,6 +82,10 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language),
+        // Renders a run's journal as standalone SVG charts and an HTML page; reads the
+        // run through the coordinator's journal replay and never imports the kernel.
+        .target(name: "HypergridReport", dependencies: ["HypergridCoordinator", "HypergridSearchSpace"],
+                swiftSettings: language),
         .target(name: "CProcessShims"),
         // The plain `12:04:05 worker: …` log lines shared by every process hypergrid starts.
         .target(name: "HypergridLogging", dependencies: [.product(name: "Logging", package: "swift-log")],
@@ -92,7 +97,7 @@ let package = Package(
 
         // MARK: the executable
         .executableTarget(name: "hypergrid",
-                          dependencies: ["HypergridTraining", "HypergridCoordinator",
+                          dependencies: ["HypergridTraining", "HypergridCoordinator", "HypergridReport",
                                          "HypergridWorker", "HypergridPreprocessing",
                                          "HypergridData", "HypergridSearchSpace", "HypergridLogging", "ZeroMQ",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -124,8 +129,11 @@ let package = Package(
                                    "HypergridSearchSpace"], swiftSettings: language),
         .testTarget(name: "HypergridCoordinatorTests",
                     dependencies: ["HypergridCoordinator"], swiftSettings: language),
+        .testTarget(name: "HypergridReportTests",
+                    dependencies: ["HypergridReport", "HypergridCoordinator", "HypergridSearchSpace"],
+                    swiftSettings: language),
         .testTarget(name: "HypergridEndToEndTests",
-                    dependencies: ["HypergridCoordinator", "HypergridSearchSpace", "HypergridProtocol", "ZeroMQ"],
+                    dependencies: ["HypergridCoordinator", "HypergridSearchSpace", "HypergridProtocol", "ZeroMQ", "CZlib"],
                     swiftSettings: language),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: language),
         .testTarget(name: "HypergridProtocolTests",

@@ -2,7 +2,17 @@
 # Installs the Debian/Ubuntu packages hypergrid builds and runs with. Idempotent:
 # packages already installed are not touched, and apt-get runs only when something
 # is missing. Uses sudo when not run as root.
+#
+#   scripts/install-deps.sh [--deploy-tests] [EXTRA_PACKAGE...]
+#
+# --deploy-tests adds what the deployment tests use (scripts/test passes it): an SSH server,
+# Slurm and munge, iproute2 for network namespaces, systemd-analyze, kubectl (for
+# `kubectl kustomize`, offline) and PyPI's kubernetes-validate in the venv
+# $HYPERGRID_DEPLOY_VENV (default ~/.cache/hypergrid/deploy-venv).
 set -euo pipefail
+
+deploy_tests=false
+if [ "${1:-}" = "--deploy-tests" ]; then deploy_tests=true; shift; fi
 
 packages=(
   libzmq3-dev            # ZeroMQ: coordinator <-> worker transport
@@ -12,8 +22,20 @@ packages=(
   pkg-config             # lets SwiftPM find libzmq
   dataset-fashion-mnist  # the default dataset, in /usr/share/datasets/fashion-mnist
   iproute2               # ip netns/veth for the network-partition tests
+  chromium               # headless browser: the tests check that report.html renders
+  libxml2                # FoundationXML's parser: the tests parse the report's SVG files
 )
-packages+=("$@")   # extra packages a caller needs (e.g. the cluster tests)
+packages+=("$@")   # extra packages a caller needs
+if $deploy_tests; then
+  packages+=(
+    openssh-server   # a real sshd in network namespaces for scripts/spawn-workers
+    slurm-wlm munge  # a single-node Slurm cluster for deploy/slurm (scripts/test-slurm)
+    python3-venv     # the venv for kubernetes-validate
+    systemd          # systemd-analyze verify for deploy/systemd (runs without a running systemd)
+  )
+  # kubectl renders deploy/kubernetes offline (`kubectl kustomize`); Debian calls it kubernetes-client.
+  command -v kubectl >/dev/null || packages+=(kubernetes-client)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -35,3 +57,13 @@ command -v swift >/dev/null || {
   echo "install-deps: the Swift toolchain (6.0 or newer) is not on PATH; install it from swift.org first" >&2
   exit 1
 }
+
+if $deploy_tests; then
+  # The Kubernetes schema validator; PyPI's wheel bundles the schemas, so it works offline.
+  venv="${HYPERGRID_DEPLOY_VENV:-$HOME/.cache/hypergrid/deploy-venv}"
+  if ! "$venv/bin/kubernetes-validate" --version >/dev/null 2>&1; then
+    echo "install-deps: installing kubernetes-validate into $venv"
+    /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check 'kubernetes-validate==1.*'
+  fi
+fi

@@ -116,24 +116,34 @@ public struct Assignment: Sendable, Equatable {
     public var dataset: DatasetSpec
     /// The fingerprint of the prepared dataset the trial id was computed with.
     public var datasetFingerprint: String
+    /// Send the final training state back with the result (a halving rung whose survivors
+    /// continue from it).
+    public var saveCheckpoint: Bool
+    /// A training state to continue from (HypergridTraining's `TrainingCheckpoint` blob);
+    /// the result is the same bits as training from scratch.
+    public var checkpoint: [UInt8]?
     /// The coordinator's proof of this assignment, opaque to the worker: its result must
     /// carry it back, or the coordinator will not record it.
     public var token: [UInt8]
 
     public init(trialID: TrialID, attempt: UInt32, config: TrialConfig, dataset: DatasetSpec,
-                datasetFingerprint: String, token: [UInt8] = []) {
+                datasetFingerprint: String, saveCheckpoint: Bool = false, checkpoint: [UInt8]? = nil,
+                token: [UInt8] = []) {
         self.trialID = trialID
         self.attempt = attempt
         self.config = config
         self.dataset = dataset
         self.datasetFingerprint = datasetFingerprint
+        self.saveCheckpoint = saveCheckpoint
+        self.checkpoint = checkpoint
         self.token = token
     }
 
     /// Whether `trialID` is the id of this configuration on this dataset with these
     /// numerics, i.e. whether the trial is what it claims to be. A worker trains only
     /// assignments for which this holds, so a result filed under an id is always the
-    /// result of that id's configuration.
+    /// result of that id's configuration (a halving rung's budget and a refit included:
+    /// the id hashes them).
     public func idMatchesConfiguration(numericsVersion: String = HypergridVersion.numerics) -> Bool {
         TrialID(config: config, datasetFingerprint: datasetFingerprint, numericsVersion: numericsVersion) == trialID
     }
@@ -169,17 +179,22 @@ public struct TrialReport: Sendable, Equatable {
     /// The ``Assignment/token`` of the assignment this answers.
     public var token: [UInt8]
     public var outcome: TrialOutcome
+    /// The final training state, when the assignment asked for it (a `TrainingCheckpoint` blob).
+    public var checkpoint: [UInt8]?
 
-    public init(trialID: TrialID, attempt: UInt32, token: [UInt8] = [], outcome: TrialOutcome) {
+    public init(trialID: TrialID, attempt: UInt32, token: [UInt8] = [], outcome: TrialOutcome,
+                checkpoint: [UInt8]? = nil) {
         self.trialID = trialID
         self.attempt = attempt
         self.token = token
         self.outcome = outcome
+        self.checkpoint = checkpoint
     }
 
     /// The report of `assignment`'s trial: its id, attempt and token.
-    public init(answering assignment: Assignment, outcome: TrialOutcome) {
-        self.init(trialID: assignment.trialID, attempt: assignment.attempt, token: assignment.token, outcome: outcome)
+    public init(answering assignment: Assignment, outcome: TrialOutcome, checkpoint: [UInt8]? = nil) {
+        self.init(trialID: assignment.trialID, attempt: assignment.attempt, token: assignment.token, outcome: outcome,
+                  checkpoint: checkpoint)
     }
 }
 

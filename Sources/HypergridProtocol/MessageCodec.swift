@@ -27,6 +27,8 @@ extension Message {
             w.u32(r.attempt)
             try w.byteArray(r.token, "result.token")
             try w.outcome(r.outcome)
+            w.presence(r.checkpoint != nil)
+            if let c = r.checkpoint { try w.byteArray(c, "result.checkpoint") }
         case .goodbye(let abandoned):
             w.presence(abandoned != nil)
             if let abandoned { try w.trialID(abandoned, "goodbye.abandoned") }
@@ -42,6 +44,9 @@ extension Message {
             try w.string(a.datasetFingerprint, "assign.datasetFingerprint")
             try w.config(a.config)
             try w.dataset(a.dataset)
+            w.bool(a.saveCheckpoint)
+            w.presence(a.checkpoint != nil)
+            if let c = a.checkpoint { try w.byteArray(c, "assign.checkpoint") }
         case .ack(let id):
             try w.trialID(id, "ack.trialID")
         case .refuse(let reason):
@@ -69,7 +74,8 @@ extension Message {
         case .result(let r):
             let h = r.outcome.history
             return 256 + r.token.count + (r.outcome.metrics.reason?.utf8.count ?? 0) + 4 * h.loss.count
-                + 8 * (h.trainAccuracy.count + h.validationAccuracy.count)
+                + 8 * (h.trainAccuracy.count + h.validationAccuracy.count) + (r.checkpoint?.count ?? 0)
+        case .assign(let a): return 512 + a.token.count + (a.checkpoint?.count ?? 0)
         default: return 256
         }
     }
@@ -109,7 +115,9 @@ extension Message {
         case .result:
             self = .result(TrialReport(trialID: try r.trialID("result.trialID"),
                                        attempt: try r.u32("result.attempt"),
-                                       token: Array(try r.byteArray("result.token")), outcome: try r.outcome()))
+                                       token: Array(try r.byteArray("result.token")), outcome: try r.outcome(),
+                                       checkpoint: try r.presence("result.checkpoint")
+                                           ? Array(try r.byteArray("result.checkpoint")) : nil))
         case .goodbye:
             self = .goodbye(abandoned: try r.presence("goodbye.abandoned") ? try r.trialID("goodbye.abandoned") : nil)
         case .datasetRequest:
@@ -122,8 +130,13 @@ extension Message {
             let attempt = try r.u32("assign.attempt")
             let token = Array(try r.byteArray("assign.token"))
             let fingerprint = try r.string("assign.datasetFingerprint")
-            self = .assign(Assignment(trialID: id, attempt: attempt, config: try r.config(),
-                                      dataset: try r.dataset(), datasetFingerprint: fingerprint, token: token))
+            let config = try r.config()
+            let dataset = try r.dataset()
+            let save = try r.bool("assign.saveCheckpoint")
+            let checkpoint = try r.presence("assign.checkpoint") ? Array(try r.byteArray("assign.checkpoint")) : nil
+            self = .assign(Assignment(trialID: id, attempt: attempt, config: config, dataset: dataset,
+                                      datasetFingerprint: fingerprint, saveCheckpoint: save, checkpoint: checkpoint,
+                                      token: token))
         case .ack:
             self = .ack(try r.trialID("ack.trialID"))
         case .refuse:

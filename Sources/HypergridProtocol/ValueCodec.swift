@@ -40,7 +40,13 @@ extension WireWriter {
         }
         u64(c.seed)
         i64(c.lossEvery)
-        // Model features (issue #8, version 3). Every optional keeps its three states
+        optional(c.stopAfterEpochs)
+        switch c.refit {
+        case nil: u8(0)
+        case .trainValidation?: u8(1)
+        case .train?: u8(2)
+        }
+        // Model features (issue #8, version 4). Every optional keeps its three states
         // (absent, off, on) so that any config re-encodes to the same bytes.
         optional(c.dropout)
         switch c.horizontalFlip {
@@ -86,6 +92,7 @@ extension WireWriter {
         f64(m.wallSeconds)
         f64(m.samplesPerSecond)
         try optional(m.reason, "outcome.metrics.reason")
+        optional(m.resumedAt)
         let h = o.history
         i64(h.lossEvery)
         try count(h.loss.count, "outcome.history.loss")
@@ -136,6 +143,13 @@ extension WireReader {
         }
         c.seed = try u64("config.seed")
         c.lossEvery = try i64("config.lossEvery")
+        c.stopAfterEpochs = try optionalI64("config.stopAfterEpochs")
+        switch try u8("config.refit") {
+        case 0: c.refit = nil
+        case 1: c.refit = .trainValidation
+        case 2: c.refit = .train
+        case let tag: throw unknownTag(tag, "config.refit")
+        }
         c.dropout = try optionalF64("config.dropout")
         switch try u8("config.horizontalFlip") {
         case 0: c.horizontalFlip = nil
@@ -178,7 +192,7 @@ extension WireReader {
         case 2: status = .failed
         case let tag: throw unknownTag(tag, "outcome.metrics.status")
         }
-        let metrics = TrialMetrics(
+        var metrics = TrialMetrics(
             status: status,
             trainAccuracy: try optionalF64("outcome.metrics.trainAccuracy"),
             validationAccuracy: try optionalF64("outcome.metrics.validationAccuracy"),
@@ -188,6 +202,7 @@ extension WireReader {
             wallSeconds: try f64("outcome.metrics.wallSeconds"),
             samplesPerSecond: try f64("outcome.metrics.samplesPerSecond"),
             reason: try optionalString("outcome.metrics.reason"))
+        metrics.resumedAt = try optionalI64("outcome.metrics.resumedAt")
         var history = TrialHistory(lossEvery: try i64("outcome.history.lossEvery"))
         let losses = try count("outcome.history.loss", minimumSize: 4)
         let lossBits: [UInt32] = try words(losses, "outcome.history.loss")

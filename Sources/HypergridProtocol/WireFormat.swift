@@ -15,8 +15,10 @@ public enum WireFormat {
     /// The protocol version this build speaks. Bump it on any change to a payload layout,
     /// including fields added to `TrialConfig`, `DatasetSpec` or `TrialOutcome`.
     /// 2: `assign` and `result` carry the coordinator's assignment token.
-    /// 3: TrialConfig's model features (dropout, horizontal flip, schedule, warm-up).
-    public static let version: UInt16 = 3
+    /// 3: halving budgets and the refit in `TrialConfig`, `resumedAt` in `TrialMetrics`,
+    /// checkpoints in `assign` and `result`.
+    /// 4: TrialConfig's model features (dropout, horizontal flip, schedule, warm-up).
+    public static let version: UInt16 = 4
     /// Magic, version and type: the bytes before the payload.
     public static let headerSize = 5
     /// Frames (and so dataset chunks) above this size are refused unless a caller passes a

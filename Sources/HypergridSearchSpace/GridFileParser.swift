@@ -12,6 +12,10 @@ import Yams
 ///             decay: 0.95, batch_size: 200, iterations: 5000}
 /// search:    {kind: grid, repeats: 1, seed: 0}
 /// ```
+/// or `search: {kind: halving, factor: 3, min_epochs: 1, final: refit, refit_on: train}`
+/// (successive halving up to the single `training.epochs`, see ``HalvingRungs``, then a
+/// refit of the best point on `train+validation`, the default, or `train`).
+///
 /// Model features (all optional, all sweepable): `model.dropout` (a drop probability),
 /// `training.horizontal_flip` (true/false; needs image pixels, so not with `dataset.pca`),
 /// `training.schedule` (`step` or `cosine`) and `training.warmup_epochs`.
@@ -55,7 +59,7 @@ public enum GridFileParser {
         var axes = ParameterAxes()
         if let model = top["model"] { try parseModel(model, reader, into: &axes) }
         if let training = top["training"] { try parseTraining(training, reader, into: &axes, dataset: dataset) }
-        let search = try top["search"].map { try parseSearch($0, reader, pointCount: axes.pointCount) } ?? SearchSpec()
+        let search = try top["search"].map { try parseSearch($0, reader, axes: axes) } ?? SearchSpec()
         return GridSpec(dataset: dataset, axes: axes, search: search)
     }
 
@@ -173,8 +177,8 @@ public enum GridFileParser {
         }
     }
 
-    private static func parseSearch(_ node: Node, _ r: NodeReader, pointCount: Int) throws -> SearchSpec {
-        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats"])
+    private static func parseSearch(_ node: Node, _ r: NodeReader, axes: ParameterAxes) throws -> SearchSpec {
+        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on"])
         var spec = SearchSpec()
         if let n = m["seed"] {
             let v = try r.int(n, key: "search.seed")
@@ -183,6 +187,11 @@ public enum GridFileParser {
         }
         if let n = m["repeats"] { spec.repeats = try r.positiveInt(n, key: "search.repeats") }
         let kind = try m["kind"].map { try r.string($0, key: "search.kind") } ?? "grid"
+        if kind != "halving" {
+            for key in ["factor", "min_epochs"] {
+                if let n = m[key] { throw r.error(n, "search.\(key)", "applies only to kind: halving") }
+            }
+        }
         switch kind {
         case "grid":
             if let s = m["samples"] { throw r.error(s, "search.samples", "applies only to kind: random") }
@@ -190,14 +199,46 @@ public enum GridFileParser {
         case "random":
             guard let s = m["samples"] else { throw r.error(node, "search.samples", "is required with kind: random") }
             let n = try r.positiveInt(s, key: "search.samples")
-            guard n <= pointCount else {
-                throw r.error(s, "search.samples", "asks for \(n) points but the grid has only \(pointCount)")
+            guard n <= axes.pointCount else {
+                throw r.error(s, "search.samples", "asks for \(n) points but the grid has only \(axes.pointCount)")
             }
             spec.kind = .random(samples: n)
+        case "halving":
+            if let s = m["samples"] { throw r.error(s, "search.samples", "applies only to kind: random") }
+            spec.kind = .halving(try parseHalving(m, node, r, axes: axes))
         default:
-            throw r.error(m["kind"] ?? node, "search.kind", "unknown search kind '\(kind)'; one of grid, random")
+            throw r.error(m["kind"] ?? node, "search.kind", "unknown search kind '\(kind)'; one of grid, random, halving")
+        }
+        if let n = m["final"] {
+            let text = try r.string(n, key: "search.final")
+            guard text == "refit" else { throw r.error(n, "search.final", "unknown final step '\(text)'; the one there is: refit") }
+            spec.refit = .trainValidation
+        }
+        if let n = m["refit_on"] {
+            guard spec.refit != nil else { throw r.error(n, "search.refit_on", "applies only with final: refit") }
+            let text = try r.string(n, key: "search.refit_on")
+            guard let data = RefitData(rawValue: text) else {
+                throw r.error(n, "search.refit_on", "unknown data '\(text)'; one of \(RefitData.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            spec.refit = data
         }
         return spec
+    }
+
+    /// `factor` (default 3) and `min_epochs` (default 1); the largest budget is the grid's
+    /// single `training.epochs` value.
+    private static func parseHalving(_ m: [String: Node], _ node: Node, _ r: NodeReader,
+                                     axes: ParameterAxes) throws -> HalvingRungs {
+        let factor = try m["factor"].map { try r.int($0, key: "search.factor") } ?? 3
+        guard factor >= 2 else { throw r.error(m["factor"] ?? node, "search.factor", "must be at least 2, got \(factor)") }
+        let minEpochs = try m["min_epochs"].map { try r.positiveInt($0, key: "search.min_epochs") } ?? 1
+        guard axes.length.count == 1, case .epochs(let maxEpochs) = axes.length[0] else {
+            throw r.error(node, "search.kind", "halving needs training.epochs as one number, the last rung's budget (not iterations or a list)")
+        }
+        guard minEpochs <= maxEpochs else {
+            throw r.error(m["min_epochs"] ?? node, "search.min_epochs", "is \(minEpochs), more than training.epochs (\(maxEpochs))")
+        }
+        return HalvingRungs(factor: factor, minEpochs: minEpochs, maxEpochs: maxEpochs)
     }
 
     private static func yamlErrorLine(_ error: YamlError) -> Int? {

@@ -3,11 +3,14 @@ public struct DatasetShape: Codable, Sendable, Hashable {
     public var features: Int
     public var classes: Int
     public var trainRows: Int
+    /// The validation split's rows: a refit on train+validation trains on them too.
+    public var validationRows: Int
 
-    public init(features: Int, classes: Int, trainRows: Int) {
+    public init(features: Int, classes: Int, trainRows: Int, validationRows: Int = 0) {
         self.features = features
         self.classes = classes
         self.trainRows = trainRows
+        self.validationRows = validationRows
     }
 }
 
@@ -25,6 +28,11 @@ extension GridSpec {
             points = Array(0..<axes.pointCount)
         case .random(let samples):
             points = Self.sample(samples, of: axes.pointCount, seed: search.seed)
+        case .halving:
+            // The first rung; the scheduler plans the later ones from its results.
+            return halvingRung(0, points: Array(0..<axes.pointCount),
+                               datasetFingerprint: datasetFingerprint, shape: shape,
+                               numericsVersion: numericsVersion)
         }
         var trials: [PlannedTrial] = []
         trials.reserveCapacity(points.count * search.repeats)
@@ -72,7 +80,7 @@ extension TrialConfig {
         let widths = [shape.features] + hidden + [shape.classes]
         var perSample = 0.0
         for i in 0..<(widths.count - 1) { perSample += Double(widths[i] * widths[i + 1]) }
-        let iterations = length.iterationCount(trainRows: shape.trainRows, batchSize: batchSize)
+        let iterations = trainedIterations(trainRows: shape.trainRows)
         // Backward costs about twice the forward pass (weight and input gradients).
         return 3 * perSample * Double(batchSize) * Double(iterations)
     }

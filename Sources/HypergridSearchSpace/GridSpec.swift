@@ -4,6 +4,8 @@ public enum SearchKind: Sendable, Hashable {
     case grid
     /// `samples` distinct points drawn from the product with a seeded generator.
     case random(samples: Int)
+    /// Successive halving over every point of the product (see ``HalvingRungs``).
+    case halving(HalvingRungs)
 }
 
 /// The search section of a grid file.
@@ -13,11 +15,15 @@ public struct SearchSpec: Sendable, Hashable {
     public var seed: UInt64
     /// Each point is trained this many times with seeds `seed, seed+1, …`.
     public var repeats: Int
+    /// After the search, retrain the best point on this data and measure its test
+    /// accuracy (`final: refit`); nil for no refit.
+    public var refit: RefitData?
 
-    public init(kind: SearchKind = .grid, seed: UInt64 = 0, repeats: Int = 1) {
+    public init(kind: SearchKind = .grid, seed: UInt64 = 0, repeats: Int = 1, refit: RefitData? = nil) {
         self.kind = kind
         self.seed = seed
         self.repeats = repeats
+        self.refit = refit
     }
 }
 

@@ -9,12 +9,24 @@ public struct PlannedTrial: Codable, Sendable, Hashable {
     /// Relative cost estimate (multiply-adds per sample × samples trained), used to
     /// dispatch the longest trials first so that a run's tail is short.
     public var cost: Double
+    /// Successive halving: the rung (0-based) this trial belongs to; nil outside halving.
+    public var rung: Int? = nil
+    /// Continue from the checkpoint that this (earlier rung's) trial saved, instead of from
+    /// scratch; the result is the same bits either way, only the cost differs.
+    public var resumeFrom: TrialID? = nil
+    /// Ask the worker to send back a checkpoint of the final training state (a halving
+    /// trial whose survivors continue from it).
+    public var saveCheckpoint: Bool = false
 
-    public init(id: TrialID, config: TrialConfig, point: Int, repetition: Int, cost: Double) {
+    public init(id: TrialID, config: TrialConfig, point: Int, repetition: Int, cost: Double,
+                rung: Int? = nil, resumeFrom: TrialID? = nil, saveCheckpoint: Bool = false) {
         self.id = id
         self.config = config
         self.point = point
         self.repetition = repetition
         self.cost = cost
+        self.rung = rung
+        self.resumeFrom = resumeFrom
+        self.saveCheckpoint = saveCheckpoint
     }
 }

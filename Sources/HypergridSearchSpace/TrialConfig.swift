@@ -92,6 +92,14 @@ public struct TrialConfig: Codable, Sendable, Hashable {
     public var seed: UInt64
     /// Record the training loss every this many iterations.
     public var lossEvery: Int
+    /// Successive halving's budget: train only the first this many epochs of `length`'s
+    /// schedule (the learning-rate schedule still runs over the whole `length`); `nil`
+    /// trains all of it. Trial ids hash it only when set, so plain trials keep their ids.
+    /// See `TrialConfig+Search.swift`.
+    public var stopAfterEpochs: Int? = nil
+    /// Set on the final refit trial only: which splits it trains on. Such a trial is the only
+    /// one that measures test accuracy. `nil` (every searched trial) is omitted from the id.
+    public var refit: RefitData? = nil
 
     // Model features (issue #8), described in TrialConfig+Features.swift. Optional, and nil
     // when off, so that a config without them encodes — and hashes to a trial id — exactly

@@ -41,6 +41,9 @@ public struct TrialMetrics: Codable, Sendable, Equatable {
     public var samplesPerSecond: Double
     /// Why the trial failed or diverged, for people.
     public var reason: String?
+    /// The iteration the trial continued from a checkpoint at (a halving rung after the
+    /// first); nil when it trained from scratch. It trained `iterations − resumedAt` itself.
+    public var resumedAt: Int? = nil
 
     public init(status: TrialStatus, trainAccuracy: Double? = nil, validationAccuracy: Double? = nil,
                 testAccuracy: Double? = nil, finalLoss: Double? = nil, iterations: Int = 0,
@@ -65,5 +68,13 @@ public struct TrialOutcome: Codable, Sendable, Equatable {
     public init(metrics: TrialMetrics, history: TrialHistory) {
         self.metrics = metrics
         self.history = history
+    }
+}
+
+extension TrialMetrics {
+    /// Minibatch samples this trial itself trained (not those of the checkpoint it
+    /// continued from): the unit the halving-vs-grid compute comparison counts.
+    public func samplesTrained(batchSize: Int) -> Int {
+        max(iterations - (resumedAt ?? 0), 0) * batchSize
     }
 }

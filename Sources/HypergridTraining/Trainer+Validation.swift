@@ -11,6 +11,9 @@ extension Trainer {
         // batch size and loss stride at least 1, finite rates. Checked again here because a
         // config can come from anywhere: the wire, a test, a benchmark.
         if let problem = config.validationProblems().first { return problem.description }
+        // A halving budget comes from the scheduler, not a person; still, the loop bounds
+        // rely on it.
+        if let stop = config.stopAfterEpochs, stop < 1 { return "stopAfterEpochs must be at least 1, got \(stop)" }
         // What the kernel trusts about the data.
         if data.featureCount < 1 { return "the dataset has no features" }
         if data.classCount < 1 { return "the dataset has no classes" }
@@ -31,5 +34,24 @@ extension Trainer {
             if total >= 1 << 32 { return "training runs \(total) iterations; dropout and flips support fewer than 2³²" }
         }
         return nil
+    }
+}
+
+extension Trainer {
+    /// The splits of a `refit: train+validation` trial: the validation rows appended to the
+    /// training rows, and an empty validation split (those rows are now trained on, so an
+    /// accuracy on them would say nothing). The test split is untouched.
+    static func mergingValidation(into data: DatasetSplits) -> DatasetSplits {
+        let (train, validation) = (data.train, data.validation)
+        let columns = train.columns
+        let rows = train.rows + validation.rows
+        let storage = FloatStorage(zeroedCount: rows * columns)
+        storage.base.update(from: train.features.base, count: train.rows * columns)
+        (storage.base + train.rows * columns).update(from: validation.features.base, count: validation.rows * columns)
+        let merged = LabeledMatrix(rows: rows, columns: columns, features: storage,
+                                   labels: train.labels + validation.labels)
+        let empty = LabeledMatrix(rows: 0, columns: columns, features: FloatStorage(zeroedCount: 0), labels: [])
+        return DatasetSplits(name: data.name, classCount: data.classCount, train: merged,
+                             validation: empty, test: data.test)
     }
 }

@@ -78,11 +78,29 @@ public struct Trainer: Sendable {
     ///   backward, update and loss recording; not evaluation or setup).
     public func train(config: TrialConfig, data: DatasetSplits, evaluateTest: Bool = false,
                       progress: ((EpochReport) -> Bool)? = nil) -> TrialOutcome {
+        trainWithCheckpoints(config: config, data: data, evaluateTest: evaluateTest, progress: progress).outcome
+    }
+
+    /// ``train(config:data:evaluateTest:progress:)`` that may continue from a checkpoint
+    /// and may end with one (see ``TrainingCheckpoint``).
+    ///
+    /// - Parameters:
+    ///   - resume: the state of an earlier run of the same config (its halving budget
+    ///     aside); the outcome is then bit-identical to training from scratch, and
+    ///     `metrics.resumedAt` says where it continued. A checkpoint that does not fit
+    ///     (another config or data, or past this trial's end) is ignored: the trial trains
+    ///     from scratch, with the same result, and `resumeProblem` says why.
+    ///   - saveCheckpoint: return the final state of a trial that ended `.done`.
+    public func trainWithCheckpoints(config: TrialConfig, data: DatasetSplits, evaluateTest: Bool = false,
+                                     resume: TrainingCheckpoint? = nil, saveCheckpoint: Bool = false,
+                                     progress: ((EpochReport) -> Bool)? = nil)
+        -> (outcome: TrialOutcome, checkpoint: TrainingCheckpoint?, resumeProblem: String?) {
+        let data = config.refit == .trainValidation ? Self.mergingValidation(into: data) : data
         let clock = ContinuousClock()
         let start = clock.now
         var history = TrialHistory(lossEvery: max(config.lossEvery, 1))
         if let problem = Self.validate(config: config, data: data) {
-            return TrialOutcome(metrics: TrialMetrics(status: .failed, reason: problem), history: history)
+            return (TrialOutcome(metrics: TrialMetrics(status: .failed, reason: problem), history: history), nil, nil)
         }
         let train = data.train
         let shape = MLPShape(inputWidth: data.featureCount, hidden: config.hidden,
@@ -103,7 +121,10 @@ public struct Trainer: Sendable {
                               seed: config.seed, maxRows: batch)
         } : nil
         let perEpoch = max(train.rows / batch, 1)
-        let total = config.length.iterationCount(trainRows: train.rows, batchSize: batch)
+        let total = config.trainedIterations(trainRows: train.rows)
+        // Warm-up and cosine span the trial's whole length, also when a halving rung stops it
+        // early: a continued trial then follows the same schedule as one never stopped.
+        let scheduleLength = config.length.iterationCount(trainRows: train.rows, batchSize: batch)
         let reg = Float(config.reg)
         // The step schedule's rate, multiplied by the decay after every epoch as the seed does;
         // warm-up and cosine derive each iteration's rate from it (`scheduledLearningRate`),
@@ -115,6 +136,28 @@ public struct Trainer: Sendable {
         var reason: String? = nil
         var trainingTime = Duration.zero
         var lastValidation: Double? = nil
+        var resumeProblem = resume.flatMap { $0.mismatch(config: config, data: data) }
+        if let checkpoint = resume, resumeProblem == nil, checkpoint.iteration > total {
+            resumeProblem = "it is at iteration \(checkpoint.iteration), past this trial's \(total)"
+        }
+        if let checkpoint = resume, resumeProblem == nil {
+            if net.restoreState(checkpoint.network),
+               optimizer.restoreState(stepCount: checkpoint.optimizerSteps, buffers: checkpoint.optimizerBuffers) {
+                sampler.position = checkpoint.sampler
+                (completed, epoch, learningRate) = (checkpoint.iteration, checkpoint.epoch, checkpoint.learningRate)
+                lastValidation = checkpoint.lastValidation
+                history = checkpoint.history
+            } else {
+                // Half-restored state must not be trained on: start over.
+                resumeProblem = "its tensors do not fit this network"
+                switch config.initScheme {
+                case .gaussian(let std): net.initialize(.gaussian(std: std), seed: config.seed)
+                case .he: net.initialize(.he, seed: config.seed)
+                }
+                optimizer.reset()
+            }
+        }
+        let resumedAt = resume != nil && resumeProblem == nil ? completed : nil
         // Reserved up front so that the iterations themselves never allocate (up to 4M
         // losses; a longer history grows as usual).
         history.loss.reserveCapacity(min(total / history.lossEvery + 1, 1 << 22))
@@ -123,7 +166,7 @@ public struct Trainer: Sendable {
 
         train.labels.withUnsafeBufferPointer { labels in
             var segmentStart = clock.now   // training time excludes evaluation
-            for iteration in 0..<total {
+            for iteration in completed..<total {
                 sampler.next(features: train.features.base, labels: labels.baseAddress!, rows: train.rows,
                              team: team)
                 flipper?.apply(sampler.features, rows: batch, step: iteration, team: team)
@@ -143,7 +186,7 @@ public struct Trainer: Sendable {
                     }
                     history.loss.append(loss)
                 }
-                rateUsed = config.scheduledLearningRate(iteration: iteration, totalIterations: total,
+                rateUsed = config.scheduledLearningRate(iteration: iteration, totalIterations: scheduleLength,
                                                         perEpoch: perEpoch, stepDecayedRate: learningRate)
                 optimizer.step(learningRate: Float(rateUsed), reg: reg, team: team)
                 completed = iteration + 1
@@ -171,6 +214,7 @@ public struct Trainer: Sendable {
         }
 
         var metrics = TrialMetrics(status: status, iterations: completed, reason: reason)
+        metrics.resumedAt = resumedAt
         switch status {
         case .done:
             // A trial that ends on an epoch boundary has just measured these weights on
@@ -188,9 +232,19 @@ public struct Trainer: Sendable {
             break
         }
         let trainingSeconds = Self.seconds(trainingTime)
-        metrics.samplesPerSecond = trainingSeconds > 0 ? Double(completed * batch) / trainingSeconds : 0
+        metrics.samplesPerSecond = trainingSeconds > 0 ? Double((completed - (resumedAt ?? 0)) * batch) / trainingSeconds : 0
         metrics.wallSeconds = Self.seconds(clock.now - start)
-        return TrialOutcome(metrics: metrics, history: history)
+        var checkpoint: TrainingCheckpoint?
+        if saveCheckpoint, status == .done {
+            let (steps, buffers) = optimizer.exportState()
+            checkpoint = TrainingCheckpoint(
+                numerics: HypergridVersion.numerics, configKey: TrainingCheckpoint.key(config),
+                featureCount: data.featureCount, classCount: data.classCount, trainRows: train.rows,
+                iteration: completed, epoch: epoch, learningRate: learningRate, lastValidation: lastValidation,
+                history: history, optimizerSteps: steps, optimizerBuffers: buffers,
+                network: net.exportState(), sampler: sampler.position)
+        }
+        return (TrialOutcome(metrics: metrics, history: history), checkpoint, resumeProblem)
     }
 
     /// The mean of the last `finalLossWindow` recorded losses, or nil if none.

@@ -34,20 +34,21 @@ struct CoordinatorCommand: ParsableCommand {
         // Key files first: a typo should not wait for the dataset's preprocessing.
         let curve = try keys.load()
         try CoordinatorServer.makeRunDirectory(grid.runDirectory)
-        let (_, offer, plan) = try grid.prepare(logger: logger)
+        let (spec, offer, plan) = try grid.prepare(logger: logger)
         let server = try CoordinatorServer(
             plan: plan, offer: offer,
             options: CoordinatorOptions(bind: bind, runDirectory: grid.runDirectory, policy: grid.policy,
                                         liveStatus: true, summaryRows: grid.top, curve: curve?.curve),
-            logger: logger)
+            logger: logger, search: spec)
         if let curve {
             logger.info("CurveZMQ on: public key \(curve.publicKey.z85), \(curve.curve.authorizedKeys.count) authorized worker key(s)")
             logger.info("listening on \(server.endpoint); start workers with: hypergrid worker --connect \(server.endpoint) --key WORKER.key --coordinator-key \(keys.publicKeyFileHint)")
         } else {
             logger.info("listening on \(server.endpoint); start workers with: hypergrid worker --connect \(server.endpoint)")
         }
+        let report = grid.startReport(for: server, logger: logger)
         let stop = StopSignal.install()
         let summary = try server.run(shouldStop: { stop.isSet })
-        try finish(server, summary, options: grid, stopped: stop.isSet)
+        try finish(server, summary, options: grid, stopped: stop.isSet, report: report)
     }
 }

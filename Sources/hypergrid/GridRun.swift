@@ -3,6 +3,7 @@ import Foundation
 import HypergridCoordinator
 import HypergridData
 import HypergridPreprocessing
+import HypergridReport
 import HypergridSearchSpace
 import HypergridTraining
 import Logging
@@ -25,6 +26,8 @@ struct GridOptions: ParsableArguments {
     var cacheDir: String?
     @Option(help: "Leaderboard rows to print at the end.")
     var top: Int = 10
+    @Flag(help: "Keep RUN_DIR/report.html (and its SVG charts) current while the run is in progress; see `hypergrid report`.")
+    var report = false
 
     func validate() throws {
         guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be a positive number of seconds, got \(heartbeat).") }
@@ -54,7 +57,8 @@ struct GridOptions: ParsableArguments {
                                           cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) },
                                           log: { logger.info("\($0)") })
         let s = prepared.splits
-        let shape = DatasetShape(features: s.featureCount, classes: s.classCount, trainRows: s.train.rows)
+        let shape = DatasetShape(features: s.featureCount, classes: s.classCount, trainRows: s.train.rows,
+                                 validationRows: s.validation.rows)
         logger.info("dataset \(prepared.fingerprint.prefix(12)): train \(s.train.rows), validation \(s.validation.rows), test \(s.test.rows) rows of \(s.featureCount) features (\(prepared.cacheStatus))")
         let offer = DatasetOffer(spec: spec.dataset, fingerprint: prepared.fingerprint, shape: shape,
                                  cacheFile: prepared.cacheFile?.path)
@@ -63,13 +67,29 @@ struct GridOptions: ParsableArguments {
     }
 }
 
-/// Prints how a run ended and the top of its leaderboard; throws a non-zero exit
-/// when it halted.
-func finish(_ server: CoordinatorServer, _ summary: RunSummary, options: GridOptions, stopped: Bool) throws {
+extension GridOptions {
+    /// With `--report`: a refresher that rewrites the run's report after results arrive
+    /// (rate-limited, on its own thread), already listening to the server. `nil` without.
+    func startReport(for server: CoordinatorServer, logger: Logger) -> ReportRefresher? {
+        guard report else { return nil }
+        let refresher = ReportRefresher(runDirectory: runDirectory, log: { logger.warning("\($0)") })
+        server.onResultsCommitted = { refresher.resultsArrived() }
+        refresher.start()
+        return refresher
+    }
+}
+
+/// Prints how a run ended and the top of its leaderboard, writes the final report when
+/// one is kept; throws a non-zero exit when it halted.
+func finish(_ server: CoordinatorServer, _ summary: RunSummary, options: GridOptions, stopped: Bool,
+            report: ReportRefresher?) throws {
+    let page = report?.finish()
     print("")
     print("run \(stopped ? "stopped" : (summary.haltReason == nil ? "complete" : "halted")): \(summary.done) done, \(summary.diverged) diverged, \(summary.failed) failed, \(summary.skipped) already in the journal, \(summary.unfinished) unfinished, \(String(format: "%.1f", summary.elapsedSeconds)) s")
     if options.top > 0 { print(server.leaderboardTable(top: options.top)) }
+    for line in server.searchReport { print(line) }
     print("leaderboard: \(options.runDirectory)/leaderboard.csv")
+    if let page { print("report: \(page)") }
     if let reason = summary.haltReason { throw CoordinatorError("run halted: \(reason)") }
     if stopped { throw ExitCode(130) }
 }

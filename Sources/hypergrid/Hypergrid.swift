@@ -8,5 +8,5 @@ struct Hypergrid: ParsableCommand {
         abstract: "Hyperparameter search for multi-layer perceptrons across processes and machines.",
         version: "0.1.0",
         subcommands: [Train.self, RunCommand.self, CoordinatorCommand.self, WorkerCommand.self,
-                      LeaderboardCommand.self, KeygenCommand.self])
+                      LeaderboardCommand.self, KeygenCommand.self, ReportCommand.self])
 }

@@ -40,13 +40,14 @@ struct RunCommand: ParsableCommand {
         defer { localKeys?.remove() }
         let curve = try keys.load(extraAuthorized: localKeys.map { [$0.publicKey] } ?? [])
         try CoordinatorServer.makeRunDirectory(grid.runDirectory)
-        let (_, offer, plan) = try grid.prepare(logger: logger)
+        let (spec, offer, plan) = try grid.prepare(logger: logger)
         let server = try CoordinatorServer(
             plan: plan, offer: offer,
             options: CoordinatorOptions(bind: "tcp://127.0.0.1:*", runDirectory: grid.runDirectory,
                                         policy: grid.policy, liveStatus: true, summaryRows: grid.top,
                                         curve: curve?.curve),
-            logger: logger)
+            logger: logger, search: spec)
+        let report = grid.startReport(for: server, logger: logger)
         let pool = LocalWorkerPool()
         let stop = StopSignal.install()
         var workerArguments = ["worker", "--connect", server.endpoint,
@@ -62,7 +63,7 @@ struct RunCommand: ParsableCommand {
         logger.info("\(workers) local workers started, coordinator on \(server.endpoint), run directory \(grid.runDirectory)")
         defer { pool.stop(grace: 5) }
         let summary = try server.run(shouldStop: { stop.isSet })
-        try finish(server, summary, options: grid, stopped: stop.isSet)
+        try finish(server, summary, options: grid, stopped: stop.isSet, report: report)
     }
 }
 

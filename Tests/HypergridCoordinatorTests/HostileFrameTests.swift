@@ -97,7 +97,10 @@ private struct CapturingLogHandler: LogHandler {
             header + [0x01, 0xFF, 0xFF, 0xFF, 0xFF],             // a 4 GiB name
             try Message.assign(evilJob).encoded(),               // only coordinators send it
         ]
-        frames.append(Array(frames[4].dropLast()) + [9])        // a bad presence byte at the end
+        frames.append(Array(frames[4].dropLast()) + [9])        // a bad presence byte at the end (the checkpoint's)
+        var pca = frames[4]
+        pca[pca.count - 3] = 9                                   // the dataset's last presence byte
+        frames.append(pca)
         for frame in frames { try evil.send(frame) }
         try evil.send([[1], [2]])                                // two frames
         let expected = 3 + frames.count + 1
@@ -109,7 +112,7 @@ private struct CapturingLogHandler: LogHandler {
         #expect(rejected.allSatisfy { $0.contains("from \(who) (0x") && $0.contains(") at 127.0.0.1: it lacks the token") }, "\(rejected)")
         #expect(lines.contains { $0.hasPrefix("warning: refused \(who)") && $0.hasSuffix("speaks protocol 99, this coordinator speaks \(WireFormat.version)") }, "\(lines)")
         for text in ["Message type 0x3f is not defined by hypergrid protocol \(WireFormat.version).", "The frame ends inside field", "Field ready.numericsVersion declares 4294967295 bytes",
-                     "Field dataset.pcaVariance is invalid"] {
+                     "Field assign.checkpoint is invalid", "Field dataset.pcaVariance is invalid"] {
             #expect(lines.contains { $0.contains("dropped a malformed frame from \(who)") && $0.contains(text) }, "\(text): \(lines)")
         }
         #expect(lines.contains { $0.contains("dropped assign from \(who)") && $0.hasSuffix("only a coordinator sends it") }, "\(lines)")

@@ -87,6 +87,58 @@ import Testing
         #expect(check { $0.history.validationAccuracy[0] = -0.5 } == "its accuracy history holds -0.5, not a fraction in [0, 1]")
     }
 
+    /// The bounds are those of what the trainer trains for the assignment: a halving rung
+    /// stops at its budget, a refit on train+validation has more rows per epoch, and only
+    /// continuations resume and only the refit measures the test split.
+    @Test func halvingRungsAndTheRefitAreBoundedByWhatTheyTrain() {
+        var rung = TrialConfig(hidden: [8], batchSize: 10, length: .epochs(9), lossEvery: 5)
+        rung.stopAfterEpochs = 3   // 30 of the schedule's 90 iterations on 100 rows
+        func outcome(iterations: Int, epochs: Int, losses: Int) -> TrialOutcome {
+            TrialOutcome(metrics: TrialMetrics(status: .done, trainAccuracy: 0.5, validationAccuracy: 0.4,
+                                               iterations: iterations, wallSeconds: 1, samplesPerSecond: 200),
+                         history: TrialHistory(lossEvery: 5, loss: Array(repeating: 1, count: losses),
+                                               trainAccuracy: Array(repeating: 0.5, count: epochs),
+                                               validationAccuracy: Array(repeating: 0.4, count: epochs)))
+        }
+        let honest = outcome(iterations: 30, epochs: 3, losses: 6)
+        #expect(ResultCheck.problem(with: honest, of: rung, trainRows: 100) == nil)
+        #expect(ResultCheck.problem(with: outcome(iterations: 31, epochs: 3, losses: 6), of: rung, trainRows: 100)
+                == "it claims 31 iterations of a trial of 30")
+        #expect(ResultCheck.problem(with: outcome(iterations: 30, epochs: 3, losses: 8), of: rung, trainRows: 100)
+                == "its loss history has 8 entries, more than 30 iterations make")
+        #expect(ResultCheck.problem(with: outcome(iterations: 30, epochs: 5, losses: 6), of: rung, trainRows: 100)
+                == "its accuracy history has more entries than the trial has epochs")
+
+        // A continuation (the next rung, 9 epochs from the 3-epoch checkpoint) may say so.
+        var next = rung
+        next.stopAfterEpochs = nil
+        var resumed = outcome(iterations: 90, epochs: 9, losses: 18)
+        resumed.metrics.resumedAt = 30
+        #expect(ResultCheck.problem(with: resumed, of: next, trainRows: 100, resumable: true) == nil)
+        #expect(ResultCheck.problem(with: resumed, of: next, trainRows: 100)
+                == "it claims to have continued from a checkpoint at iteration 30, but it was given none")
+        resumed.metrics.resumedAt = 91
+        #expect(ResultCheck.problem(with: resumed, of: next, trainRows: 100, resumable: true)
+                == "it claims to have continued from iteration 91 of its 90")
+
+        // The refit on train+validation trains 9 epochs of 100 + 20 rows: 108 iterations, and
+        // is the one trial that reports a test accuracy.
+        var refit = next
+        refit.refit = .trainValidation
+        let shape = DatasetShape(features: 4, classes: 2, trainRows: 100, validationRows: 20)
+        #expect(refit.trainingRows(in: shape) == 120 && next.trainingRows(in: shape) == 100)
+        var refitted = outcome(iterations: 108, epochs: 9, losses: 22)
+        refitted.metrics.validationAccuracy = nil
+        refitted.history.validationAccuracy = []
+        refitted.metrics.testAccuracy = 0.45
+        #expect(ResultCheck.problem(with: refitted, of: refit, trainRows: refit.trainingRows(in: shape)) == nil)
+        #expect(ResultCheck.problem(with: refitted, of: refit, trainRows: 100) == "it claims 108 iterations of a trial of 90")
+        var searched = honest
+        searched.metrics.testAccuracy = 0.45
+        #expect(ResultCheck.problem(with: searched, of: rung, trainRows: 100)
+                == "it reports a test accuracy, which only the final refit measures")
+    }
+
     @Test func networkTextIsPrintable() {
         #expect(NetworkText.printable("host-1:42", limit: 80) == "host-1:42")
         #expect(NetworkText.printable("evil\n12:00:00 coordinator: all done\u{1B}[2J", limit: 80)

@@ -90,7 +90,9 @@ extension FaultToleranceTests {
             // Rerun on a copy of the run directory on a good disk: it resumes.
             let goodRun = scenario.dir.appendingPathComponent("good-run")
             try FileManager.default.createDirectory(at: goodRun, withIntermediateDirectories: true)
-            for name in [Journal.fileName, Leaderboard.fileName] {
+            // The whole run directory: its assignment secret too, without which the worker's
+            // kept result (signed by this coordinator) would be rejected and trained again.
+            for name in [Journal.fileName, Leaderboard.fileName, AssignmentTokens.fileName] {
                 try FileManager.default.copyItem(at: scenario.runDir.appendingPathComponent(name),
                                                  to: goodRun.appendingPathComponent(name))
             }

@@ -124,3 +124,23 @@ import Testing
         #expect(Set(idx).count < idx.count)            // with replacement: repeats happen
     }
 }
+
+@Suite struct PhiloxPositionTests {
+    @Test func seekingToASavedPositionReplaysTheStream() {
+        for skip in [0, 1, 3, 4, 5, 7, 9] {
+            var rng = Philox4x32(seed: 5, stream: 2)
+            for _ in 0..<skip { _ = rng.nextUInt32() }
+            _ = rng.nextGaussian()   // leaves a spare Box–Muller value
+            let position = rng.position
+            let expected = (0..<10).map { _ in rng.nextGaussian() }
+            var other = Philox4x32(seed: 5, stream: 2)
+            let sought = other.seek(to: position)
+            #expect(sought)
+            #expect((0..<10).map { _ in other.nextGaussian() } == expected, "after \(skip) words")
+        }
+        var rng = Philox4x32(seed: 1)
+        let first = rng.seek(to: PhiloxPosition(blockIndex: 0, used: 2, spareGaussian: nil))
+        let second = rng.seek(to: PhiloxPosition(blockIndex: 3, used: 5, spareGaussian: nil))
+        #expect(!first && !second)
+    }
+}

@@ -57,6 +57,8 @@ struct MessageFactory {
             length: bool() ? .iterations(anyInt()) : .epochs(anyInt()),
             initScheme: bool() ? .he : .gaussian(std: [1e-4, 0.01, .leastNonzeroMagnitude, 3][int(0...3)]),
             seed: UInt64.random(in: 0...UInt64.max, using: &rng), lossEvery: anyInt())
+        c.stopAfterEpochs = optional { $0.anyInt() }
+        c.refit = optional { $0.bool() ? .train : .trainValidation }
         // Model features in all three states (absent, off, on).
         c.dropout = optional { $0.double() }
         c.horizontalFlip = optional { $0.bool() }
@@ -71,12 +73,13 @@ struct MessageFactory {
                     pcaVariance: optional { $0.double() })
     }
     mutating func outcome(curve: Int? = nil) -> TrialOutcome {
-        let metrics = TrialMetrics(
+        var metrics = TrialMetrics(
             status: [TrialStatus.done, .diverged, .failed][int(0...2)],
             trainAccuracy: optional { $0.double() }, validationAccuracy: optional { $0.double() },
             testAccuracy: optional { $0.double() }, finalLoss: optional { $0.double() },
             iterations: anyInt(), wallSeconds: double(), samplesPerSecond: double(),
             reason: optional { $0.string() })
+        metrics.resumedAt = optional { $0.anyInt() }
         let epochs = int(0...5)
         let history = TrialHistory(lossEvery: anyInt(), loss: (0..<(curve ?? int(0...20))).map { _ in float() },
                                    trainAccuracy: (0..<epochs).map { _ in double() },
@@ -96,13 +99,15 @@ struct MessageFactory {
                                            iteration: anyInt(), loss: double(),
                                            validationAccuracy: optional { $0.double() }))
         case .result:
-            return .result(TrialReport(trialID: trialID(), attempt: u32(), token: bytes(int(0...1) * 32), outcome: outcome()))
+            return .result(TrialReport(trialID: trialID(), attempt: u32(), token: bytes(int(0...1) * 32), outcome: outcome(),
+                                       checkpoint: optional { $0.bytes($0.int(0...300)) }))
         case .goodbye: return .goodbye(abandoned: optional { $0.trialID() })
         case .datasetRequest: return .datasetRequest(fingerprint: string(), chunkIndex: u32())
         case .heartbeat: return .heartbeat
         case .assign:
             return .assign(Assignment(trialID: trialID(), attempt: u32(), config: config(),
-                                      dataset: dataset(), datasetFingerprint: string(), token: bytes(int(0...1) * 32)))
+                                      dataset: dataset(), datasetFingerprint: string(), saveCheckpoint: bool(),
+                                      checkpoint: optional { $0.bytes($0.int(0...300)) }, token: bytes(int(0...1) * 32)))
         case .ack: return .ack(trialID())
         case .refuse: return .refuse(reason: string())
         case .shutdown: return .shutdown

@@ -48,19 +48,19 @@ import Testing
     /// Pins the wire bytes of small messages: a change here breaks compatibility with
     /// deployed peers and needs a WireFormat.version bump.
     @Test func goldenFrames() throws {
-        #expect(try Message.heartbeat.encoded() == [0x48, 0x47, 0x00, 0x03, 0x40])
+        #expect(try Message.heartbeat.encoded() == [0x48, 0x47, 0x00, 0x04, 0x40])
         #expect(try Message.noWork(retryAfterMilliseconds: 500).encoded()
-                == [0x48, 0x47, 0x00, 0x03, 0x85, 0x00, 0x00, 0x01, 0xF4])
+                == [0x48, 0x47, 0x00, 0x04, 0x85, 0x00, 0x00, 0x01, 0xF4])
         #expect(try Message.refuse(reason: "no").encoded()
-                == [0x48, 0x47, 0x00, 0x03, 0x83, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
+                == [0x48, 0x47, 0x00, 0x04, 0x83, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
         #expect(try Message.datasetRequest(fingerprint: "ab", chunkIndex: 7).encoded()
-                == [0x48, 0x47, 0x00, 0x03, 0x05, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 7])
+                == [0x48, 0x47, 0x00, 0x04, 0x05, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 7])
         let id = String(repeating: "0f", count: 32)
-        #expect(try Message.ack(TrialID(hex: id)!).encoded() == [0x48, 0x47, 0x00, 0x03, 0x82, 0, 0, 0, 64] + Array(id.utf8))
+        #expect(try Message.ack(TrialID(hex: id)!).encoded() == [0x48, 0x47, 0x00, 0x04, 0x82, 0, 0, 0, 64] + Array(id.utf8))
         // CRC-32 of "abc" is 0x352441C2.
         let chunk = DatasetChunk(fingerprint: "", index: 0, total: 1, bytes: Array("abc".utf8))
         #expect(try Message.datasetChunk(chunk).encoded()
-                == [0x48, 0x47, 0x00, 0x03, 0x86, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+                == [0x48, 0x47, 0x00, 0x04, 0x86, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
                     0x35, 0x24, 0x41, 0xC2, 0, 0, 0, 3, 0x61, 0x62, 0x63])
     }
 
@@ -70,17 +70,54 @@ import Testing
         func labels(_ value: Any) -> [String] { Mirror(reflecting: value).children.compactMap(\.label) }
         #expect(labels(TrialConfig()) == ["hidden", "batchNorm", "optimizer", "momentum", "learningRate",
                                           "learningRateDecay", "reg", "batchSize", "length", "initScheme",
-                                          "seed", "lossEvery", "dropout", "horizontalFlip", "schedule",
-                                          "warmupEpochs"])
+                                          "seed", "lossEvery", "stopAfterEpochs", "refit", "dropout", "horizontalFlip",
+                                          "schedule", "warmupEpochs"])
         #expect(labels(DatasetSpec(kind: .mnist)) == ["kind", "path", "trainRows", "validationRows",
                                                      "testRows", "standardize", "pcaVariance"])
         #expect(labels(TrialMetrics(status: .done)) == ["status", "trainAccuracy", "validationAccuracy",
                                                        "testAccuracy", "finalLoss", "iterations",
-                                                       "wallSeconds", "samplesPerSecond", "reason"])
+                                                       "wallSeconds", "samplesPerSecond", "reason", "resumedAt"])
         #expect(labels(TrialHistory()) == ["lossEvery", "loss", "trainAccuracy", "validationAccuracy"])
         #expect(labels(TrialOutcome(metrics: TrialMetrics(status: .done), history: TrialHistory()))
                 == ["metrics", "history"])
         #expect(OptimizerKind.allCases.count == 4 && DatasetSpec.Kind.allCases.count == 4)
+        #expect(RefitData.allCases.count == 2)
+        #expect(labels(sampleAssignment) == ["trialID", "attempt", "config", "dataset", "datasetFingerprint",
+                                             "saveCheckpoint", "checkpoint", "token"])
+        #expect(labels(sampleReport(lossCount: 1)) == ["trialID", "attempt", "token", "outcome", "checkpoint"])
+    }
+
+    /// Pins where version 3 puts the token (right after the attempt) and the halving fields
+    /// (the config's budget and refit after `lossEvery`; the checkpoint flag and blob last in
+    /// `assign`, the checkpoint last in `result`, `resumedAt` after the reason).
+    @Test func goldenTokenAndHalvingFields() throws {
+        var assignment = sampleAssignment
+        assignment.token = [0xA5, 0x5A]
+        assignment.config.stopAfterEpochs = 3
+        assignment.config.refit = .train
+        assignment.saveCheckpoint = true
+        assignment.checkpoint = [7, 8, 9]
+        let frame = try Message.assign(assignment).encoded()
+        #expect(Array(frame[0..<5]) == [0x48, 0x47, 0x00, 0x04, 0x81])
+        let afterID = 5 + 4 + 64
+        #expect(Array(frame[afterID..<(afterID + 10)]) == [0, 0, 0, 1, 0, 0, 0, 2, 0xA5, 0x5A])
+        #expect(Array(frame.suffix(9)) == [1, 1, 0, 0, 0, 3, 7, 8, 9])
+        // lossEvery (10), stopAfterEpochs present (3), refit tag 2 (train), then dataset.kind 0.
+        let lossEvery: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 10, 1, 0, 0, 0, 0, 0, 0, 0, 3, 2, 0]
+        #expect(frame.indices.contains { frame[$0...].starts(with: lossEvery) })
+
+        var report = TrialReport(trialID: assignment.trialID, attempt: 2, token: [0xEE], outcome: TrialOutcome(
+            metrics: TrialMetrics(status: .done, iterations: 4), history: TrialHistory(lossEvery: 1)), checkpoint: [5])
+        report.outcome.metrics.resumedAt = 2
+        let result = try Message.result(report).encoded()
+        #expect(Array(result[0..<5]) == [0x48, 0x47, 0x00, 0x04, 0x03])
+        #expect(Array(result[afterID..<(afterID + 9)]) == [0, 0, 0, 2, 0, 0, 0, 1, 0xEE])
+        #expect(Array(result.suffix(6)) == [1, 0, 0, 0, 1, 5])
+        // No reason, then resumedAt present (2).
+        let resumed: [UInt8] = [0, 1, 0, 0, 0, 0, 0, 0, 0, 2]
+        #expect(result.indices.contains { result[$0...].starts(with: resumed) })
+        report.checkpoint = nil
+        #expect(try Message.result(report).encoded().last == 0)
     }
 
     @Test func sendersAreClassified() {

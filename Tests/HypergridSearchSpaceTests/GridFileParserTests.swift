@@ -58,7 +58,7 @@ import Testing
         ("dataset: {name: cifar10}\nmodel: {batch_norm: maybe}\n", "bad.yaml:2: model.batch_norm: must be true or false, got 'maybe'"),
         ("dataset: {name: cifar10}\ntraining: {iterations: 10, epochs: 2}\n", "bad.yaml:2: training: give either iterations or epochs, not both"),
         ("dataset: {name: cifar10}\nsearch: {kind: random, samples: 5}\n", "bad.yaml:2: search.samples: asks for 5 points but the grid has only 1"),
-        ("dataset: {name: cifar10}\nsearch: {kind: bayes}\n", "bad.yaml:2: search.kind: unknown search kind 'bayes'; one of grid, random"),
+        ("dataset: {name: cifar10}\nsearch: {kind: bayes}\n", "bad.yaml:2: search.kind: unknown search kind 'bayes'; one of grid, random, halving"),
         ("dataset: {name: cifar10}\nmodel: {hidden: [256, [128]]}\n", "bad.yaml:2: model.hidden: mixes widths and architectures; write every entry as a list, e.g. [[256], [256, 128]]"),
         ("dataset: {name: cifar10\n", "bad.yaml:2: is not valid YAML (did not find expected ',' or '}')"),
         ("", "bad.yaml: is empty; it needs at least a dataset and a model or training section"),

@@ -86,6 +86,25 @@ import Testing
         #expect(a.metrics.validationAccuracy == b.metrics.validationAccuracy)
     }
 
+    /// Halving continues trials from checkpoints: with every feature on (masks and flips keyed
+    /// by the iteration, the cosine over the whole length) stopping after 2 of 4 epochs and
+    /// continuing is the same computation as never stopping.
+    @Test func continuingFromACheckpointIsBitIdentical() throws {
+        let full = Self.featureConfig()
+        var first = full
+        first.stopAfterEpochs = 2
+        let trainer = Trainer()
+        let straight = trainer.trainWithCheckpoints(config: full, data: Self.asymmetricImages, saveCheckpoint: true)
+        let part = trainer.trainWithCheckpoints(config: first, data: Self.asymmetricImages, saveCheckpoint: true)
+        let blob = try #require(part.checkpoint).encoded()
+        let resumed = trainer.trainWithCheckpoints(config: full, data: Self.asymmetricImages,
+                                                   resume: try TrainingCheckpoint(decoding: blob), saveCheckpoint: true)
+        #expect(resumed.resumeProblem == nil && resumed.outcome.metrics.status == .done)
+        #expect(resumed.outcome.history == straight.outcome.history)
+        #expect(resumed.outcome.metrics.validationAccuracy == straight.outcome.metrics.validationAccuracy)
+        #expect(try #require(resumed.checkpoint) == (try #require(straight.checkpoint)))
+    }
+
     @Test func flipNeedsImageRows() {
         var config = TrialConfig(hidden: [8], batchSize: 20, length: .epochs(1), seed: 1)
         config.horizontalFlip = true

@@ -36,9 +36,12 @@ public struct TrialResultRecord: Codable, Sendable, Equatable {
     public var worker: String
     public var metrics: TrialMetrics
     public var history: TrialHistory
+    /// The successive-halving rung the trial belonged to (absent outside halving).
+    public var rung: Int?
 
     public init(trial: PlannedTrial, attempt: Int, worker: String, outcome: TrialOutcome) {
         self.trial = trial.id
+        self.rung = trial.rung
         self.config = trial.config
         self.point = trial.point
         self.repetition = trial.repetition

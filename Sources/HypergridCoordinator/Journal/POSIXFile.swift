@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 
 /// A failed system call, with the path and what was being done, for people.
 public struct FileSystemError: Error, Equatable, CustomStringConvertible {
@@ -111,6 +112,40 @@ enum POSIX {
     static func rename(_ from: String, _ to: String) throws {
         guard systemRename(from, to) == 0 else { throw FileSystemError(path: to, operation: "rename \(from) to", errno: errno) }
     }
+}
+
+extension POSIX {
+    /// Writes `temporary` (in the same directory as `path`, so that rename stays within
+    /// one file system), fsyncs it, renames it over `path`, and fsyncs the directory so
+    /// that the rename itself survives a crash: readers see the old file or the complete
+    /// new one, never a partial one, and a crash leaves one of the two.
+    static func replaceAtomically(_ path: String, with bytes: [UInt8], temporary: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let fd = try open(temporary, O_WRONLY | O_CREAT | O_TRUNC, operation: "create")
+        do {
+            try bytes.withUnsafeBytes { try writeAll(fd, $0, path: temporary, operation: "write") }
+            try fsync(fd, path: temporary)
+            closeDescriptor(fd)
+        } catch {
+            closeDescriptor(fd)
+            _ = unlink(temporary)
+            throw error
+        }
+        do { try rename(temporary, path) } catch { _ = unlink(temporary); throw error }
+        try fsyncDirectory(directory.isEmpty ? "." : directory)
+    }
+}
+
+/// Replaces the file at `path` atomically with `bytes` (see
+/// ``POSIX/replaceAtomically(_:with:temporary:)``) through a temporary file of its own, so
+/// that several processes may rewrite the same file at once — the last rename wins.
+/// For files a browser or another reader may open at any moment, such as a run's report.
+/// - Throws: ``FileSystemError`` naming the file and the failed step.
+package func replaceFileAtomically(_ path: String, with bytes: [UInt8]) throws {
+    let name = (path as NSString).lastPathComponent
+    let directory = (path as NSString).deletingLastPathComponent
+    let temporary = (directory as NSString).appendingPathComponent(".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
+    try POSIX.replaceAtomically(path, with: bytes, temporary: temporary)
 }
 
 // The module-level names, reachable from inside `enum POSIX` whose members shadow them.

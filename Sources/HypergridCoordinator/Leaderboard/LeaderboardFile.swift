@@ -16,8 +16,12 @@ extension Leaderboard {
     public static let columns = [
         "rank", "val_acc", "val_acc_std", "val_acc_n", "train_acc", "test_acc", "final_loss", "status",
         "hidden", "batch_norm", "optimizer", "momentum", "lr", "lr_decay", "reg", "batch_size",
-        "iterations", "epochs", "init", "seed", "repeats", "retries", "wall_s", "workers", "trials", "features",
-    ]
+        "iterations", "epochs", "init", "seed", "repeats", "retries", "wall_s", "workers", "trials",
+    ] + searchColumns + ["features"]
+
+    /// The columns of halving, repeats and refit (Leaderboard+Search.swift). A CSV written
+    /// before they existed still reads: they are optional when parsing.
+    public static let searchColumns = ["val_ci95_low", "val_ci95_high", "separable", "budget_epochs", "samples", "final"]
 
     /// The whole CSV document: a header and one line per row. Numbers are written in
     /// Swift's shortest round-trip form (`0.001`, `1e-05`, `nan`, `inf`), which Python's
@@ -29,7 +33,7 @@ extension Leaderboard {
     }
 
     /// Columns a CSV may lack because older versions did not write them.
-    static let optionalColumns: Set<String> = ["retries", "features"]
+    static let optionalColumns = Set(["retries", "features"] + searchColumns)
 
     static func fields(_ r: LeaderboardRow) -> [String] {
         func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "" }
@@ -39,7 +43,9 @@ extension Leaderboard {
             r.hiddenText, "\(r.batchNorm)", r.optimizer.rawValue, text(r.momentum), "\(r.learningRate)",
             "\(r.learningRateDecay)", "\(r.reg)", "\(r.batchSize)", text(r.iterations), text(r.epochs),
             r.initScheme.description, text(r.seed), "\(r.repeats)", "\(r.retries)", text(r.wallSeconds), r.workers,
-            r.trials.map(\.hex).joined(separator: " "), r.features,
+            r.trials.map(\.hex).joined(separator: " "),
+            text(r.validationInterval?.lowerBound), text(r.validationInterval?.upperBound), text(r.separable),
+            text(r.budgetEpochs), "\(r.samplesTrained)", r.refit.map { "refit on \($0.rawValue)" } ?? "", r.features,
         ]
     }
 
@@ -49,7 +55,8 @@ extension Leaderboard {
         guard let header = records.first else { return [] }
         var index: [String: Int] = [:]
         for (i, name) in header.enumerated() { index[name] = i }
-        // Files written before the retries or features columns existed still read (as 0 retries, no features).
+        // Files written before the retries or the search columns existed still read (as 0
+        // retries and no interval, budget, refit or features).
         if let missing = columns.first(where: { index[$0] == nil && !optionalColumns.contains($0) }) {
             throw LeaderboardError.badCSV(line: 1, message: "no \"\(missing)\" column")
         }
@@ -82,7 +89,7 @@ extension Leaderboard {
         let trialsText = field("trials")
         let trials = trialsText.split(separator: " ").map { TrialID(hex: String($0)) }
         guard trials.allSatisfy({ $0 != nil }) else { throw bad("trials") }
-        return LeaderboardRow(
+        var parsed = LeaderboardRow(
             rank: try required("rank") { Int($0) },
             validationAccuracy: try optional("val_acc") { Double($0) },
             validationStd: try optional("val_acc_std") { Double($0) },
@@ -108,6 +115,14 @@ extension Leaderboard {
             wallSeconds: try optional("wall_s") { Double($0) },
             workers: field("workers"),
             trials: trials.map { $0! }, features: field("features"))
+        let low = try optional("val_ci95_low") { Double($0) }, high = try optional("val_ci95_high") { Double($0) }
+        if let low, let high, low <= high { parsed.validationInterval = low...high }
+        parsed.separable = try optional("separable") { Bool($0) }
+        parsed.budgetEpochs = try optional("budget_epochs") { Int($0) }
+        parsed.samplesTrained = try optional("samples") { Int($0) } ?? 0
+        let final = field("final")
+        if final.hasPrefix("refit on ") { parsed.refit = RefitData(rawValue: String(final.dropFirst("refit on ".count))) }
+        return parsed
     }
 
     /// Rewrites `directory/leaderboard.csv` atomically: readers see the old file or the
@@ -117,25 +132,11 @@ extension Leaderboard {
                                    with: Array(Self.csv(rows).utf8))
     }
 
-    /// Writes a temporary file in the same directory (so rename stays within one file
-    /// system), fsyncs it, renames it over `path`, and fsyncs the directory so the rename
-    /// itself survives a crash.
+    /// Replaces `path` through the fixed temporary `path.tmp` (see ``POSIX/replaceAtomically(_:with:temporary:)``):
+    /// one coordinator owns a run's leaderboard.
     static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws {
-        let temporary = path + ".tmp"
-        let directory = (path as NSString).deletingLastPathComponent
         do {
-            let fd = try POSIX.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, operation: "create")
-            do {
-                try bytes.withUnsafeBytes { try POSIX.writeAll(fd, $0, path: temporary, operation: "write") }
-                try POSIX.fsync(fd, path: temporary)
-                closeDescriptor(fd)
-            } catch {
-                closeDescriptor(fd)
-                _ = unlink(temporary)
-                throw error
-            }
-            try POSIX.rename(temporary, path)
-            try POSIX.fsyncDirectory(directory.isEmpty ? "." : directory)
+            try POSIX.replaceAtomically(path, with: bytes, temporary: path + ".tmp")
         } catch let error as FileSystemError {
             throw LeaderboardError.io(error)
         }

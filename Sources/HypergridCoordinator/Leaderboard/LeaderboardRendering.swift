@@ -25,15 +25,16 @@ extension Leaderboard {
     static func table(_ rows: [LeaderboardRow]) -> String {
         let header = ["#", "val_acc", "±std", "n", "train", "test", "loss", "status", "hidden", "bn",
                       "optimizer", "lr", "decay", "reg", "batch", "length", "init", "features", "seed/reps",
-                      "retries", "wall", "workers", "trial"]
+                      "retries", "wall", "workers", "trial", "ci95", "sep", "samples", "final"]
         // Numbers align right, text left.
-        let rightAligned: Set<Int> = [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 18, 19, 20]
+        let rightAligned: Set<Int> = [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 18, 19, 20, 23, 25]
         func acc(_ x: Double?) -> String { x.map { formatFixed($0, digits: 4) } ?? "-" }
         var lines: [[String]] = [header]
         for r in rows {
             var optimizer = r.optimizer.rawValue
             if let m = r.momentum { optimizer += "(\(m))" }
-            let length = r.iterations.map { "\($0)it" } ?? r.epochs.map { "\($0)ep" } ?? "-"
+            var length = r.iterations.map { "\($0)it" } ?? r.epochs.map { "\($0)ep" } ?? "-"
+            if let budget = r.budgetEpochs { length = "\(budget) of " + length }
             let seed = r.seed.map { "\($0)" } ?? "×\(r.repeats)"
             let loss = r.finalLoss.map { $0.isFinite ? formatFixed($0, digits: 4) : "\($0)" } ?? "-"
             let wall = r.wallSeconds.map { formatDuration($0) } ?? "-"
@@ -43,9 +44,11 @@ extension Leaderboard {
                           acc(r.trainAccuracy), acc(r.testAccuracy), loss, r.status.rawValue,
                           r.hidden.isEmpty ? "-" : r.hiddenText, r.batchNorm ? "yes" : "no", optimizer,
                           "\(r.learningRate)", "\(r.learningRateDecay)", "\(r.reg)", "\(r.batchSize)",
-                          length, r.initScheme.description, r.features.isEmpty ? "-" : r.features, seed,
-                          "\(r.retries)", wall,
-                          r.workers.isEmpty ? "-" : r.workers, trial])
+                          length, r.initScheme.description, r.features.isEmpty ? "-" : r.features, seed, "\(r.retries)", wall,
+                          r.workers.isEmpty ? "-" : r.workers, trial,
+                          r.validationInterval.map { acc($0.lowerBound) + "–" + acc($0.upperBound) } ?? "-",
+                          r.separable.map { $0 ? "yes" : "no" } ?? "-", "\(r.samplesTrained)",
+                          r.refit.map { "refit(\($0.rawValue))" } ?? ""])
         }
         var widths = [Int](repeating: 0, count: header.count)
         for line in lines { for (i, cell) in line.enumerated() { widths[i] = max(widths[i], cell.count) } }
@@ -101,6 +104,12 @@ extension Leaderboard {
             try put("wall_s", r.wallSeconds)
             try put("workers", r.workers)
             try put("trials", r.trials.map(\.hex))
+            try put("val_ci95_low", r.validationInterval?.lowerBound)
+            try put("val_ci95_high", r.validationInterval?.upperBound)
+            try put("separable", r.separable)
+            try put("budget_epochs", r.budgetEpochs)
+            try put("samples", r.samplesTrained)
+            try put("final", r.refit.map { "refit on \($0.rawValue)" })
             try put("features", r.features)
         }
 

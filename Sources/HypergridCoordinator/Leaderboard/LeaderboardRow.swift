@@ -50,6 +50,23 @@ public struct LeaderboardRow: Sendable, Equatable {
     /// The model features that are on (`TrialConfig.featureSummary`), empty for none.
     public var features: String
 
+    // Search columns (see Leaderboard+Search.swift), set after init.
+    /// 95 % confidence interval of the mean validation accuracy (Student t over the
+    /// repeats); nil with fewer than two.
+    public var validationInterval: ClosedRange<Double>? = nil
+    /// False when this row's interval overlaps another's among the top rows: the best
+    /// rows cannot be told apart with this many repeats (rank 1 and every row it overlaps).
+    /// Nil when there is no interval to compare.
+    public var separable: Bool? = nil
+    /// Successive halving: the epochs the metrics are at (the furthest rung the point
+    /// reached); nil when the point trained its whole length.
+    public var budgetEpochs: Int? = nil
+    /// Minibatch samples trained by all of this point's trials (rungs and repeats), not
+    /// counting the part a trial continued from a checkpoint: the search's compute.
+    public var samplesTrained: Int = 0
+    /// The final refit row, with the data it was refitted on; nil for searched points.
+    public var refit: RefitData? = nil
+
     /// `256-128-64`; empty for a network without hidden layers.
     public var hiddenText: String { hidden.map(String.init).joined(separator: "-") }
 
@@ -103,6 +120,9 @@ public struct Leaderboard: Sendable {
         var worker: String?
         /// Lost attempts before the one that finished the trial.
         var retries: Int
+        /// The halving budget it trained to (`Int.max`: the whole length).
+        var budget = Int.max
+        var samples = 0
     }
 
     private var groups: [TrialConfig: [TrialID: Member]] = [:]
@@ -131,8 +151,13 @@ public struct Leaderboard: Sendable {
 
     private mutating func add(_ config: TrialConfig, _ member: Member) {
         guard seen.insert(member.trial).inserted else { return }
+        var member = member
+        member.budget = config.stopAfterEpochs ?? Int.max
+        member.samples = member.metrics?.samplesTrained(batchSize: config.batchSize) ?? 0
+        // Rungs of a point aggregate into one row; a refit stays a row of its own.
         var point = config
         point.seed = 0
+        point.stopAfterEpochs = nil
         groups[point, default: [:]][member.trial] = member
     }
 
@@ -144,6 +169,11 @@ public struct Leaderboard: Sendable {
     public var rows: [LeaderboardRow] {
         var rows = groups.map { Self.row(point: $0.key, members: Array($0.value.values)) }
         rows.sort { a, b in
+            // The refit first: it is the search's answer. Then the points that reached the
+            // furthest halving rung (all points, without halving).
+            if (a.refit != nil) != (b.refit != nil) { return a.refit != nil }
+            let (budgetA, budgetB) = (a.budgetEpochs ?? Int.max, b.budgetEpochs ?? Int.max)
+            if budgetA != budgetB { return budgetA > budgetB }
             switch (a.validationAccuracy, b.validationAccuracy) {
             case let (x?, y?) where x != y: return x > y
             case (_?, nil): return true
@@ -152,10 +182,14 @@ public struct Leaderboard: Sendable {
             }
         }
         for i in rows.indices { rows[i].rank = i + 1 }
+        Self.markSeparability(&rows)
         return rows
     }
 
-    static func row(point: TrialConfig, members unsorted: [Member]) -> LeaderboardRow {
+    static func row(point: TrialConfig, members all: [Member]) -> LeaderboardRow {
+        // The metrics are those of the furthest rung; the compute is every rung's.
+        let furthest = all.map(\.budget).max() ?? Int.max
+        let unsorted = all.filter { $0.budget == furthest }
         let members = unsorted.sorted { ($0.repetition, $0.trial) < ($1.repetition, $1.trial) }
         let metrics = members.compactMap(\.metrics)
         let validation = metrics.compactMap(\.validationAccuracy).filter(\.isFinite)
@@ -169,7 +203,7 @@ public struct Leaderboard: Sendable {
         case .epochs(let n): epochs = n
         }
         let usesMomentum = point.optimizer == .momentum || point.optimizer == .nesterov
-        return LeaderboardRow(
+        var row = LeaderboardRow(
             rank: 0, validationAccuracy: mean(validation), validationStd: sampleStd(validation),
             validationCount: validation.count,
             trainAccuracy: mean(metrics.compactMap(\.trainAccuracy)),
@@ -180,9 +214,15 @@ public struct Leaderboard: Sendable {
             learningRateDecay: point.learningRateDecay, reg: point.reg, batchSize: point.batchSize,
             iterations: iterations, epochs: epochs, initScheme: point.initScheme,
             seed: members.count == 1 ? members[0].seed : nil, repeats: members.count,
-            retries: members.reduce(0) { $0 + $1.retries },
+            // Like the compute, the lost attempts of every rung.
+            retries: all.reduce(0) { $0 + $1.retries },
             wallSeconds: mean(metrics.map(\.wallSeconds)), workers: workers.joined(separator: ", "),
             trials: members.map(\.trial), features: point.featureSummary)
+        row.validationInterval = confidenceInterval95(validation)
+        row.budgetEpochs = furthest == Int.max ? nil : furthest
+        row.samplesTrained = all.reduce(0) { $0 + $1.samples }
+        row.refit = point.refit
+        return row
     }
 
     static func mean(_ values: [Double]) -> Double? {

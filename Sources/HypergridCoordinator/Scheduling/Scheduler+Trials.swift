@@ -100,6 +100,38 @@ extension Scheduler {
             out.append(.ack(id, trialID))
             if workers[id]?.state == .awaitingAck(trialID) { makeIdle(id) }
         }
+        if stages != nil {
+            let accuracy = status == .failed ? nil : metrics?.validationAccuracy
+            enqueue(stages!.record(trialID, validationAccuracy: accuracy))
+            logStageDecisions(&out)
+        }
+    }
+
+    // MARK: stages
+
+    /// Adds a newly planned stage's trials: pending, after everything planned before them;
+    /// those the journal already has count as skipped.
+    mutating func enqueue(_ planned: [PlannedTrial]) {
+        func key(_ t: PlannedTrial) -> Double { t.cost.isNaN ? -.infinity : t.cost }
+        let fresh = planned.filter { trials[$0.id] == nil && !skipped.contains($0.id) }
+            .sorted { key($0) != key($1) ? key($0) > key($1) : $0.id < $1.id }
+        for trial in fresh {
+            if stages?.recorded[trial.id] != nil {
+                skipped.insert(trial.id)
+                continue
+            }
+            let rank = order.count
+            order.append(trial.id)
+            trials[trial.id] = Trial(planned: trial, rank: rank)
+            pendingCost += Self.statusCost(trial)
+            insertPending(rank)
+        }
+    }
+
+    mutating func logStageDecisions(_ out: inout [SchedulerAction]) {
+        guard let decisions = stages?.decisions, decisions.count > loggedDecisions else { return }
+        for line in decisions[loggedDecisions...] { out.append(.log(.notice, line)) }
+        loggedDecisions = decisions.count
     }
 
     // MARK: trials
@@ -201,7 +233,7 @@ extension Scheduler {
     }
 
     mutating func finishIfDone(_ out: inout [SchedulerAction]) {
-        guard !isFinished, haltReason == nil, finishedCount == trials.count else { return }
+        guard !isFinished, haltReason == nil, finishedCount == trials.count, stages?.isComplete ?? true else { return }
         out.append(.log(.info, "all \(trials.count + skipped.count) trials finished"))
         end(&out, shutdownWorkers: !policy.keepAlive)
     }

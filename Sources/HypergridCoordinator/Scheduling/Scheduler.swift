@@ -18,6 +18,9 @@ import Logging
 ///   it is acknowledged, so its sender stops resending, and dropped. Results are
 ///   acknowledged only after the journal has them (see ``SchedulerAction``).
 /// - A trial whose workers were lost ``SchedulerPolicy/maxAttempts`` times is recorded as failed.
+/// - Staged searches (``SearchStages``: successive-halving rungs, the final refit) add the
+///   trials of a stage once every trial of the stage before is recorded, so what is planned
+///   depends on the results alone, never on timing or on the number of workers.
 /// - A worker that sends `ready` while we think it is running a trial has restarted and
 ///   lost that trial. Workers therefore send `ready` once per connection; after a result
 ///   is acknowledged the scheduler assigns the next trial without being asked.
@@ -68,8 +71,9 @@ public struct Scheduler: Sendable {
     }
 
     var trials: [TrialID: Trial] = [:]
-    /// Trial ids in dispatch order: cost descending, then id.
-    let order: [TrialID]
+    /// Trial ids in dispatch order: cost descending, then id (each stage of a staged
+    /// search appended after the one before).
+    var order: [TrialID]
     /// Ranks (indices into `order`) of pending trials, descending: the next trial to
     /// dispatch is the last element, so taking it is O(1) rather than a shift of the array.
     var pending: [Int]
@@ -80,7 +84,11 @@ public struct Scheduler: Sendable {
     var recordingCount = 0
     /// The summed ``statusCost(_:)`` of pending trials.
     var pendingCost = 0.0
-    let skipped: Set<TrialID>
+    var skipped: Set<TrialID>
+    /// Halving rungs and the final refit, planned from results as stages complete.
+    public internal(set) var stages: SearchStages?
+    /// How many of the stages' decisions have been logged.
+    var loggedDecisions = 0
     var workers: [WorkerID: Worker] = [:]
     /// Idle workers, longest idle first.
     var idleQueue: [WorkerID] = []
@@ -102,8 +110,11 @@ public struct Scheduler: Sendable {
     ///   - plan: the run's trials, in any order. Repeated ids are dropped (first kept).
     ///   - finished: ids the journal already has; those trials are not run again.
     ///   - start: the instant the scheduler is created at.
+    ///   - stages: a staged search (halving, refit) whose later stages are planned as results
+    ///     are recorded; `plan` is then its trials so far (``SearchStages/planned``).
     public init(plan: [PlannedTrial], finished: Set<TrialID>, policy: SchedulerPolicy = SchedulerPolicy(),
-                start: Instant = Instant(seconds: 0)) {
+                start: Instant = Instant(seconds: 0), stages: SearchStages? = nil) {
+        self.stages = stages
         self.policy = policy
         self.now = start
         var unique: [PlannedTrial] = []
@@ -133,6 +144,7 @@ public struct Scheduler: Sendable {
             var line = "plan: \(skipped.count + trials.count) trials, \(skipped.count) already in the journal, \(trials.count) to run"
             if duplicatesInPlan > 0 { line += " (\(duplicatesInPlan) repeated ids dropped)" }
             out.append(.log(.info, line))
+            logStageDecisions(&out)
         case .ready(let id, let hello): workerReady(id, hello, &out)
         case .heartbeat(let id):
             if !touch(id) { out.append(.log(.debug, "heartbeat from unknown worker \(id) ignored; it will reconnect")) }

@@ -107,7 +107,7 @@ public struct SchedulerStatus: Sendable, Equatable {
 }
 
 /// `3h02m`, `4m10s`, `12s`.
-func formatDuration(_ seconds: Double) -> String {
+package func formatDuration(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "?" }
     let s = Int(seconds.rounded())
     if s >= 3600 { return "\(s / 3600)h" + pad2((s % 3600) / 60) + "m" }
@@ -118,7 +118,7 @@ func formatDuration(_ seconds: Double) -> String {
 private func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
 /// Fixed-point text without Foundation's locale-dependent `String(format:)`.
-func formatFixed(_ value: Double, digits: Int) -> String {
+package func formatFixed(_ value: Double, digits: Int) -> String {
     guard value.isFinite else { return "\(value)" }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }

@@ -64,13 +64,30 @@ extension CoordinatorServer {
             return
         }
         var outcome = report.outcome
-        if let trial = planByID[report.trialID],
-           let problem = ResultCheck.problem(with: outcome, of: trial.config, trainRows: offer.shape.trainRows) {
+        // Later halving rungs and the refit are planned from results: they are in the
+        // scheduler, not in the first stage's plan.
+        let trial = scheduler.trials[report.trialID]?.planned ?? planByID[report.trialID]
+        if let trial,
+           let problem = ResultCheck.problem(with: outcome, of: trial.config, trainRows: trial.config.trainingRows(in: offer.shape),
+                                             resumable: trial.resumeFrom != nil) {
             logger.warning("result for trial \(report.trialID.short) from \(peer(worker)) recorded as failed: \(problem)")
             outcome = TrialOutcome(metrics: TrialMetrics(status: .failed, reason: "the worker's result was rejected: \(problem)"),
                                    history: TrialHistory(lossEvery: max(trial.config.lossEvery, 1)))
-        } else if let reason = outcome.metrics.reason {
-            outcome.metrics.reason = NetworkText.printable(reason, limit: 500)
+        } else {
+            if let reason = outcome.metrics.reason {
+                outcome.metrics.reason = NetworkText.printable(reason, limit: 500)
+            }
+            if let blob = report.checkpoint, outcome.metrics.status == .done, trial?.saveCheckpoint == true,
+               !checkpoints.contains(report.trialID) {
+                // Only a believed result of a trial asked for one leaves a checkpoint, and it is
+                // durable before the scheduler can record the result (CheckpointStore). The
+                // worker continuing from it checks that it fits its configuration and data.
+                do {
+                    try checkpoints.save(blob, for: report.trialID)
+                } catch {
+                    logger.error("\(error); the trials continuing from it will train from scratch")
+                }
+            }
         }
         perform(scheduler.handle(.result(worker, report.trialID, outcome), at: time))
     }
@@ -84,9 +101,8 @@ extension CoordinatorServer {
 
     /// How far a trial is, from the iteration its worker reports.
     private func fraction(of progress: TrialProgress) -> Double {
-        guard let trial = planByID[progress.trialID] else { return 0 }
-        let total = trial.config.length.iterationCount(trainRows: offer.shape.trainRows,
-                                                       batchSize: trial.config.batchSize)
+        guard let trial = scheduler.trials[progress.trialID]?.planned ?? planByID[progress.trialID] else { return 0 }
+        let total = trial.config.trainedIterations(trainRows: trial.config.trainingRows(in: offer.shape))
         return total > 0 ? Double(progress.iteration) / Double(total) : 0
     }
 

@@ -31,6 +31,8 @@ public final class CoordinatorServer {
     let logger: Logger
     let plan: [PlannedTrial]
     let planByID: [TrialID: PlannedTrial]
+    /// Where halving trials' checkpoints are kept (see ``CheckpointStore``).
+    public let checkpoints: CheckpointStore
     let journal: Journal
     var scheduler: Scheduler
     var leaderboard: Leaderboard
@@ -58,17 +60,25 @@ public final class CoordinatorServer {
     public static let leaderboardInterval = 0.5
     /// The endpoint actually bound (with the port resolved when `*` was asked).
     public let endpoint: String
+    /// Called on the coordinator's thread after records about trials were made durable
+    /// in the journal (e.g. to refresh a report). It must return quickly: the socket loop
+    /// waits for it.
+    public var onResultsCommitted: (() -> Void)?
 
     /// Opens the run directory (replaying its journal), and binds the socket.
     ///
+    /// - Parameters:
+    ///   - search: the grid, when its search has stages planned from results (halving
+    ///     rungs, a final refit); `plan` is then only its first stage, and the stages
+    ///     already recorded in the journal are rebuilt from it.
     /// - Throws: ``CoordinatorError`` when the run directory or the journal cannot be
     ///   used, or the address cannot be bound (e.g. the port is in use).
-    public init(plan: [PlannedTrial], offer: DatasetOffer, options: CoordinatorOptions, logger: Logger) throws {
+    public init(plan: [PlannedTrial], offer: DatasetOffer, options: CoordinatorOptions, logger: Logger,
+                search: GridSpec? = nil) throws {
         self.options = options
         self.offer = offer
         self.logger = logger
-        self.plan = plan
-        self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.checkpoints = CheckpointStore(runDirectory: options.runDirectory)
         do {
             // The journal makes the run directory; its errors name the path and the errno
             // ("cannot create directory runs/x: Read-only file system (errno 30)").
@@ -88,7 +98,19 @@ public final class CoordinatorServer {
             logger.warning("dropped a torn last line of the journal (\(torn)); its trial will run again")
         }
         leaderboard = Leaderboard(replay: replay)
-        scheduler = Scheduler(plan: plan, finished: replay.finished, policy: options.policy, start: Instant(seconds: 0))
+        var stages: SearchStages?
+        var plan = plan
+        if let search, search.isStaged {
+            var recorded: [TrialID: Double?] = [:]
+            for (id, r) in replay.results { recorded[id] = .some(r.metrics.status == .failed ? nil : r.metrics.validationAccuracy) }
+            for id in replay.failures.keys { recorded[id] = .some(nil) }
+            stages = SearchStages(grid: search, fingerprint: offer.fingerprint, shape: offer.shape, recorded: recorded)
+            plan = stages!.planned
+        }
+        self.plan = plan
+        self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        scheduler = Scheduler(plan: plan, finished: replay.finished, policy: options.policy, start: Instant(seconds: 0),
+                              stages: stages)
         status = StatusDisplay(enabled: options.liveStatus)
         do {
             context = try Context()
@@ -221,11 +243,20 @@ public final class CoordinatorServer {
         while let action = queue.popFirst() {
             switch action {
             case .assign(let worker, let trial, let attempt):
+                var checkpoint: [UInt8]?
+                if let parent = trial.resumeFrom {
+                    checkpoint = checkpoints.load(parent)
+                    if checkpoint == nil {
+                        logger.warning("no checkpoint of \(parent.short) in \(checkpoints.directory): trial \(trial.id.short) trains from scratch (same result, more time)")
+                    }
+                }
                 let assignment = Assignment(trialID: trial.id, attempt: UInt32(attempt), config: trial.config,
                                             dataset: offer.spec, datasetFingerprint: offer.fingerprint,
+                                            saveCheckpoint: trial.saveCheckpoint, checkpoint: checkpoint,
                                             token: tokens.token(for: trial.id, attempt: UInt32(attempt)))
                 send(.assign(assignment), to: worker)
-                logger.info("trial \(trial.id.short) → \(name(worker)) (attempt \(attempt)): \(trial.config.summary)")
+                let resumed = checkpoint != nil ? " from \(trial.resumeFrom!.short)'s checkpoint" : ""
+                logger.info("trial \(trial.id.short) → \(name(worker)) (attempt \(attempt))\(resumed): \(trial.config.summary)")
             case .ack(let worker, let trialID):
                 send(.ack(trialID), to: worker)
             case .sendHeartbeat(let worker):
@@ -271,6 +302,7 @@ public final class CoordinatorServer {
                     perform(scheduler.handle(.journalAppended(id), at: now))
                 }
             }
+            if batch.contains(where: { $0.trialID != nil }) { onResultsCommitted?() }
         }
     }
 
@@ -336,6 +368,8 @@ extension TrialConfig {
         case .iterations(let n): parts.append("\(n) it")
         case .epochs(let e): parts.append("\(e) ep")
         }
+        if let stop = stopAfterEpochs { parts.append("stop after \(stop) ep") }
+        if let refit { parts.append("refit on \(refit.rawValue)") }
         if !featureSummary.isEmpty { parts.append(featureSummary) }
         parts.append("seed \(seed)")
         return parts.joined(separator: " ")

@@ -27,19 +27,35 @@ enum NetworkText {
 /// them, and a result that does is not believed.
 enum ResultCheck {
     /// Why `outcome` cannot be the outcome of training `config` on `trainRows` rows, or nil.
-    static func problem(with outcome: TrialOutcome, of config: TrialConfig, trainRows: Int) -> String? {
+    ///
+    /// - Parameters:
+    ///   - trainRows: the rows the trainer trains this trial on (``TrialConfig/trainingRows(in:)``:
+    ///     a refit on train+validation trains on both splits).
+    ///   - resumable: whether the trial was planned to continue from a checkpoint (a halving
+    ///     rung after the first); only such a result may say it resumed.
+    static func problem(with outcome: TrialOutcome, of config: TrialConfig, trainRows: Int,
+                        resumable: Bool = false) -> String? {
         let m = outcome.metrics, h = outcome.history
         for (name, value) in [("train accuracy", m.trainAccuracy), ("validation accuracy", m.validationAccuracy),
                               ("test accuracy", m.testAccuracy)] {
             if let value, !(0...1).contains(value) { return "its \(name) \(value) is not a fraction in [0, 1]" }
         }
+        // Only the final refit measures the test split; a searched trial never sees it.
+        if config.refit == nil, m.testAccuracy != nil { return "it reports a test accuracy, which only the final refit measures" }
         for (name, value) in [("wall time", m.wallSeconds), ("throughput", m.samplesPerSecond)] {
             if !(value >= 0 && value.isFinite) { return "its \(name) \(value) is not a finite, non-negative number" }
         }
         guard config.batchSize > 0, trainRows > 0 else { return nil }   // a plan the trainer fails anyway
-        let total = config.length.iterationCount(trainRows: trainRows, batchSize: config.batchSize)
+        // What the trainer trains for this assignment: a halving rung stops at its budget.
+        let total = config.trainedIterations(trainRows: trainRows)
         if !(0...max(total, 0)).contains(m.iterations) {
             return "it claims \(m.iterations) iterations of a trial of \(total)"
+        }
+        if let resumed = m.resumedAt {
+            guard resumable else { return "it claims to have continued from a checkpoint at iteration \(resumed), but it was given none" }
+            if !(0...m.iterations).contains(resumed) {
+                return "it claims to have continued from iteration \(resumed) of its \(m.iterations)"
+            }
         }
         let lossEvery = max(config.lossEvery, 1)
         // An empty history (a trial that failed before training) may carry any interval.

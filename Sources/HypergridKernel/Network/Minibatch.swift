@@ -13,7 +13,7 @@ public final class MinibatchSampler {
     public let features: UnsafeMutablePointer<Float>
     /// The gathered labels of the current batch: [batchSize].
     public let labels: UnsafeMutablePointer<Int32>
-    private var rng: Philox4x32
+    var rng: Philox4x32
     private let storage: UnsafeMutableRawPointer
 
     public init(seed: UInt64, batchSize: Int, columns: Int) {

@@ -60,11 +60,11 @@ public final class Optimizer {
     public let rule: UpdateRule
     public let parameters: [ParameterTensor]
     /// Steps taken so far (Adam's `t`).
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
     /// One buffer per parameter tensor and state kind, zero-initialised.
-    private let state: UnsafeMutablePointer<Float>
+    let state: UnsafeMutablePointer<Float>
     private let stateOffsets: [Int]
-    private let stateTotal: Int
+    let stateTotal: Int
 
     public init(rule: UpdateRule, parameters: [ParameterTensor]) {
         self.rule = rule

@@ -17,12 +17,12 @@ public struct Philox4x32: Sendable {
     public let seed: UInt64
     public let stream: UInt64
     /// Index of the next block to generate.
-    public private(set) var blockIndex: UInt64 = 0
-    private var buffer: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+    public internal(set) var blockIndex: UInt64 = 0
+    var buffer: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
     /// Words of `buffer` already consumed; 4 means "generate the next block".
-    private var used = 4
+    var used = 4
     /// The second Box–Muller output, returned by the next `nextGaussian()`.
-    private var spareGaussian: Double? = nil
+    var spareGaussian: Double? = nil
 
     /// A generator for `stream` under `seed`, positioned at block 0.
     public init(seed: UInt64, stream: UInt64 = 0) {

@@ -169,7 +169,19 @@ final class TrialRunner: @unchecked Sendable {
         }
         guard let data = dataset?.splits, !isCancelled else { return }
         var stoppedByUs = false
-        let outcome = Trainer(threads: threads).train(config: assignment.config, data: data, evaluateTest: false) { [self] epoch in
+        var resume: TrainingCheckpoint?
+        if let blob = assignment.checkpoint {
+            do {
+                resume = try TrainingCheckpoint(decoding: blob)
+            } catch {
+                // Training from scratch gives the same bits; only the time is lost.
+                logger.warning("trial \(assignment.trialID.short) trains from scratch: its checkpoint is unusable (\(error))")
+            }
+        }
+        // Only the final refit measures the test split: searched trials never see it.
+        let (outcome, checkpoint, resumeProblem) = Trainer(threads: threads).trainWithCheckpoints(
+            config: assignment.config, data: data, evaluateTest: assignment.config.refit != nil,
+            resume: resume, saveCheckpoint: assignment.saveCheckpoint) { [self] epoch in
             reports.post(.progress(TrialProgress(
                 trialID: assignment.trialID, attempt: assignment.attempt, epoch: epoch.epoch,
                 iteration: epoch.iteration, loss: epoch.loss.map(Double.init) ?? .nan,
@@ -180,7 +192,10 @@ final class TrialRunner: @unchecked Sendable {
         // A trial cut short on request is handed back with `goodbye`, never reported: a
         // "cancelled" failure would be recorded as the trial's result.
         guard !stoppedByUs else { return }
-        finish(assignment, outcome)
+        if let resumeProblem {
+            logger.warning("trial \(assignment.trialID.short) trained from scratch: its checkpoint does not fit (\(resumeProblem))")
+        }
+        finish(assignment, outcome, checkpoint: checkpoint?.encoded())
     }
 
     private struct DatasetFailure: Error { var reason: String }
@@ -212,8 +227,14 @@ final class TrialRunner: @unchecked Sendable {
     }
 
     /// Makes the result durable, then hands it to the socket thread.
-    private func finish(_ assignment: Assignment, _ outcome: TrialOutcome) {
-        let report = TrialReport(answering: assignment, outcome: outcome)
+    private func finish(_ assignment: Assignment, _ outcome: TrialOutcome, checkpoint: [UInt8]? = nil) {
+        var report = TrialReport(answering: assignment, outcome: outcome, checkpoint: checkpoint)
+        if report.checkpoint != nil, (try? Message.result(report).encoded()) == nil {
+            // A frame above the limit could never be sent, and the result would be retried
+            // forever; without its checkpoint the continuation trains from scratch (same bits).
+            logger.warning("trial \(assignment.trialID.short)'s checkpoint (\(checkpoint!.count) bytes) does not fit in a \(WireFormat.defaultMaxFrameSize)-byte frame; its result is sent without it")
+            report.checkpoint = nil
+        }
         do {
             try results.save(report)
         } catch {
