@@ -21,13 +21,15 @@ import Testing
 
     /// Standardised pixels keep the layout, on a miss and on a cache hit; PCA components have none.
     @Test func preparationAndCacheKeepItUnlessPCA() throws {
+        // Small 4×4 images: PCA on 3,072 CIFAR-10 features would take most of a minute in a
+        // debug build, and the rule does not depend on the size.
         let data = TempDir(), cache = TempDir()
-        try writeCIFAR(in: data.url, perFile: 6, testCount: 2)
-        let pixels = DatasetRequest(kind: .cifar10, directory: data.url.path, validationRows: 4, testRows: 2)
+        try writeIDX(in: data.url, trainCount: 40, testCount: 8, side: 4, gzipped: false)
+        let pixels = DatasetRequest(kind: .fashionMNIST, directory: data.url.path, validationRows: 8)
         let cold = try prepareDataset(pixels, cacheDirectory: cache.url)
         let warm = try prepareDataset(pixels, cacheDirectory: cache.url)
         #expect(cold.cacheStatus == .miss && warm.cacheStatus == .hit)
-        #expect(cold.splits.imageLayout == ImageLayout(height: 32, width: 32, channels: 3))
+        #expect(cold.splits.imageLayout == ImageLayout(height: 4, width: 4, channels: 1))
         #expect(warm.splits.imageLayout == cold.splits.imageLayout)
         var pca = pixels
         pca.pcaVariance = 0.9
