@@ -185,27 +185,17 @@ public func reluBatchNormBackward(_ d: UnsafeMutablePointer<Float>,
 }
 
 /// ``reluBatchNormBackward(_:dGamma:dBeta:a:z:mean:rstd:gamma:n:c:)`` of a block of `c`
-/// columns of matrices with row stride `ld` (all rows, in row order).
+/// columns of matrices with row stride `ld` (all rows, in row order): the dropout variant with
+/// `scale` 1, which multiplies by exactly 1 (`x · 1 == x` in IEEE arithmetic, and the constant
+/// folds away when inlined), so one loop serves both.
 @inline(__always)
 func reluBatchNormBackward(_ d: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>,
                            dBeta: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>,
                            z: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                            rstd: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                            n: Int, c: Int, ld: Int) {
-    dGamma.update(repeating: 0, count: c)
-    dBeta.update(repeating: 0, count: c)
-    for i in 0..<n {
-        let zr = z + i * ld, ar = a + i * ld, gr = d + i * ld
-        for j in 0..<c {
-            let g = ar[j] > 0 ? gr[j] : 0
-            gr[j] = g
-            let xhat = (zr[j] - mean[j]) * rstd[j]
-            dBeta[j] = dBeta[j] + g
-            dGamma[j] = dGamma[j] + g * xhat
-        }
-    }
-    batchNormInputGradient(dz: d, dGamma: dGamma, dBeta: dBeta, dy: d, z: z, mean: mean,
-                           rstd: rstd, gamma: gamma, n: n, c: c, ld: ld)
+    reluDropoutBatchNormBackward(d, dGamma: dGamma, dBeta: dBeta, a: a, z: z, mean: mean, rstd: rstd,
+                                 gamma: gamma, scale: 1, n: n, c: c, ld: ld)
 }
 
 /// Inference-mode BatchNorm + ReLU on a block of rows and columns (row stride `ld`):
