@@ -18,8 +18,8 @@ func outcome(_ validation: Double?, status: TrialStatus = .done, wall: Double = 
                                        validationAccuracy: validation.map { [$0] } ?? []))
 }
 
-func hello(_ name: String, numerics: String = HypergridVersion.numerics) -> WorkerHello {
-    WorkerHello(name: name, numerics: numerics)
+func hello(_ name: String, numerics: String = HypergridVersion.numerics) -> WorkerProfile {
+    WorkerProfile(name: name, numerics: numerics)
 }
 
 func at(_ seconds: Double) -> Instant { Instant(seconds: seconds) }

@@ -185,7 +185,7 @@ public struct Scheduler: Sendable {
         return true
     }
 
-    mutating func workerReady(_ id: WorkerID, _ hello: WorkerHello, _ out: inout [SchedulerAction]) {
+    mutating func workerReady(_ id: WorkerID, _ hello: WorkerProfile, _ out: inout [SchedulerAction]) {
         if haltReason != nil || (isFinished && !policy.keepAlive) {
             if workers[id] != nil { forget(id) }
             out.append(.shutdown(id))

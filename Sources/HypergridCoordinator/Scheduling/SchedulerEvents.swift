@@ -6,7 +6,7 @@ public enum SchedulerEvent: Sendable, Equatable {
     /// The driver is starting; logs the plan's size and finishes at once if nothing is left.
     case start
     /// A worker connected (or reconnected) and wants work.
-    case ready(WorkerID, WorkerHello)
+    case ready(WorkerID, WorkerProfile)
     /// A worker's heartbeat; every message from a known worker refreshes its liveness.
     case heartbeat(WorkerID)
     /// How far a worker is with a trial, as a fraction in 0...1 (used for the ETA).

@@ -31,8 +31,8 @@ public struct WorkerID: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 }
 
-/// What a worker says about itself when it becomes ready.
-public struct WorkerHello: Hashable, Sendable {
+/// What the scheduler keeps of a worker's `ready` message (the protocol's `WorkerHello`).
+public struct WorkerProfile: Hashable, Sendable {
     /// A name for people: logs, the journal and the leaderboard (e.g. `host:pid`).
     public var name: String
     /// The worker's ``HypergridVersion/numerics``; a worker whose numerics differ from

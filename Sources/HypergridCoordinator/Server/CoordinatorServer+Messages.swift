@@ -34,7 +34,7 @@ extension CoordinatorServer {
             workerNames[worker] = workerName
             let capabilities = features.split(separator: " ").map(String.init) + ["threads=\(hello.threadCount)"]
             logger.info("worker \(workerName) ready (\(program), \(features), \(hello.threadCount) threads)")
-            perform(scheduler.handle(.ready(worker, WorkerHello(name: workerName,
+            perform(scheduler.handle(.ready(worker, WorkerProfile(name: workerName,
                                                                 numerics: NetworkText.printable(hello.numericsVersion, limit: 80),
                                                                 capabilities: capabilities)), at: time))
         case .heartbeat:
