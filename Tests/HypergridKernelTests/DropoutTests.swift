@@ -86,8 +86,8 @@ import Testing
         #expect(masks.allSatisfy { $0.contains(0) })   // something is really dropped
         let params = net.parameterValues.map(\.doubles)
         func doubleLoss(_ p: [[Double]]) -> Double {
-            droppedOutLoss(shape, p, isWeight: net.parameters.map(\.isWeight), masks: masks,
-                           x: x.doubles, labels: labels, n: n, reg: reg)
+            DoubleMLP(shape: shape, isWeight: net.parameters.map(\.isWeight))
+                .loss(p, x: x.doubles, labels: labels, n: n, reg: reg, masks: masks)
         }
         let exact = doubleLoss(params)
         #expect(abs(loss - exact) < 1e-5 * max(1, abs(exact)), "Float loss \(loss) vs Double \(exact)")
@@ -99,30 +99,6 @@ import Testing
             }
             expectGradient(analytic[k], numeric, "case \(caseIndex) tensor \(k)")
         }
-    }
-
-    /// `DoubleMLP.loss` with `h = relu(z) ⊙ mask` after every hidden layer.
-    private func droppedOutLoss(_ shape: MLPShape, _ params: [[Double]], isWeight: [Bool], masks: [[Double]],
-                                x: [Double], labels: [Int32], n: Int, reg: Double) -> Double {
-        let widths = shape.widths
-        var h = x, k = 0
-        for l in 0..<shape.layerCount {
-            let (i, o) = (widths[l], widths[l + 1])
-            let hidden = l < shape.layerCount - 1
-            var z: [Double]
-            if shape.batchNorm && hidden {
-                z = DoubleLayers.affine(h, params[k], [Double](repeating: 0, count: o), n: n, i: i, o: o)
-                z = DoubleLayers.batchNorm(z, params[k + 1], params[k + 2], n: n, c: o)
-                k += 3
-            } else {
-                z = DoubleLayers.affine(h, params[k], params[k + 1], n: n, i: i, o: o)
-                k += 2
-            }
-            h = hidden ? zip(z, masks[l]).map { max($0, 0) * $1 } : z
-        }
-        var penalty = 0.0
-        for (p, w) in zip(params, isWeight) where w { penalty += p.reduce(0) { $0 + $1 * $1 } }
-        return DoubleLayers.crossEntropy(h, labels, n: n, c: shape.classCount) + reg * penalty
     }
 
     /// The fast pass (dropout in place, fused ReLU+dropout backward) gives the reference's

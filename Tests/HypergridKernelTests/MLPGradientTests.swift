@@ -12,7 +12,10 @@ struct DoubleMLP {
     let shape: MLPShape
     let isWeight: [Bool]
 
-    func loss(_ params: [[Double]], x: [Double], labels: [Int32], n: Int, reg: Double) -> Double {
+    /// `masks[l]`, when given, multiplies hidden layer `l`'s ReLU output (dropout's
+    /// `h = relu(z) ⊙ mask`).
+    func loss(_ params: [[Double]], x: [Double], labels: [Int32], n: Int, reg: Double,
+              masks: [[Double]]? = nil) -> Double {
         let widths = shape.widths
         var h = x, k = 0
         for l in 0..<shape.layerCount {
@@ -27,7 +30,13 @@ struct DoubleMLP {
                 z = DoubleLayers.affine(h, params[k], params[k + 1], n: n, i: i, o: o)
                 k += 2
             }
-            h = hidden ? z.map { max($0, 0) } : z
+            if !hidden {
+                h = z
+            } else if let mask = masks?[l] {
+                h = zip(z, mask).map { max($0, 0) * $1 }
+            } else {
+                h = z.map { max($0, 0) }
+            }
         }
         var penalty = 0.0
         for (p, w) in zip(params, isWeight) where w { penalty += p.reduce(0) { $0 + $1 * $1 } }
