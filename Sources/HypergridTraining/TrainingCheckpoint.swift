@@ -155,8 +155,13 @@ private struct CheckpointWriter {
     }
     mutating func floats(_ values: [Float]) {
         i64(values.count)
-        bytes.reserveCapacity(bytes.count + 4 * values.count)
+        // Millions of floats (weights and optimizer buffers): one copy, not four appends each.
+        // The format is little-endian, which is the memory layout on every supported target.
+        #if _endian(little)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
         for v in values { u32(v.bitPattern) }
+        #endif
     }
     mutating func doubles(_ values: [Double]) {
         i64(values.count)
@@ -200,10 +205,19 @@ private struct CheckpointReader {
     }
     mutating func floats() throws -> [Float] {
         let n = try count(4)
+        #if _endian(little)
+        // One copy of the little-endian bytes (see `CheckpointWriter.floats`).
+        let raw = try take(4 * n)
+        return [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+            raw.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
+            initialized = n
+        }
+        #else
         var out: [Float] = []
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(Float(bitPattern: UInt32(try little(4)))) }
         return out
+        #endif
     }
     mutating func doubles() throws -> [Double] {
         let n = try count(8)
