@@ -130,20 +130,12 @@ public func reluBackwardColumnSums(_ dz: UnsafeMutablePointer<Float>, y: UnsafeP
 }
 
 /// ``reluBackwardColumnSums(_:y:db:rows:columns:)`` of a block of columns (row stride `ld`):
-/// every row of those columns, in row order.
+/// every row of those columns, in row order. The dropout variant with `scale` 1: `x · 1 == x`
+/// exactly, and the constant folds away when inlined, so one loop serves both.
 @inline(__always)
 func reluBackwardColumnSums(_ dz: UnsafeMutablePointer<Float>, y: UnsafePointer<Float>,
                             db: UnsafeMutablePointer<Float>, rows: Int, columns: Int, ld: Int) {
-    db.update(repeating: 0, count: columns)
-    for i in 0..<rows {
-        let g = dz + i * ld
-        let a = y + i * ld
-        for j in 0..<columns {
-            let v = a[j] > 0 ? g[j] : 0
-            g[j] = v
-            db[j] = db[j] + v
-        }
-    }
+    reluDropoutBackwardColumnSums(dz, y: y, db: db, scale: 1, rows: rows, columns: columns, ld: ld)
 }
 
 /// Copies the rows `indices[0..<count]` of `source` into consecutive rows of `destination`
