@@ -71,7 +71,10 @@ struct ReportCharts {
     }
 
     func chart(_ doc: SVGDocument, fileName: String, caption: String) -> ReportChart {
-        ReportChart(id: doc.id, fileName: fileName, caption: caption, svg: doc.render(), inlineSVG: doc.render(standalone: false))
+        // Rendered once: the file is the inline document behind the XML declaration.
+        let inline = doc.render(standalone: false)
+        return ReportChart(id: doc.id, fileName: fileName, caption: caption,
+                           svg: SVGDocument.xmlDeclaration + inline, inlineSVG: inline)
     }
 
     var all: [ReportChart] { [loss, accuracy, heatmap, architectures, architectureCurves] }

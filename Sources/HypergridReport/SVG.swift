@@ -114,10 +114,13 @@ struct SVGDocument {
                 tooltip: tooltip)
     }
 
+    /// The line a standalone `.svg` file starts with.
+    static let xmlDeclaration = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+
     /// The document; `standalone` adds the XML declaration a `.svg` file carries.
     func render(standalone: Bool = true) -> String {
         let w = ReportFormat.number(width.rounded()), h = ReportFormat.number(height.rounded())
-        var out = standalone ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" : ""
+        var out = standalone ? Self.xmlDeclaration : ""
         out += "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"\(ReportFormat.escape(id))\" class=\"chart\""
             + " width=\"\(w)\" height=\"\(h)\" viewBox=\"0 0 \(w) \(h)\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\""
             + " role=\"img\" aria-label=\"\(ReportFormat.escape(title))\">\n"
