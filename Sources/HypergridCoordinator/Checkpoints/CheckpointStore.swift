@@ -38,21 +38,10 @@ public struct CheckpointStore: Sendable {
     /// Stores `bytes` as `trial`'s checkpoint, durably (see the type's notes).
     public func save(_ bytes: [UInt8], for trial: TrialID) throws {
         let target = path(trial)
-        let temporary = target + ".tmp"
         do {
             try POSIX.makeDirectories(directory)
-            let fd = try POSIX.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, operation: "create")
-            do {
-                try bytes.withUnsafeBytes { try POSIX.writeAll(fd, $0, path: temporary, operation: "write") }
-                try POSIX.fsync(fd, path: temporary)
-                closeDescriptor(fd)
-            } catch {
-                closeDescriptor(fd)
-                _ = unlink(temporary)
-                throw error
-            }
-            try POSIX.rename(temporary, target)
-            try POSIX.fsyncDirectory(directory)
+            // Temporary file, fsync, rename, fsync of the directory: the leaderboard's routine.
+            try POSIX.replaceAtomically(target, with: bytes, temporary: target + ".tmp")
         } catch let error as FileSystemError {
             throw CoordinatorError("cannot store the checkpoint of trial \(trial.short): \(error)")
         }

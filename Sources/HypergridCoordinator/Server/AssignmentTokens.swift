@@ -21,12 +21,12 @@ import Darwin
 public struct AssignmentTokens: Sendable {
     /// The secret's file name inside a run directory.
     public static let fileName = "assignment.secret"
-    private let secret: [UInt8]
-    private var key: SymmetricKey { SymmetricKey(data: secret) }
+    /// Made once: every assignment and every result is signed or checked with it.
+    private let key: SymmetricKey
 
     /// Tokens keyed with `secret` (32 bytes).
     public init(secret: [UInt8]) {
-        self.secret = secret
+        key = SymmetricKey(data: secret)
     }
 
     /// The run directory's secret, created (atomically, mode 0600) if there is none.
