@@ -1,4 +1,5 @@
 import HypergridSearchSpace
+import HypergridData
 
 /// One protocol message; each travels as one ZeroMQ frame (after the ROUTER routing-id
 /// frame, which the socket layer adds and strips). See ``WireFormat`` for the envelope.

@@ -1,4 +1,5 @@
 import HypergridSearchSpace
+import HypergridData
 
 extension Message {
     /// The frame for this message. Throws if a field or the frame exceeds `maxFrameSize`, or

@@ -1,6 +1,7 @@
 import HypergridProtocol
 import HypergridSearchSpace
 import Testing
+import HypergridData
 
 @Suite struct RejectionTests {
     let header: [UInt8] = [0x48, 0x47, 0x00, 0x04]

@@ -1,6 +1,7 @@
 import HypergridProtocol
 import HypergridSearchSpace
 import Testing
+import HypergridData
 
 @Suite struct RoundTripTests {
     /// Decoding an encoded message gives it back; re-encoding gives the same bytes.

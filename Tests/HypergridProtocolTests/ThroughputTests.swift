@@ -1,6 +1,7 @@
 import Foundation
 import HypergridProtocol
 import Testing
+import HypergridData
 
 /// Encode+decode cost of the messages on the dispatch path, printed as messages/s.
 ///
