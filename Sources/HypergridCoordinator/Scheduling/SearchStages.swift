@@ -16,6 +16,9 @@ public struct SearchStages: Sendable {
     private(set) var recorded: [TrialID: Double?] = [:]
     /// The stages planned so far, in order; the last is the one running.
     public private(set) var stages: [[PlannedTrial]] = []
+    /// The trials of the last stage not recorded yet: checking it is O(1) per result, where
+    /// scanning the stage (the whole grid, for the first) would be O(stage) per result.
+    private var waiting: Set<TrialID> = []
     /// The next halving rung to plan, or nil when the rungs are done (or there are none).
     private var nextRung: Int?
     private var refitPlanned = false
@@ -32,7 +35,7 @@ public struct SearchStages: Sendable {
         self.shape = shape
         self.numerics = numerics
         self.recorded = recorded
-        stages = [grid.plan(datasetFingerprint: fingerprint, shape: shape, numericsVersion: numerics)]
+        appendStage(grid.plan(datasetFingerprint: fingerprint, shape: shape, numericsVersion: numerics))
         if case .halving = grid.search.kind { nextRung = 1 }
         _ = advance()
     }
@@ -42,7 +45,7 @@ public struct SearchStages: Sendable {
 
     /// True when nothing more will be planned and every planned trial is recorded.
     public var isComplete: Bool {
-        nextRung == nil && (grid.search.refit == nil || refitPlanned) && stageIsRecorded(stages.count - 1)
+        nextRung == nil && (grid.search.refit == nil || refitPlanned) && waiting.isEmpty
     }
 
     /// The final refit trial, once planned.
@@ -51,18 +54,22 @@ public struct SearchStages: Sendable {
     /// Notes a recorded result; returns the trials of any stage this completes the
     /// prerequisites of (possibly several stages, when later ones were recorded already).
     public mutating func record(_ trial: TrialID, validationAccuracy: Double?) -> [PlannedTrial] {
-        if recorded[trial] == nil { recorded[trial] = .some(validationAccuracy) }
+        if recorded[trial] == nil {
+            recorded[trial] = .some(validationAccuracy)
+            waiting.remove(trial)
+        }
         return advance()
     }
 
-    private func stageIsRecorded(_ index: Int) -> Bool {
-        stages[index].allSatisfy { recorded[$0.id] != nil }
+    private mutating func appendStage(_ trials: [PlannedTrial]) {
+        stages.append(trials)
+        waiting = Set(trials.map(\.id).filter { recorded[$0] == nil })
     }
 
     /// Plans every stage whose predecessor is fully recorded; returns the new trials.
     private mutating func advance() -> [PlannedTrial] {
         var added: [PlannedTrial] = []
-        while stageIsRecorded(stages.count - 1) {
+        while waiting.isEmpty {
             let last = stages[stages.count - 1]
             if let rung = nextRung, case .halving(let rungs) = grid.search.kind {
                 let survivors = rungs.select(byPoint(last))
@@ -71,7 +78,7 @@ public struct SearchStages: Sendable {
                 let next = grid.halvingRung(rung, points: survivors, datasetFingerprint: fingerprint,
                                             shape: shape, numericsVersion: numerics)
                 nextRung = rung + 1 < budgets.count ? rung + 1 : nil
-                stages.append(next)
+                appendStage(next)
                 added += next
             } else if grid.search.refit != nil, !refitPlanned {
                 // The best point of the finished search: the last rung's best for halving, the
@@ -81,7 +88,7 @@ public struct SearchStages: Sendable {
                                                   numericsVersion: numerics) else { return added }
                 decisions.append("search done: refitting point \(best) (\(refit.config.summaryForStages)) on \(refit.config.refit!.rawValue)")
                 refitPlanned = true
-                stages.append([refit])
+                appendStage([refit])
                 added.append(refit)
             } else {
                 break
