@@ -140,22 +140,19 @@ public struct Trainer: Sendable {
         if let checkpoint = resume, resumeProblem == nil, checkpoint.iteration > total {
             resumeProblem = "it is at iteration \(checkpoint.iteration), past this trial's \(total)"
         }
+        if let checkpoint = resume, resumeProblem == nil,
+           checkpoint.network.count != net.stateCount || checkpoint.optimizerBuffers.count != optimizer.stateTotal
+            || checkpoint.optimizerSteps < 0 {
+            resumeProblem = "its tensors do not fit this network"
+        }
         if let checkpoint = resume, resumeProblem == nil {
-            if net.restoreState(checkpoint.network),
-               optimizer.restoreState(stepCount: checkpoint.optimizerSteps, buffers: checkpoint.optimizerBuffers) {
-                sampler.position = checkpoint.sampler
-                (completed, epoch, learningRate) = (checkpoint.iteration, checkpoint.epoch, checkpoint.learningRate)
-                lastValidation = checkpoint.lastValidation
-                history = checkpoint.history
-            } else {
-                // Half-restored state must not be trained on: start over.
-                resumeProblem = "its tensors do not fit this network"
-                switch config.initScheme {
-                case .gaussian(let std): net.initialize(.gaussian(std: std), seed: config.seed)
-                case .he: net.initialize(.he, seed: config.seed)
-                }
-                optimizer.reset()
-            }
+            // Sizes checked above, so neither restore can fail and nothing is left half-restored.
+            _ = net.restoreState(checkpoint.network)
+            _ = optimizer.restoreState(stepCount: checkpoint.optimizerSteps, buffers: checkpoint.optimizerBuffers)
+            sampler.position = checkpoint.sampler
+            (completed, epoch, learningRate) = (checkpoint.iteration, checkpoint.epoch, checkpoint.learningRate)
+            lastValidation = checkpoint.lastValidation
+            history = checkpoint.history
         }
         let resumedAt = resume != nil && resumeProblem == nil ? completed : nil
         // Reserved up front so that the iterations themselves never allocate (up to 4M

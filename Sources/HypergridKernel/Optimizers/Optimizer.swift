@@ -64,7 +64,8 @@ public final class Optimizer {
     /// One buffer per parameter tensor and state kind, zero-initialised.
     let state: UnsafeMutablePointer<Float>
     private let stateOffsets: [Int]
-    let stateTotal: Int
+    /// Floats of optimizer state (momentum, Adam moments) over all tensors.
+    public let stateTotal: Int
 
     public init(rule: UpdateRule, parameters: [ParameterTensor]) {
         self.rule = rule
