@@ -39,8 +39,9 @@ public struct PendingResultStore: Sendable {
     }
 
     /// Writes `report` durably (temporary file, fsync, rename, fsync of the directory).
-    public func save(_ report: TrialReport) throws {
-        let frame = try Message.result(report).encoded()
+    /// `frame`, when the caller has it already, is `report` encoded as a result message.
+    public func save(_ report: TrialReport, frame encoded: [UInt8]? = nil) throws {
+        let frame = try encoded ?? Message.result(report).encoded()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         do {
             try AtomicFile.write(Data(frame), to: fileURL(report.trialID))

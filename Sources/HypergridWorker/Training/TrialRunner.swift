@@ -229,14 +229,17 @@ final class TrialRunner: @unchecked Sendable {
     /// Makes the result durable, then hands it to the socket thread.
     private func finish(_ assignment: Assignment, _ outcome: TrialOutcome, checkpoint: [UInt8]? = nil) {
         var report = TrialReport(answering: assignment, outcome: outcome, checkpoint: checkpoint)
-        if report.checkpoint != nil, (try? Message.result(report).encoded()) == nil {
+        // Encoded once here and the frame saved as it is (a checkpoint can be tens of MB).
+        var frame = try? Message.result(report).encoded()
+        if frame == nil, report.checkpoint != nil {
             // A frame above the limit could never be sent, and the result would be retried
             // forever; without its checkpoint the continuation trains from scratch (same bits).
             logger.warning("trial \(assignment.trialID.short)'s checkpoint (\(checkpoint!.count) bytes) does not fit in a \(WireFormat.defaultMaxFrameSize)-byte frame; its result is sent without it")
             report.checkpoint = nil
+            frame = nil
         }
         do {
-            try results.save(report)
+            try results.save(report, frame: frame)
         } catch {
             logger.warning("the result of \(assignment.trialID.short) is kept in memory only: \(error)")
         }
