@@ -38,17 +38,21 @@ public struct Report: Sendable {
         return written
     }
 
-    /// `mkdir -p`, failing with the system's reason for the component that could not be made.
+    /// `mkdir -p` (the coordinator's `POSIX.makeDirectories`), its errors as one sentence.
     static func makeDirectories(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw ReportError("cannot write the report into \(path): it is a file, not a directory.") }
-            return
-        }
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty && parent != path { try makeDirectories(parent) }
-        if mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw ReportError("cannot create the report directory \(path): \(String(cString: strerror(errno))).")
+        do {
+            try POSIX.makeDirectories(path)
+        } catch let error as FileSystemError where error.errno == ENOTDIR {
+            // Name the component that is a file, not the path below it.
+            var file = path
+            var isDirectory: ObjCBool = false
+            while !(FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) && !isDirectory.boolValue),
+                  case let parent = (file as NSString).deletingLastPathComponent, !parent.isEmpty, parent != file {
+                file = parent
+            }
+            throw ReportError("cannot write the report into \(file): it is a file, not a directory.")
+        } catch let error as FileSystemError {
+            throw ReportError("cannot create the report directory \(path): \(String(cString: strerror(error.errno))).")
         }
     }
 

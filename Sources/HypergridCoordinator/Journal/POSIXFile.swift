@@ -30,7 +30,7 @@ public struct FileSystemError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Thin wrappers over POSIX calls that retry on EINTR and throw ``FileSystemError``.
-enum POSIX {
+package enum POSIX {
     static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644, operation: String) throws -> Int32 {
         while true {
             let fd = systemOpen(path, flags | O_CLOEXEC, mode)
@@ -95,7 +95,7 @@ enum POSIX {
     }
 
     /// `mkdir -p`, failing with the errno of the component that could not be made.
-    static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+    package static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += prefix.isEmpty || prefix.hasSuffix("/") ? String(component) : "/" + component
