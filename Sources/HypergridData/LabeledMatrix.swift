@@ -46,6 +46,11 @@ public struct LabeledMatrix: @unchecked Sendable {
     public let features: FloatStorage
     /// One class label per row, each `< classCount` of the owning dataset.
     public let labels: [Int32]
+    /// Regression only: `rows × targetCount` row-major float targets; `nil` for
+    /// classification, whose answers are `labels` (for regression `labels` are all 0).
+    public var targets: [Float]? = nil
+    /// Target columns per row for regression; 0 for classification.
+    public var targetCount: Int = 0
 
     public init(rows: Int, columns: Int, features: FloatStorage, labels: [Int32]) {
         precondition(features.count >= rows * columns, "feature storage too small")
