@@ -1,5 +1,5 @@
 import Foundation
-import HypergridCoordinator
+import HypergridResults
 import HypergridSearchSpace
 
 /// The HTML page: a summary, the sortable leaderboard, every chart inlined, and per-trial

@@ -4,6 +4,7 @@ import HypergridCoordinator
 import HypergridData
 import HypergridPreprocessing
 import HypergridReport
+import HypergridResults
 import HypergridSearchSpace
 import HypergridTraining
 import Logging

@@ -1,5 +1,5 @@
 import ArgumentParser
-import HypergridCoordinator
+import HypergridResults
 
 /// `hypergrid leaderboard`: print a run's results, also while it is in progress.
 struct LeaderboardCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import HypergridProtocol
 import HypergridSearchSpace
+import HypergridTestSupport
 import Logging
 import Testing
 import ZeroMQ

@@ -2,7 +2,9 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import HypergridFiles
 import HypergridProtocol
+import HypergridResults
 import HypergridSearchSpace
 import Logging
 import ZeroMQ

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import HypergridFiles
 import HypergridSearchSpace
 
 /// The run's durable memory: `DIR/journal.jsonl`, one JSON record per line, appended

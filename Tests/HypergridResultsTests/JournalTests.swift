@@ -1,7 +1,8 @@
 import Foundation
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
-@testable import HypergridCoordinator
+@testable import HypergridResults
 
 private func resultRecord(_ seed: UInt64, accuracy: Double, historyLength: Int = 3) -> JournalRecord {
     var o = outcome(accuracy)

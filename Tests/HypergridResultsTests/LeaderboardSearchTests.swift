@@ -1,6 +1,7 @@
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
-@testable import HypergridCoordinator
+@testable import HypergridResults
 
 /// A result of hidden width `point`, seed `seed`, with an optional halving budget or refit.
 private func record(point: Int, seed: UInt64 = 0, accuracy: Double?, stop: Int? = nil, refit: RefitData? = nil,

@@ -1,7 +1,8 @@
 import Foundation
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
-@testable import HypergridCoordinator
+@testable import HypergridResults
 
 /// The journal's own encoder must write exactly what JSONEncoder writes, so that the
 /// journal's format does not depend on which of the two wrote a line.

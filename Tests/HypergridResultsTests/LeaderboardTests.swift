@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
-@testable import HypergridCoordinator
+@testable import HypergridResults
 
 /// A result record for grid point `point` (its hidden width), repeat `repetition`.
 private func result(point: Int, repetition: Int = 0, accuracy: Double?, status: TrialStatus = .done,

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import HypergridFiles
 import HypergridSearchSpace
 
 extension Leaderboard {
@@ -132,11 +133,11 @@ extension Leaderboard {
                                    with: Array(Self.csv(rows).utf8))
     }
 
-    /// Replaces `path` through the fixed temporary `path.tmp` (see ``POSIX/replaceAtomically(_:with:temporary:)``):
-    /// one coordinator owns a run's leaderboard.
+    /// Replaces `path` durably (``DurableFile``): a reader sees the old leaderboard or the
+    /// whole new one.
     static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws {
         do {
-            try POSIX.replaceAtomically(path, with: bytes, temporary: path + ".tmp")
+            try DurableFile.replace(path, with: bytes)
         } catch let error as FileSystemError {
             throw LeaderboardError.io(error)
         }

@@ -1,7 +1,8 @@
 import Foundation
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
-@testable import HypergridCoordinator
+@testable import HypergridResults
 
 @Suite struct CheckpointStoreTests {
     @Test func storesByTrialIDDurablyAndReadsBack() throws {
