@@ -1,5 +1,6 @@
 import Foundation
 import HypergridData
+import HypergridFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -68,6 +68,31 @@ public enum ConfigField: String, Sendable, Hashable, CaseIterable {
     }
 }
 
+extension ConfigField {
+    /// The `hypergrid train` flag that sets this field (``TrialField`` names the same).
+    public var flag: String {
+        switch self {
+        case .trainRows: "--train-rows"
+        case .validationRows: "--validation-rows"
+        case .testRows: "--test-rows"
+        case .pca: "--pca"
+        case .hidden: "--hidden"
+        case .initStd: "--init-std"
+        case .momentum: "--momentum"
+        case .learningRate: "--lr"
+        case .decay: "--decay"
+        case .reg: "--reg"
+        case .batchSize: "--batch-size"
+        case .iterations: "--iterations"
+        case .epochs: "--epochs"
+        case .lossEvery: "--loss-every"
+        case .dropout: "--dropout"
+        case .horizontalFlip: "--horizontal-flip"
+        case .warmupEpochs: "--warmup-epochs"
+        }
+    }
+}
+
 /// One out-of-range value of a configuration: `field` is where, `message` the part after
 /// the key (`must be positive, got -1.0`). Its description is `key: message`.
 public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
@@ -97,30 +122,11 @@ private struct ProblemList {
 }
 
 extension TrialConfig {
-    /// Every out-of-range value, in grid-file order (model, then training); empty when the
+    /// Every out-of-range value, in the order of ``TrialField/all``; empty when the
     /// trial can be trained. Types and the shape of the input (unknown keys, both
     /// iterations and epochs, …) are the front ends' to check; this is about values.
     public func validationProblems() -> [ConfigProblem] {
-        var list = ProblemList()
-        if hidden.isEmpty {
-            list.problems.append(ConfigProblem(.hidden, "must give at least one layer width"))
-        }
-        // One problem per field: the first bad width is enough to act on.
-        list.check(.hidden, hidden.first { ConfigField.hidden.problem($0) != nil })
-        if case .gaussian(let std) = initScheme { list.check(.initStd, std) }
-        list.check(.momentum, momentum)
-        list.check(.learningRate, learningRate)
-        list.check(.decay, learningRateDecay)
-        list.check(.reg, reg)
-        list.check(.batchSize, batchSize)
-        switch length {
-        case .iterations(let n): list.check(.iterations, n)
-        case .epochs(let e): list.check(.epochs, e)
-        }
-        list.check(.lossEvery, lossEvery)
-        list.check(.dropout, dropout)
-        list.check(.warmupEpochs, warmupEpochs)
-        return list.problems
+        TrialField.all.flatMap { $0.problems(self) }
     }
 
     /// ``validationProblems()`` plus the rules that need the dataset: a horizontal flip moves

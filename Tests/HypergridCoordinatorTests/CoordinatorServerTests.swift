@@ -1,5 +1,7 @@
 import Foundation
+import HypergridFiles
 import HypergridProtocol
+import HypergridResults
 import HypergridSearchSpace
 import HypergridTestSupport
 import Logging

@@ -1,4 +1,5 @@
 import Foundation
+import HypergridResults
 import HypergridSearchSpace
 import HypergridTestSupport
 import Testing

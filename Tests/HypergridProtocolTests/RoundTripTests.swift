@@ -1,5 +1,6 @@
 import HypergridProtocol
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
 import HypergridData
 

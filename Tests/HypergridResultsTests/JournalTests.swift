@@ -1,4 +1,5 @@
 import Foundation
+import HypergridFiles
 import HypergridSearchSpace
 import HypergridTestSupport
 import Testing

@@ -33,7 +33,7 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         let rows = board([result(point: 1, accuracy: 0.5), result(point: 2, accuracy: 0.7), failed,
                           result(point: 3, accuracy: 0.5)]).rows
         #expect(rows.map(\.rank) == [1, 2, 3, 4])
-        #expect(rows.map(\.hidden.first) == [2, rows[1].hidden.first, rows[2].hidden.first, 9])
+        #expect(rows.map(\.config.hidden.first) == [2, rows[1].config.hidden.first, rows[2].config.hidden.first, 9])
         #expect(rows[1].validationAccuracy == 0.5 && rows[2].validationAccuracy == 0.5)
         #expect(rows[1].trials[0] < rows[2].trials[0])
         #expect(rows[3].status == .failed && rows[3].validationAccuracy == nil && rows[3].workers == "")
@@ -48,18 +48,18 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
             result(point: 3, repetition: 0, accuracy: 0.9),
             result(point: 3, repetition: 1, accuracy: nil, status: .diverged),
         ]).rows
-        let three = try #require(rows.first { $0.hidden.first == 1 })
+        let three = try #require(rows.first { $0.config.hidden.first == 1 })
         #expect(abs(three.validationAccuracy! - 0.6) < 1e-12)
         #expect(abs(three.validationStd! - 0.1) < 1e-12)
         #expect(three.validationCount == 3 && three.repeats == 3 && three.seed == nil)
         #expect(three.workers == "a, b" && three.status == .done)
         #expect(three.trials == [0, 1, 2].map { trial(UInt64($0), cost: 1, hidden: [1, 32]).id })
-        let single = try #require(rows.first { $0.hidden.first == 2 })
+        let single = try #require(rows.first { $0.config.hidden.first == 2 })
         #expect(single.validationStd == nil && single.seed == 0 && single.repeats == 1)
         // A diverged repeat flags the point but does not enter the mean.
-        let unstable = try #require(rows.first { $0.hidden.first == 3 })
+        let unstable = try #require(rows.first { $0.config.hidden.first == 3 })
         #expect(unstable.status == .diverged && unstable.validationAccuracy == 0.9 && unstable.validationCount == 1)
-        #expect(rows.map(\.hidden.first) == [3, 1, 2])
+        #expect(rows.map(\.config.hidden.first) == [3, 1, 2])
     }
 
     @Test func firstRecordOfATrialWins() {
@@ -81,7 +81,7 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
             result(point: 2, accuracy: 0.7),
             failed,
         ]).rows
-        #expect(rows.map(\.retries) == [0, 3, 2], "\(rows.map(\.hidden))")
+        #expect(rows.map(\.retries) == [0, 3, 2], "\(rows.map(\.config.hidden))")
         let text = Leaderboard.csv(rows)
         #expect(try Leaderboard.rows(fromCSV: text).map(\.retries) == [0, 3, 2])
         #expect(Leaderboard.table(rows).split(separator: "\n")[0].contains("retries"))
@@ -241,10 +241,47 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         #expect(throws: LeaderboardError.self) { try Leaderboard.load(dir.file("missing")) }
     }
 
+    /// The default table fits a terminal: rank, trial, the metrics that have values and the
+    /// hyperparameters that vary; the rest is one "every row" line, and `wide` has them all.
+    @Test func defaultTableShowsWhatVaries() throws {
+        var records: [JournalRecord] = []
+        for (point, lr) in [(1, 0.1), (2, 0.01), (3, 0.001)] {
+            var r = result(point: 64, accuracy: 0.5 + Double(point) / 10)
+            if case .trialResult(var t) = r {
+                t.config.learningRate = lr
+                t.trial = TrialID(config: t.config, datasetFingerprint: "fixture")
+                r = .trialResult(t)
+            }
+            records.append(r)
+        }
+        let rows = board(records).rows
+        let narrow = Leaderboard.render(rows, format: .table)
+        let lines = narrow.split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: " ").map(String.init)
+        #expect(header == ["#", "val_acc", "train", "test", "loss", "lr", "trial"], "\(narrow)")
+        #expect(lines[1].hasPrefix("1   0.8000") && lines[1].contains("0.001"))
+        #expect(lines.allSatisfy { $0.count <= 100 }, "\(narrow)")
+        // What is the same in every row is said once, not dropped.
+        let note = lines.dropFirst(4).joined(separator: " ")
+        #expect(note.hasPrefix("every row: hidden 64-32, bn no, optimizer sgd, decay 0.95"), "\(narrow)")
+        #expect(note.contains("(--wide shows all columns)"))
+
+        let wide = Leaderboard.render(rows, format: .table, wide: true)
+        let wideHeader = wide.split(separator: "\n")[0]
+        for column in ["hidden", "bn", "optimizer", "decay", "reg", "batch", "length", "init", "features",
+                       "workers", "wall", "samples"] {
+            #expect(wideHeader.contains(column), "\(column) missing from the wide table")
+        }
+        #expect(!wide.contains("every row:"))
+        // --top keeps the columns of the whole grid.
+        let top1 = Leaderboard.render(rows, format: .table, top: 1)
+        #expect(top1.split(separator: "\n")[0].split(separator: " ").contains("lr"))
+    }
+
     @Test func rendersTableCSVAndJSON() throws {
         let rows = board([result(point: 256, accuracy: 0.5), result(point: 64, accuracy: 0.8, worker: "gpu-2"),
                           result(point: 128, accuracy: nil, status: .diverged)]).rows
-        let table = Leaderboard.render(rows, format: .table, top: 2)
+        let table = Leaderboard.render(rows, format: .table, top: 2, wide: true)
         let lines = table.split(separator: "\n")
         #expect(lines.count == 3)
         #expect(lines[0].hasPrefix("#  val_acc"))

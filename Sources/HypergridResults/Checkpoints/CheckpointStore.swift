@@ -21,6 +21,9 @@ import HypergridSearchSpace
 ///
 /// A lost or damaged checkpoint costs time, not correctness: continuing from a checkpoint
 /// is bit-identical to training from scratch, which is what a worker does without one.
+///
+/// The store's contract (docs/results-store.md): one writer (the coordinator); a blob is
+/// durable when ``save(_:for:)`` returns; a reader sees a whole blob or none.
 public struct CheckpointStore: Sendable {
     public let directory: String
 

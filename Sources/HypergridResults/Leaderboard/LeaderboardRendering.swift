@@ -12,52 +12,18 @@ public enum LeaderboardFormat: String, Sendable, CaseIterable {
 }
 
 extension Leaderboard {
-    /// Renders ranked rows; `top` keeps only the first N.
-    public static func render(_ rows: [LeaderboardRow], format: LeaderboardFormat, top: Int? = nil) -> String {
+    /// Renders ranked rows; `top` keeps only the first N. A table shows, by default, the
+    /// columns that tell the rows apart — rank, trial, the metrics that have values and the
+    /// hyperparameters that vary between the rows — so that it fits an 80–100-column
+    /// terminal; `wide` shows every column. CSV and JSON always have every column.
+    public static func render(_ rows: [LeaderboardRow], format: LeaderboardFormat, top: Int? = nil,
+                              wide: Bool = false) -> String {
         let shown = top.map { Array(rows.prefix(max($0, 0))) } ?? rows
         switch format {
-        case .table: return table(shown)
+        case .table: return table(shown, allRows: rows, wide: wide)
         case .csv: return csv(shown)
         case .json: return json(shown)
         }
-    }
-
-    static func table(_ rows: [LeaderboardRow]) -> String {
-        let header = ["#", "val_acc", "±std", "n", "train", "test", "loss", "status", "hidden", "bn",
-                      "optimizer", "lr", "decay", "reg", "batch", "length", "init", "features", "seed/reps",
-                      "retries", "wall", "workers", "trial", "ci95", "sep", "samples", "final"]
-        // Numbers align right, text left.
-        let rightAligned: Set<Int> = [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 18, 19, 20, 23, 25]
-        func acc(_ x: Double?) -> String { x.map { formatFixed($0, digits: 4) } ?? "-" }
-        var lines: [[String]] = [header]
-        for r in rows {
-            var optimizer = r.optimizer.rawValue
-            if let m = r.momentum { optimizer += "(\(m))" }
-            var length = r.iterations.map { "\($0)it" } ?? r.epochs.map { "\($0)ep" } ?? "-"
-            if let budget = r.budgetEpochs { length = "\(budget) of " + length }
-            let seed = r.seed.map { "\($0)" } ?? "×\(r.repeats)"
-            let loss = r.finalLoss.map { $0.isFinite ? formatFixed($0, digits: 4) : "\($0)" } ?? "-"
-            let wall = r.wallSeconds.map { formatDuration($0) } ?? "-"
-            var trial = r.trials.first?.short ?? "-"
-            if r.trials.count > 1 { trial += " +\(r.trials.count - 1)" }
-            lines.append(["\(r.rank)", acc(r.validationAccuracy), acc(r.validationStd), "\(r.validationCount)",
-                          acc(r.trainAccuracy), acc(r.testAccuracy), loss, r.status.rawValue,
-                          r.hidden.isEmpty ? "-" : r.hiddenText, r.batchNorm ? "yes" : "no", optimizer,
-                          "\(r.learningRate)", "\(r.learningRateDecay)", "\(r.reg)", "\(r.batchSize)",
-                          length, r.initScheme.description, r.features.isEmpty ? "-" : r.features, seed, "\(r.retries)", wall,
-                          r.workers.isEmpty ? "-" : r.workers, trial,
-                          r.validationInterval.map { acc($0.lowerBound) + "–" + acc($0.upperBound) } ?? "-",
-                          r.separable.map { $0 ? "yes" : "no" } ?? "-", "\(r.samplesTrained)",
-                          r.refit.map { "refit(\($0.rawValue))" } ?? ""])
-        }
-        var widths = [Int](repeating: 0, count: header.count)
-        for line in lines { for (i, cell) in line.enumerated() { widths[i] = max(widths[i], cell.count) } }
-        return lines.map { line in
-            line.enumerated().map { i, cell in
-                let padding = String(repeating: " ", count: widths[i] - cell.count)
-                return rightAligned.contains(i) ? padding + cell : cell + padding
-            }.joined(separator: "  ").trimmingTrailingSpaces()
-        }.joined(separator: "\n") + "\n"
     }
 
     static func json(_ rows: [LeaderboardRow]) -> String {
@@ -87,17 +53,9 @@ extension Leaderboard {
             try put("test_acc", r.testAccuracy)
             try put("final_loss", r.finalLoss)
             try put("status", r.status.rawValue)
-            try put("hidden", r.hidden)
-            try put("batch_norm", r.batchNorm)
-            try put("optimizer", r.optimizer.rawValue)
-            try put("momentum", r.momentum)
-            try put("lr", r.learningRate)
-            try put("lr_decay", r.learningRateDecay)
-            try put("reg", r.reg)
-            try put("batch_size", r.batchSize)
-            try put("iterations", r.iterations)
-            try put("epochs", r.epochs)
-            try put("init", r.initScheme.description)
+            for field in originalFields {
+                for (column, value) in zip(field.columns, field.json(r.config)) { try c.encode(value, forKey: Key(column)) }
+            }
             try put("seed", r.seed)
             try put("repeats", r.repeats)
             try put("retries", r.retries)
@@ -110,7 +68,9 @@ extension Leaderboard {
             try put("budget_epochs", r.budgetEpochs)
             try put("samples", r.samplesTrained)
             try put("final", r.refit.map { "refit on \($0.rawValue)" })
-            try put("features", r.features)
+            for field in appendedFields {
+                for (column, value) in zip(field.columns, field.json(r.config)) { try c.encode(value, forKey: Key(column)) }
+            }
         }
 
         struct Key: CodingKey {
