@@ -36,6 +36,14 @@ let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=\(march)"])]
 let cpuFlags: [SwiftSetting] = []
 #endif
 let language: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+// On Linux, libzmq's header is in /usr/include and module.modulemap links it; asking
+// pkg-config there only adds krb5's `-isystem` (a Requires.private of Debian's libzmq),
+// which SwiftPM refuses with a warning on every build. Homebrew's prefix needs pkg-config.
+#if os(macOS)
+let zmqPkgConfig: String? = "libzmq"
+#else
+let zmqPkgConfig: String? = nil
+#endif
 
 let package = Package(
     name: "hypergrid",
@@ -51,8 +59,8 @@ let package = Package(
     ],
     targets: [
         // MARK: C system libraries
-        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq",
-                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CZeroMQ", pkgConfig: zmqPkgConfig,
+                       providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
         .systemLibrary(name: "CLAPACK",
                        providers: [.apt(["liblapack-dev", "libopenblas-dev"])]),
         // Benchmark baseline only: the kernel never links OpenBLAS.

@@ -73,7 +73,7 @@ import HypergridData
         #expect(labels(TrialConfig()) == ["hidden", "batchNorm", "optimizer", "momentum", "learningRate",
                                           "learningRateDecay", "reg", "batchSize", "length", "initScheme",
                                           "seed", "lossEvery", "stopAfterEpochs", "refit", "dropout", "horizontalFlip",
-                                          "schedule", "warmupEpochs"])
+                                          "schedule", "warmupEpochs"] + TrialField.extensions.map(\.added.propertyName))
         #expect(labels(DatasetSpec(kind: .mnist)) == ["kind", "path", "trainRows", "validationRows",
                                                      "testRows", "standardize", "pcaVariance"])
         #expect(labels(TrialMetrics(status: .done)) == ["status", "trainAccuracy", "validationAccuracy",
@@ -92,6 +92,19 @@ import HypergridData
     /// Pins where version 3 puts the token (right after the attempt) and the halving fields
     /// (the config's budget and refit after `lossEvery`; the checkpoint flag and blob last in
     /// `assign`, the checkpoint last in `result`, `resumedAt` after the reason).
+    /// Every field added through the field table crosses the wire, off and on.
+    @Test func fieldsAddedThroughTheTableRoundTrip() throws {
+        for (field, added) in TrialField.extensions {
+            for value in [added.off, added.example] {
+                var assignment = sampleAssignment
+                added.assign(value, to: &assignment.config)
+                let decoded = try Message(decoding: try Message.assign(assignment).encoded())
+                guard case .assign(let back) = decoded else { Issue.record("not an assignment"); continue }
+                #expect(added.value(of: back.config) == value, "\(field.gridKey)")
+            }
+        }
+    }
+
     @Test func goldenTokenAndHalvingFields() throws {
         var assignment = sampleAssignment
         assignment.token = [0xA5, 0x5A]

@@ -84,7 +84,7 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         #expect(rows.map(\.retries) == [0, 3, 2], "\(rows.map(\.config.hidden))")
         let text = Leaderboard.csv(rows)
         #expect(try Leaderboard.rows(fromCSV: text).map(\.retries) == [0, 3, 2])
-        #expect(Leaderboard.table(rows).split(separator: "\n")[0].contains("retries"))
+        #expect(Leaderboard.render(rows, format: .table, wide: true).split(separator: "\n")[0].contains("retries"))
         // A leaderboard written before the column existed still reads, as no retries.
         let header = Leaderboard.columns.joined(separator: ",")
         let old = text.replacingOccurrences(of: header, with: Leaderboard.columns.filter { $0 != "retries" }.joined(separator: ","))
@@ -174,18 +174,28 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         #expect(parsed?[1][3] as? String == awkward)
     }
 
-    @Test func failedRewriteLeavesTheOldFile() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
+    /// A directory the new version cannot be written into: read-only by its mode, or, for
+    /// root (whom modes do not stop), a tmpfs remounted read-only.
+    @Test(.enabled(if: getuid() != 0 || TinyFileSystem.available, "root needs to mount a tmpfs"))
+    func failedRewriteLeavesTheOldFile() throws {
         let old = board([result(point: 1, accuracy: 0.5)])
+        let dir: TemporaryDirectory
+        if getuid() == 0 {
+            dir = try #require(TinyFileSystem.mount(size: "64k"))
+        } else {
+            dir = TemporaryDirectory()
+        }
+        defer {
+            if getuid() == 0 { TinyFileSystem.unmount(dir) } else { chmod(dir.path, 0o755); dir.remove() }
+        }
         try old.write(toDirectory: dir.path)
         let before = try String(contentsOfFile: dir.file(Leaderboard.fileName), encoding: .utf8)
-        // Block the temporary file's name so the new version cannot be written.
-        try FileManager.default.createDirectory(atPath: dir.file(Leaderboard.fileName + ".tmp"), withIntermediateDirectories: false)
+        if getuid() == 0 { #expect(TinyFileSystem.remount(dir, options: "ro")) } else { chmod(dir.path, 0o555) }
         #expect(throws: LeaderboardError.self) {
             try board([result(point: 1, accuracy: 0.5), result(point: 2, accuracy: 0.9)]).write(toDirectory: dir.path)
         }
         #expect(try String(contentsOfFile: dir.file(Leaderboard.fileName), encoding: .utf8) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [Leaderboard.fileName])
     }
 
     @Test func readersSeeTheOldOrTheNewFileNeverAHalf() throws {
@@ -198,11 +208,13 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         try small.write(toDirectory: dir.path)
         let path = dir.file(Leaderboard.fileName)
         let group = DispatchGroup()
-        var writeError: Error?
+        // Written by the writer, read after group.wait has seen it finish.
+        final class Failure: @unchecked Sendable { var error: Error? }
+        let failure = Failure()
         DispatchQueue.global().async(group: group) {
             do {
                 for i in 0..<60 { try (i % 2 == 0 ? large : small).write(toDirectory: dir.path) }
-            } catch { writeError = error }
+            } catch { failure.error = error }
         }
         var reads = 0, torn = 0
         while group.wait(timeout: .now()) == .timedOut {
@@ -210,7 +222,7 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
             reads += 1
             if !versions.contains(text) { torn += 1 }
         }
-        #expect(writeError == nil)
+        #expect(failure.error == nil)
         #expect(reads > 0 && torn == 0, "\(torn) of \(reads) reads saw a partial file")
     }
 

@@ -34,7 +34,7 @@ public final class Journal {
     private let encoder = JournalJSON.encoder()
     /// Tests only: runs after each successful fsync with the records it made durable; an
     /// error it throws counts as a failed fsync. It lets a test see what is durable when.
-    var afterSync: (([JournalRecord]) throws -> Void)?
+    package var afterSync: (([JournalRecord]) throws -> Void)?
 
     /// Opens (creating if needed) `directory/journal.jsonl` for appending.
     ///

@@ -86,7 +86,7 @@ public struct LeaderboardRow: Sendable, Equatable {
 
     /// `config` with what the leaderboard does not record at the defaults (see ``config``).
     static func recorded(_ config: TrialConfig) -> TrialConfig {
-        var c = config
+        var c = config.canonicalized
         let defaults = TrialConfig()
         c.seed = 0
         c.lossEvery = defaults.lossEvery
