@@ -183,8 +183,24 @@ extension WireReader {
         case let tag: throw unknownTag(tag, "config.schedule")
         }
         c.warmupEpochs = try optionalF64("config.warmupEpochs")
-        for (_, added) in TrialField.extensions { added.assign(try fieldValue(), to: &c) }
+        for (field, added) in TrialField.extensions {
+            let value = try fieldValue()
+            added.assign(value, to: &c)
+            // Canonical: only a value the field keeps as it is (its type, its off value)
+            // is accepted, so that an accepted frame re-encodes to the same bytes.
+            guard Self.sameBytes(added.value(of: c), value) else {
+                throw .invalidValue(field: "config.added", reason: "\(field.gridKey) cannot hold \(value)")
+            }
+        }
         return c
+    }
+
+    /// Whether two values have the same wire bytes (NaN included, unlike `==`).
+    static func sameBytes(_ a: FieldValue, _ b: FieldValue) -> Bool {
+        var x = WireWriter(type: .heartbeat, capacity: 16, limit: WireFormat.defaultMaxFrameSize)
+        var y = x
+        do { try x.fieldValue(a); try y.fieldValue(b) } catch { return false }
+        return x.bytes == y.bytes
     }
 
     /// A value written by `WireWriter.fieldValue(_:)`.

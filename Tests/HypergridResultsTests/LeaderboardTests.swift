@@ -134,8 +134,11 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         #expect(try Leaderboard.rows(fromCSV: text) == rows)
         #expect(Leaderboard.render(rows, format: .table).contains("dropout=0.3 flip cosine"))
         #expect(Leaderboard.render(rows, format: .json).contains("\"features\" : \"dropout=0.3 flip cosine\""))
-        // The same file without its last column, as an older hypergrid wrote it.
-        let older = try CSV.parse(text).map { CSV.line(Array($0.dropLast())) }.joined()
+        // The same file without its features column, as an older hypergrid wrote it.
+        let featuresColumn = try #require(Leaderboard.columns.firstIndex(of: "features"))
+        let older = try CSV.parse(text).map { record in
+            CSV.line(record.enumerated().filter { $0.offset != featuresColumn }.map(\.element))
+        }.joined()
         #expect(try Leaderboard.rows(fromCSV: older).map(\.features) == ["", ""])
     }
 
