@@ -13,7 +13,8 @@ import ZeroMQ
 /// ```
 ///
 /// `run()` blocks its thread, which owns the ZeroMQ DEALER socket; trials train on a
-/// second thread (see ``WorkerSession`` for the protocol rules). Results are written to
+/// separate training thread, which splits each step over `options.threads` threads when
+/// that is more than one (see ``WorkerSession`` for the protocol rules). Results are written to
 /// `<cacheDirectory>/pending-results/` before they are first sent and deleted when
 /// acknowledged, so that a coordinator restart, a lost connection or a restart of the
 /// worker itself loses none.
@@ -24,8 +25,8 @@ public final class WorkerClient: @unchecked Sendable {
         public var endpoint: String
         /// A name for the coordinator's logs and journal; default `host:pid`.
         public var name: String
-        /// Threads this worker offers, reported in `ready`. The trainer takes no thread
-        /// count yet, so a trial runs on one thread whatever this says.
+        /// Threads each trial trains on (``Trainer/threads``; results are bit-identical at
+        /// any count), also reported to the coordinator in `ready`.
         public var threads: Int
         /// Where prepared datasets are cached and unacknowledged results are kept.
         public var cacheDirectory: URL

@@ -212,7 +212,9 @@ public final class CoordinatorServer {
         }
         if leaderboardIsStale { writeLeaderboard() }
         status.clear()
-        // Let the shutdown messages reach idle workers before the socket closes.
+        // The loop ends only once `perform` stored the summary. The shutdown messages to idle
+        // workers still queued then are delivered by the socket's linger (set in `init`) as
+        // it closes.
         return summary!
     }
 
