@@ -95,7 +95,8 @@ public struct Scheduler: Sendable {
     var idleQueue: [WorkerID] = []
     /// Who to acknowledge once a trial's record is durable.
     var ackWaiters: [TrialID: [WorkerID]] = [:]
-    /// Names of every worker ever seen, to label results from forgotten workers.
+    /// The name each worker last said `ready` with (refused workers too): the one map of
+    /// names, also used by the server to label what a peer sent.
     var names: [WorkerID: String] = [:]
     var startedAt: Instant?
     // Tallies of durable records made by this run.
@@ -187,6 +188,7 @@ public struct Scheduler: Sendable {
     }
 
     mutating func workerReady(_ id: WorkerID, _ hello: WorkerProfile, _ out: inout [SchedulerAction]) {
+        names[id] = hello.name
         if haltReason != nil || (isFinished && !policy.keepAlive) {
             if workers[id] != nil { forget(id) }
             out.append(.shutdown(id))
@@ -198,7 +200,6 @@ public struct Scheduler: Sendable {
             out.append(.log(.warning, "refused worker \(hello.name) (\(id)): numerics \(hello.numerics), expected \(policy.numerics)"))
             return
         }
-        names[id] = hello.name
         if let worker = workers[id] {
             workers[id]!.name = hello.name
             workers[id]!.lastSeen = now

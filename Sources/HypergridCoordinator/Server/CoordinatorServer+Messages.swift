@@ -32,7 +32,6 @@ extension CoordinatorServer {
             let workerName = NetworkText.printable(hello.workerName, limit: 80, empty: worker.description)
             let program = NetworkText.printable(hello.programVersion, limit: 80)
             let features = NetworkText.printable(hello.cpuFeatures, limit: 200)
-            workerNames[worker] = workerName
             let capabilities = features.split(separator: " ").map(String.init) + ["threads=\(hello.threadCount)"]
             logger.info("worker \(workerName) ready (\(program), \(features), \(hello.threadCount) threads)")
             perform(scheduler.handle(.ready(worker, WorkerProfile(name: workerName,
@@ -96,7 +95,7 @@ extension CoordinatorServer {
     /// The worker's name and, for TCP peers, its address: who sent something refused.
     func peer(_ worker: WorkerID) -> String {
         let address = peerAddresses[worker].map { " at \($0)" } ?? ""
-        if let name = workerNames[worker] { return "worker \(name) (\(worker))\(address)" }
+        if let name = scheduler.names[worker] { return "worker \(name) (\(worker))\(address)" }
         return "peer \(worker)\(address)"
     }
 

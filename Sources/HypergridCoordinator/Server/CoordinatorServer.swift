@@ -43,7 +43,6 @@ public final class CoordinatorServer {
     /// Admits only the authorized worker keys when CURVE is on; alive as long as the socket.
     let authenticator: ZAPAuthenticator?
     let clockStart = ContinuousClock.now
-    var workerNames: [WorkerID: String] = [:]
     /// The IP address each TCP peer's messages came from, for log lines about what it sent.
     var peerAddresses: [WorkerID: String] = [:]
     /// Signs assignments and checks that results answer one.
@@ -331,7 +330,7 @@ public final class CoordinatorServer {
         Leaderboard.render(leaderboard.rows, format: .table, top: top, wide: wide)
     }
 
-    func name(_ worker: WorkerID) -> String { workerNames[worker] ?? worker.description }
+    func name(_ worker: WorkerID) -> String { scheduler.workerName(worker) }
 
     func send(_ message: Message, to worker: WorkerID) {
         do {
