@@ -228,9 +228,9 @@ public struct Trainer: Sendable {
         case .diverged:
             break
         }
-        let trainingSeconds = Self.seconds(trainingTime)
+        let trainingSeconds = trainingTime / .seconds(1)
         metrics.samplesPerSecond = trainingSeconds > 0 ? Double((completed - (resumedAt ?? 0)) * batch) / trainingSeconds : 0
-        metrics.wallSeconds = Self.seconds(clock.now - start)
+        metrics.wallSeconds = (clock.now - start) / .seconds(1)
         var checkpoint: TrainingCheckpoint?
         if saveCheckpoint, status == .done {
             let (steps, buffers) = optimizer.exportState()
@@ -268,9 +268,5 @@ public struct Trainer: Sendable {
         case .nesterov: return .nesterov(Float(config.momentum))
         case .adam: return .adamDefaults
         }
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }

@@ -208,8 +208,7 @@ public final class Socket {
                     let left = deadline - clock.now
                     if left <= .zero { return nil }
                     // Round up so that a sub-millisecond remainder still waits instead of spinning.
-                    let (seconds, attoseconds) = left.components
-                    wait = Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+                    wait = Int((left / .milliseconds(1)).rounded(.up))
                 }
                 _ = try Socket.poll([(self, event)], timeoutMilliseconds: wait)
             }

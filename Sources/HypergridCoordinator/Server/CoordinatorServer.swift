@@ -175,9 +175,7 @@ public final class CoordinatorServer {
 
     /// Seconds since this coordinator started, on a monotonic clock.
     var now: Instant {
-        let elapsed = ContinuousClock.now - clockStart
-        let (seconds, attoseconds) = elapsed.components
-        return Instant(seconds: Double(seconds) + Double(attoseconds) * 1e-18)
+        Instant(seconds: (ContinuousClock.now - clockStart) / .seconds(1))
     }
 
     /// Serves workers until every trial is finished (or the run halts, or
