@@ -1,7 +1,8 @@
+import HypergridProtocol
 import HypergridSearchSpace
 
 /// The knobs of a ``Scheduler``.
-public struct SchedulerPolicy: Hashable, Sendable {
+public struct SchedulerPolicy: HeartbeatTiming, Hashable, Sendable {
     /// Seconds between the coordinator's heartbeats to each worker, and the unit of
     /// silence that ``liveness`` counts (the Paranoid Pirate pattern's HEARTBEAT_INTERVAL).
     public var heartbeatInterval: Double
@@ -21,9 +22,7 @@ public struct SchedulerPolicy: Hashable, Sendable {
     /// Traps on a non-positive interval, or a liveness or attempt count below 1.
     public init(heartbeatInterval: Double = 1, liveness: Int = 4, maxAttempts: Int = 3,
                 keepAlive: Bool = false, numerics: String = HypergridVersion.numerics) {
-        precondition(heartbeatInterval > 0 && heartbeatInterval.isFinite,
-                     "heartbeatInterval must be positive")
-        precondition(liveness >= 1, "liveness must be at least 1")
+        Self.checkHeartbeat(interval: heartbeatInterval, liveness: liveness)
         precondition(maxAttempts >= 1, "maxAttempts must be at least 1")
         self.heartbeatInterval = heartbeatInterval
         self.liveness = liveness
@@ -31,7 +30,4 @@ public struct SchedulerPolicy: Hashable, Sendable {
         self.keepAlive = keepAlive
         self.numerics = numerics
     }
-
-    /// Seconds of silence after which a worker is presumed dead.
-    public var expiry: Double { heartbeatInterval * Double(liveness) }
 }

@@ -3,7 +3,7 @@ import HypergridSearchSpace
 import Logging
 
 /// The timing knobs of a ``WorkerSession``. All times are seconds.
-public struct WorkerSessionPolicy: Sendable, Equatable {
+public struct WorkerSessionPolicy: HeartbeatTiming, Sendable, Equatable {
     /// Seconds between heartbeats to the coordinator, sent whether idle or training.
     public var heartbeatInterval: Double
     /// After `heartbeatInterval × liveness` seconds without a message from the coordinator
@@ -30,8 +30,8 @@ public struct WorkerSessionPolicy: Sendable, Equatable {
     public init(heartbeatInterval: Double = 1, liveness: Int = 4, initialBackoff: Double = 1,
                 maxBackoff: Double = 32, resendInterval: Double = 2, chunkTimeout: Double = 15,
                 chunkAttempts: Int = 4, giveUpAfter: Double? = 300, shutdownGrace: Double? = nil) {
-        precondition(heartbeatInterval > 0 && heartbeatInterval.isFinite, "heartbeatInterval must be positive")
-        precondition(liveness >= 1 && chunkAttempts >= 1, "liveness and chunkAttempts must be at least 1")
+        Self.checkHeartbeat(interval: heartbeatInterval, liveness: liveness)
+        precondition(chunkAttempts >= 1, "chunkAttempts must be at least 1")
         precondition(initialBackoff > 0 && maxBackoff >= initialBackoff, "backoff bounds must be positive and ordered")
         precondition(resendInterval > 0 && chunkTimeout > 0, "resend and chunk intervals must be positive")
         self.heartbeatInterval = heartbeatInterval
@@ -42,11 +42,8 @@ public struct WorkerSessionPolicy: Sendable, Equatable {
         self.chunkTimeout = chunkTimeout
         self.chunkAttempts = chunkAttempts
         self.giveUpAfter = giveUpAfter
-        self.shutdownGrace = shutdownGrace ?? heartbeatInterval * Double(liveness)
+        self.shutdownGrace = shutdownGrace ?? Self.expiry(heartbeatInterval: heartbeatInterval, liveness: liveness)
     }
-
-    /// Seconds of silence after which the connection is remade.
-    public var expiry: Double { heartbeatInterval * Double(liveness) }
 }
 
 /// Something that happened, fed to ``WorkerSession/handle(_:at:)`` with the current time.
