@@ -161,7 +161,7 @@ let package = Package(
                     swiftSettings: language),
         .testTarget(name: "HypergridEndToEndTests",
                     dependencies: ["HypergridCoordinator", "HypergridResults", "HypergridSearchSpace", "HypergridProtocol",
-                                   "ZeroMQ", "CZlib"],
+                                   "ZeroMQ", "CZlib", "HypergridTestSupport"],
                     swiftSettings: language),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: language),
         .testTarget(name: "HypergridProtocolTests",
@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "HypergridWorkerTests",
                     dependencies: ["HypergridWorker", "HypergridProtocol", "HypergridSearchSpace",
                                    "HypergridPreprocessing", "HypergridData", "ZeroMQ", "HypergridLogging",
-                                   .product(name: "Logging", package: "swift-log")],
+                                   "HypergridTestSupport", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: language),
     ]
 )

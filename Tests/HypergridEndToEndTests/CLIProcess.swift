@@ -1,4 +1,5 @@
 import Foundation
+import HypergridTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,10 +87,7 @@ func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
     return condition()
 }
 
-/// A fresh temporary directory for one test.
-func temporaryDirectory(_ name: String) throws -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("hypergrid-e2e-\(name)-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+/// A fresh temporary directory for one test (HypergridTestSupport's, as a URL). It keeps
+/// `throws` so that the many `try temporaryDirectory(…)` calls, on other branches too, stay
+/// warning-free.
+func temporaryDirectory(_ name: String) throws -> URL { TemporaryDirectory("e2e-" + name).url }

@@ -3,8 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-// Shared by the test targets that need real files (results store, coordinator), so that
-// each does not keep its own copy.
+// Shared by the test targets that need real files (results store, coordinator, worker,
+// end to end), so that each does not keep its own copy.
 
 /// A fresh directory under the system's temporary folder, removed by `remove()`.
 public struct TemporaryDirectory: Sendable {
@@ -15,6 +15,9 @@ public struct TemporaryDirectory: Sendable {
         path = (NSTemporaryDirectory() as NSString).appendingPathComponent(name)
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
+
+    /// The directory as a file URL, for APIs that take URLs.
+    public var url: URL { URL(fileURLWithPath: path, isDirectory: true) }
 
     public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 

@@ -5,6 +5,7 @@ import HypergridProtocol
 import HypergridSearchSpace
 import Testing
 @testable import HypergridWorker
+import HypergridTestSupport
 
 /// A worker does not take an assignment's word for what it is: the trial id is checked
 /// against the configuration, and a dataset fingerprint that would make a path is refused.

@@ -5,6 +5,7 @@ import HypergridProtocol
 import HypergridSearchSpace
 import Testing
 @testable import HypergridWorker
+import HypergridTestSupport
 
 /// A real ``WorkerClient`` against a fake coordinator over loopback TCP. Trials are tiny
 /// (synthetic data, a handful of iterations) so that debug builds stay fast.

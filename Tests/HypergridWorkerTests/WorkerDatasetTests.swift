@@ -5,6 +5,7 @@ import HypergridProtocol
 import HypergridSearchSpace
 import Testing
 @testable import HypergridWorker
+import HypergridTestSupport
 
 /// How a worker obtains the data of an assignment it cannot prepare itself.
 @Suite struct WorkerDatasetTests {
