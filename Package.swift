@@ -6,9 +6,10 @@
 // its sources import; check with `grep -rh '^import\|^@testable import' Sources/<target>`):
 //   leaves:      HypergridKernel (SIMD numerics), HypergridData (datasets; CZlib),
 //                HypergridSearchSpace (grid, trial config, trial id; Yams, Crypto),
-//                HypergridFiles (POSIX file calls and the one durable-file write)
+//                HypergridFiles (POSIX file calls and the one durable-file write),
+//                under Data, SearchSpace and ZeroMQ: HypergridPrimitives (SplitMix64, hex text)
 //   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver), CZlib, CProcessShims
-//   wrappers:    ZeroMQ (the only importer of CZeroMQ)
+//   wrappers:    ZeroMQ (the only importer of CZeroMQ; Primitives for hex)
 //   middle:      HypergridPreprocessing (Data + Kernel + Files + CLAPACK + Crypto),
 //                HypergridProtocol (SearchSpace + Data), HypergridTraining (Kernel + Data + SearchSpace),
 //                HypergridResults (SearchSpace + Files: journal, leaderboard, checkpoints),
@@ -70,21 +71,23 @@ let package = Package(
         // MARK: leaves
         .target(name: "HypergridKernel",
                 swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "HypergridData", dependencies: ["CZlib"], swiftSettings: language),
+        .target(name: "HypergridData", dependencies: ["CZlib", "HypergridPrimitives"], swiftSettings: language),
         // POSIX file calls and the one durable (temp file, fsync, rename, fsync dir) write.
         .target(name: "HypergridFiles", swiftSettings: language),
+        // SplitMix64 and hex text, needed by leaves that cannot import one another.
+        .target(name: "HypergridPrimitives", swiftSettings: language),
         .target(name: "HypergridSearchSpace",
-                dependencies: [.product(name: "Yams", package: "Yams"),
+                dependencies: ["HypergridPrimitives", .product(name: "Yams", package: "Yams"),
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language),
 
         // MARK: wrappers and middle layers
-        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: language),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ", "HypergridPrimitives"], swiftSettings: language),
         .target(name: "HypergridPreprocessing",
-                dependencies: ["HypergridData", "HypergridKernel", "HypergridFiles", "CLAPACK",
+                dependencies: ["HypergridData", "HypergridKernel", "HypergridFiles", "HypergridPrimitives", "CLAPACK",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language + cpuFlags),
-        .target(name: "HypergridProtocol", dependencies: ["HypergridSearchSpace", "HypergridData"],
+        .target(name: "HypergridProtocol", dependencies: ["HypergridSearchSpace", "HypergridData", "HypergridPrimitives"],
                 swiftSettings: language),
         .target(name: "HypergridTraining",
                 dependencies: ["HypergridKernel", "HypergridData", "HypergridSearchSpace"],
@@ -97,7 +100,7 @@ let package = Package(
         // MARK: services
         .target(name: "HypergridCoordinator",
                 dependencies: ["HypergridSearchSpace", "HypergridResults", "HypergridFiles", "HypergridProtocol", "ZeroMQ",
-                               .product(name: "Logging", package: "swift-log"),
+                               "HypergridPrimitives", .product(name: "Logging", package: "swift-log"),
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language),
         // Renders a run's journal as standalone SVG charts and an HTML page; reads the
@@ -147,14 +150,14 @@ let package = Package(
                     dependencies: ["HypergridTraining", "HypergridPreprocessing", "HypergridData",
                                    "HypergridSearchSpace", "HypergridKernel"], swiftSettings: language),
         // Temporary directories, tiny file systems and trial fixtures shared by the tests.
-        .target(name: "HypergridTestSupport", dependencies: ["HypergridSearchSpace"],
+        .target(name: "HypergridTestSupport", dependencies: ["HypergridSearchSpace", "HypergridPrimitives"],
                 path: "Tests/HypergridTestSupport", swiftSettings: language),
         .testTarget(name: "HypergridResultsTests",
-                    dependencies: ["HypergridResults", "HypergridFiles", "HypergridSearchSpace", "HypergridTestSupport"],
+                    dependencies: ["HypergridResults", "HypergridFiles", "HypergridSearchSpace", "HypergridTestSupport", "HypergridPrimitives"],
                     swiftSettings: language),
         .testTarget(name: "HypergridCoordinatorTests",
                     dependencies: ["HypergridCoordinator", "HypergridResults", "HypergridFiles", "HypergridProtocol", "HypergridSearchSpace",
-                                   "ZeroMQ", "HypergridTestSupport", .product(name: "Logging", package: "swift-log")],
+                                   "ZeroMQ", "HypergridTestSupport", "HypergridPrimitives", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: language),
         .testTarget(name: "HypergridReportTests",
                     dependencies: ["HypergridReport", "HypergridResults", "HypergridSearchSpace"],
@@ -165,7 +168,7 @@ let package = Package(
                     swiftSettings: language),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: language),
         .testTarget(name: "HypergridProtocolTests",
-                    dependencies: ["HypergridProtocol", "HypergridSearchSpace", "HypergridData", "HypergridTestSupport"],
+                    dependencies: ["HypergridProtocol", "HypergridSearchSpace", "HypergridData", "HypergridTestSupport", "HypergridPrimitives"],
                     swiftSettings: language),
         .testTarget(name: "HypergridWorkerTests",
                     dependencies: ["HypergridWorker", "HypergridProtocol", "HypergridSearchSpace",

@@ -1,4 +1,5 @@
 import Foundation
+import HypergridPrimitives
 
 /// A seeded, learnable synthetic dataset: class-dependent Gaussian clusters.
 ///
@@ -53,21 +54,8 @@ public enum SyntheticDataset {
     }
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, and fully determined by its seed on
-/// every platform — unlike `SystemRandomNumberGenerator`.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
+/// The deviates the synthetic dataset draws; pinned, like SplitMix64 itself.
+extension SplitMix64 {
     /// Uniform in (0, 1]: never 0, so the logarithm below is finite.
     mutating func nextUnit() -> Double { (Double(next() >> 11) + 1) * 0x1p-53 }
 

@@ -1,3 +1,5 @@
+import HypergridPrimitives
+
 /// The shape of the prepared dataset that a plan's costs depend on.
 public struct DatasetShape: Codable, Sendable, Hashable {
     public var features: Int
@@ -53,20 +55,13 @@ extension GridSpec {
     /// Fisher–Yates shuffle driven by SplitMix64 so that the same seed picks the
     /// same points on every machine.
     static func sample(_ count: Int, of total: Int, seed: UInt64) -> [Int] {
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(seed: seed)
         var indices = Array(0..<total)
         for i in 0..<min(count, total) {
             // Multiply-shift maps 64 random bits onto [0, total - i) without modulo bias
             // worth caring about for grid sizes (< 2^32).
             let span = UInt64(total - i)
-            let j = i + Int(next().multipliedFullWidth(by: span).high)
+            let j = i + Int(rng.next().multipliedFullWidth(by: span).high)
             indices.swapAt(i, j)
         }
         return Array(indices.prefix(count)).sorted()

@@ -1,3 +1,4 @@
+import HypergridPrimitives
 import HypergridResults
 import HypergridSearchSpace
 import HypergridTestSupport

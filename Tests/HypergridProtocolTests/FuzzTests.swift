@@ -1,3 +1,4 @@
+import HypergridPrimitives
 import HypergridProtocol
 import HypergridTestSupport
 import Testing

@@ -1,3 +1,4 @@
+import HypergridPrimitives
 import HypergridProtocol
 import HypergridSearchSpace
 import HypergridTestSupport

@@ -1,4 +1,5 @@
 import Foundation
+import HypergridPrimitives
 import HypergridSearchSpace
 import HypergridTestSupport
 import Testing
