@@ -17,7 +17,7 @@ import HypergridTestSupport
         defer { worker.finish() }
         _ = try coordinator.expect("ready") { if case .ready(let h) = $0 { return h } else { return nil } }
         try coordinator.send(.assign(assignment))
-        let report = try coordinator.expect("result") { if case .result(let r) = $0 { return r } else { return nil } }
+        let report = try coordinator.expectResult()
         try coordinator.shutDown()
         return report
     }
