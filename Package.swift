@@ -5,9 +5,10 @@
 // The import graph is one-way:
 //   leaves:      HypergridKernel (SIMD numerics), HypergridData (datasets),
 //                HypergridSearchSpace (grid, trial config, trial id)
-//   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver)
+//   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver),
+//                CPixelGram (exact 8-bit Gram matrix, AVX-512 VNNI)
 //   wrappers:    ZeroMQ (the only importer of CZeroMQ)
-//   middle:      HypergridPreprocessing (Data + Kernel + CLAPACK),
+//   middle:      HypergridPreprocessing (Data + Kernel + CLAPACK + CPixelGram),
 //                HypergridProtocol (SearchSpace), HypergridTraining (Kernel + Data + SearchSpace)
 //   services:    HypergridCoordinator (never imports the kernel), HypergridWorker
 //   reports:     HypergridReport (Coordinator's journal replay -> SVG + HTML)
@@ -53,6 +54,9 @@ let package = Package(
         // Benchmark baseline only: the kernel never links OpenBLAS.
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // PCA's exact Gram matrix of 8-bit pixels with AVX-512 VNNI (a per-function target
+        // attribute, chosen at run time; HypergridPreprocessing has a portable route).
+        .target(name: "CPixelGram"),
 
         // MARK: leaves
         .target(name: "HypergridKernel",
@@ -66,7 +70,7 @@ let package = Package(
         // MARK: wrappers and middle layers
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: language),
         .target(name: "HypergridPreprocessing",
-                dependencies: ["HypergridData", "HypergridKernel", "CLAPACK",
+                dependencies: ["HypergridData", "HypergridKernel", "CLAPACK", "CPixelGram",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language + cpuFlags),
         .target(name: "HypergridProtocol", dependencies: ["HypergridSearchSpace", "HypergridData"],
