@@ -1,5 +1,6 @@
-@preconcurrency import Crypto
+import Crypto
 import Foundation
+import HypergridFiles
 import HypergridSearchSpace
 #if canImport(Glibc)
 import Glibc
@@ -24,11 +25,11 @@ public struct AssignmentTokens: Sendable {
     /// HMAC already keyed with the secret, made once: each token starts from a copy of it
     /// (swift-crypto's hash states are values), instead of hashing the key again for every
     /// assignment and every result, which was a tenth of the coordinator's time with no-op trials.
-    private let keyed: HMAC<SHA256>
+    private let keyed: KeyedHMAC
 
     /// Tokens keyed with `secret` (32 bytes).
     public init(secret: [UInt8]) {
-        keyed = HMAC<SHA256>(key: SymmetricKey(data: secret))
+        keyed = KeyedHMAC(HMAC<SHA256>(key: SymmetricKey(data: secret)))
     }
 
     /// The run directory's secret, created (atomically, mode 0600) if there is none.
@@ -61,7 +62,7 @@ public struct AssignmentTokens: Sendable {
 
     /// The token of `attempt` of `trial`.
     public func token(for trial: TrialID, attempt: UInt32) -> [UInt8] {
-        var mac = keyed
+        var mac = keyed.state
         mac.update(data: Self.message(trial, attempt))
         return Array(mac.finalize())
     }
@@ -78,4 +79,11 @@ public struct AssignmentTokens: Sendable {
     private static func message(_ trial: TrialID, _ attempt: UInt32) -> Data {
         Data("hypergrid-assignment\n\(trial.hex)\n\(attempt)".utf8)
     }
+}
+
+/// swift-crypto's HMAC is not `Sendable`; this box is never mutated after it is made, and a
+/// token copies the state out of it (a copy-on-write value), so sharing it is safe.
+private final class KeyedHMAC: @unchecked Sendable {
+    let state: HMAC<SHA256>
+    init(_ state: HMAC<SHA256>) { self.state = state }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HypergridResults
 import ZeroMQ
 
 /// Makes batches of journal records durable on a thread of its own, one batch at a time,
