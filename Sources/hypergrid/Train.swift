@@ -10,8 +10,9 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one multi-layer perceptron and print its accuracies.",
         discussion: """
-        Example (the seed's best two-layer configuration):
-          hypergrid train --dataset cifar10 --data ../shared/data/cifar-10-batches-bin \\
+        Example (the seed's best two-layer configuration, from the repository's root after
+        scripts/download-cifar10.sh):
+          hypergrid train --dataset cifar10 --data data/cifar-10-batches-bin \\
             --hidden 256 --lr 0.1 --reg 0.001 --iterations 5000 --pca 0.9
         """)
 
