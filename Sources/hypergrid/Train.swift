@@ -30,7 +30,7 @@ struct Train: ParsableCommand {
     var learningRate: Double = 1e-3
     @Option(help: "Learning-rate factor applied after every epoch.")
     var decay: Double = 0.95
-    @Option(help: "L2 strength: loss += reg·Σ‖W‖² over weight matrices.")
+    @Option(help: "L2 strength: the loss adds reg times the sum of squared weights (weight matrices only).")
     var reg: Double = 0
     @Option(name: .customLong("batch-size"), help: "Minibatch size (sampled with replacement).")
     var batchSize: Int = 200
@@ -50,7 +50,7 @@ struct Train: ParsableCommand {
     var dropout: Double = 0
     @Flag(name: .customLong("horizontal-flip"), help: "Mirror half of each minibatch's images left to right (needs image pixels: not with --pca).")
     var horizontalFlip = false
-    @Option(help: "Learning-rate schedule: step (× --decay every epoch) or cosine (to 0 over the run).")
+    @Option(help: "Learning-rate schedule: step (times --decay every epoch) or cosine (to 0 over the run).")
     var schedule: String = "step"
     @Option(name: .customLong("warmup-epochs"), help: "Epochs of linear learning-rate warm-up (default 0: none).")
     var warmupEpochs: Double = 0

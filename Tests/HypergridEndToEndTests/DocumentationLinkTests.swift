@@ -22,18 +22,18 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath)
 
     @Test func everyPageInDocsIsReachableFromTheReadme() throws {
         let readme = repositoryRoot.appendingPathComponent("README.md").standardizedFileURL
-        var reached: Set<URL> = [readme]
+        var reached: Set<String> = [readme.path]
         var frontier = [readme]
         while let page = frontier.popLast() {
             for link in try Documentation.links(in: page) where !link.isExternal {
                 let target = link.file(from: page)
                 if target.pathExtension == "md", FileManager.default.fileExists(atPath: target.path),
-                   reached.insert(target).inserted {
+                   reached.insert(target.path).inserted {
                     frontier.append(target)
                 }
             }
         }
-        let unreached = try Documentation.pages(root: repositoryRoot).filter { !reached.contains($0) }
+        let unreached = try Documentation.pages(root: repositoryRoot).filter { !reached.contains($0.path) }
         #expect(unreached.isEmpty, "not linked from README.md, directly or through other pages: \(unreached.map(\.lastPathComponent))")
     }
 
@@ -55,7 +55,7 @@ enum Documentation {
         func file(from page: URL) -> URL {
             let path = target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
             if path.isEmpty { return page }
-            return URL(fileURLWithPath: String(path), relativeTo: page.deletingLastPathComponent()).standardizedFileURL
+            return page.deletingLastPathComponent().appendingPathComponent(String(path)).standardizedFileURL
         }
         var anchor: String? {
             guard let hash = target.firstIndex(of: "#") else { return nil }
@@ -121,7 +121,7 @@ enum Documentation {
             let kept = title.unicodeScalars.filter {
                 CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" || $0 == " "
             }
-            anchors.insert(String(String.UnicodeScalarView(kept)).replacingOccurrences(of: " ", with: "-"))
+            anchors.insert(String(kept).replacingOccurrences(of: " ", with: "-"))
         }
         return anchors
     }

@@ -321,6 +321,13 @@ public final class CoordinatorServer {
         nextLeaderboardWrite = end + max(Self.leaderboardInterval, 20 * (end - start))
     }
 
+    /// Logs a warning from outside the socket loop (from `run`'s `shouldStop`), erasing the
+    /// live status line first so that the warning does not land on the end of it.
+    public func warn(_ message: String) {
+        status.clear()
+        logger.warning("\(message)")
+    }
+
     /// The top rows of the leaderboard as an aligned table.
     public func leaderboardTable(top: Int) -> String {
         Leaderboard.render(leaderboard.rows, format: .table, top: top)
