@@ -19,8 +19,9 @@ struct RunCommand: ParsableCommand {
 
         The output is the coordinator's: a line per result and, on a terminal, a status line
         redrawn in place. Each worker's log is appended to RUN_DIR/logs/worker-N.log (worker N
-        is named <host>:local-N); --verbose also shows the workers' lines here. A worker that
-        exits early is reported with the last line of its log.
+        is named <host>:local-N); --verbose also shows the workers' lines here, without the status
+        line, which they would break. A worker that exits early is reported with the last line
+        of its log.
 
         With --key and --authorized-keys the coordinator speaks CurveZMQ even on loopback.
         The local workers then get a fresh key pair of their own, written to a private
@@ -51,7 +52,7 @@ struct RunCommand: ParsableCommand {
         let server = try CoordinatorServer(
             plan: plan, offer: offer,
             options: CoordinatorOptions(bind: "tcp://127.0.0.1:*", runDirectory: grid.runDirectory,
-                                        policy: grid.policy, liveStatus: true, summaryRows: grid.top,
+                                        policy: grid.policy, liveStatus: !verbose, summaryRows: grid.top,
                                         curve: curve?.curve),
             logger: logger, search: spec)
         let report = grid.startReport(for: server, logger: logger)

@@ -63,6 +63,29 @@ import Glibc
         #expect(Set(logged) == Set(shown), "the lines shown are the lines logged")
     }
 
+    /// On a terminal (`script` gives the run one) the status line is redrawn in place, and
+    /// every log line starts on a line of its own: the status line is erased before it.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) from util-linux"))
+    func onATerminalTheStatusLineIsErasedBeforeEveryLogLine() throws {
+        let dir = try temporaryDirectory("run-terminal")
+        let grid = try writeGrid(in: dir, iterations: 3000)
+        let command = ([CLIProcess.executable.path] + runArguments(dir, grid: grid)).joined(separator: " ")
+        let (status, output) = try runTool("/usr/bin/script", ["-qec", command, "/dev/null"], in: dir, timeout: 120)
+        #expect(status == 0, "\(output)")
+        let erase = "\r\u{1B}[2K"
+        #expect(output.contains(erase) && output.contains(" done, "), "a status line was drawn: \(output)")
+        // Whatever follows the last erase on a line is what stays visible: a log line must
+        // start there, and no status text may precede it.
+        var misplaced: [String] = []
+        // A terminal ends lines with "\r\n", one Character in Swift: split on any newline
+        // ("\r" too, so what is left of an erase is ESC [2K).
+        for line in output.split(whereSeparator: \.isNewline).map(String.init) where line.contains(" run: ") {
+            let shown = line.components(separatedBy: "\u{1B}[2K").last!.trimmingCharacters(in: .whitespacesAndNewlines)
+            if shown.firstMatch(of: #/^\d\d:\d\d:\d\d run: /#) == nil { misplaced.append(shown) }
+        }
+        #expect(misplaced.isEmpty, "log lines that follow status text: \(misplaced)")
+    }
+
     @Test func aLocalWorkerThatDiesIsNamedAndARunWithNoneLeftStopsSayingSo() throws {
         let dir = try temporaryDirectory("run-worker-dies")
         let grid = try writeGrid(in: dir, iterations: 40_000)

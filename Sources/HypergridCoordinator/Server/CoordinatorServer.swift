@@ -77,7 +77,9 @@ public final class CoordinatorServer {
                 search: GridSpec? = nil) throws {
         self.options = options
         self.offer = offer
-        self.logger = logger
+        let status = StatusDisplay(enabled: options.liveStatus)
+        self.status = status
+        self.logger = status.erasingBeforeEachLine(logger)
         self.checkpoints = CheckpointStore(runDirectory: options.runDirectory)
         do {
             // The journal makes the run directory; its errors name the path and the errno
@@ -111,7 +113,6 @@ public final class CoordinatorServer {
         self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         scheduler = Scheduler(plan: plan, finished: replay.finished, policy: options.policy, start: Instant(seconds: 0),
                               stages: stages)
-        status = StatusDisplay(enabled: options.liveStatus)
         do {
             context = try Context()
             if let curve = options.curve {
