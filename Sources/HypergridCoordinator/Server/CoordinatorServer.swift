@@ -83,7 +83,9 @@ public final class CoordinatorServer {
                 search: GridSpec? = nil) throws {
         self.options = options
         self.offer = offer
-        self.logger = logger
+        let status = StatusDisplay(enabled: options.liveStatus)
+        self.status = status
+        self.logger = status.erasingBeforeEachLine(logger)
         self.checkpoints = CheckpointStore(runDirectory: options.runDirectory)
         do {
             // The journal makes the run directory; its errors name the path and the errno
@@ -117,7 +119,6 @@ public final class CoordinatorServer {
         self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         scheduler = Scheduler(plan: plan, finished: replay.finished, policy: options.policy, start: Instant(seconds: 0),
                               stages: stages)
-        status = StatusDisplay(enabled: options.liveStatus)
         do {
             context = try Context()
             if let curve = options.curve {
@@ -350,6 +351,12 @@ public final class CoordinatorServer {
         }
         let end = now
         nextLeaderboardWrite = end + max(Self.leaderboardInterval, 20 * (end - start))
+    }
+
+    /// Logs a warning from outside the socket loop (from `run`'s `shouldStop`) on the
+    /// coordinator's logger, which erases the live status line before each line.
+    public func warn(_ message: String) {
+        logger.warning("\(message)")
     }
 
     /// The top rows of the leaderboard as an aligned table: the columns that vary in the
