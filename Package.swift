@@ -8,6 +8,7 @@
 //   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver)
 //   wrappers:    ZeroMQ (the only importer of CZeroMQ)
 //   middle:      HypergridPreprocessing (Data + Kernel + CLAPACK),
+//                HypergridModel (.hgmodel files and prediction: Kernel + Data + Preprocessing),
 //                HypergridProtocol (SearchSpace), HypergridTraining (Kernel + Data + SearchSpace)
 //   services:    HypergridCoordinator (never imports the kernel), HypergridWorker
 //   reports:     HypergridReport (Coordinator's journal replay -> SVG + HTML)
@@ -43,6 +44,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.11.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        // The runtime of the generated ONNX types (scripts/generate-onnx-proto).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: C system libraries
@@ -70,6 +73,17 @@ let package = Package(
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language + cpuFlags),
         .target(name: "HypergridProtocol", dependencies: ["HypergridSearchSpace", "HypergridData"],
+                swiftSettings: language),
+        // The .hgmodel file (input pipeline + architecture + weights) and its batched
+        // inference-mode forward pass.
+        .target(name: "HypergridModel",
+                dependencies: ["HypergridKernel", "HypergridData", "HypergridPreprocessing"],
+                swiftSettings: language + cpuFlags),
+        // ONNX and safetensors export of a model; the only importer of SwiftProtobuf.
+        .target(name: "HypergridExport",
+                dependencies: ["HypergridModel", "HypergridData",
+                               .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Generated/README.md"],
                 swiftSettings: language),
         .target(name: "HypergridTraining",
                 dependencies: ["HypergridKernel", "HypergridData", "HypergridPreprocessing",
