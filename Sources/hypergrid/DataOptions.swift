@@ -40,9 +40,12 @@ struct DataOptions: ParsableArguments {
                     standardize: !noStandardize, pcaVariance: pca)
     }
 
+    /// The dataset request these flags spell.
+    var request: DatasetRequest { DatasetRequest(spec: spec) }
+
     /// Loads, splits and preprocesses the data (through the cache).
     func prepare(log: @escaping (String) -> Void) throws -> PreparedDataset {
-        try prepareDataset(DatasetRequest(spec: spec),
+        try prepareDataset(request,
                            cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) },
                            useCache: !noCache, log: log)
     }

@@ -57,6 +57,8 @@ struct Train: ParsableCommand {
     var threads: Int = 1
     @Flag(help: "Print one JSON object (configuration, metrics, history) instead of text.")
     var json = false
+    @Option(name: .customLong("save-model"), help: "Write the trained model (pipeline, architecture, weights) to this .hgmodel file.")
+    var saveModel: String?
 
     func validate() throws {
         // Flag combinations and text parsing are this command's; value ranges are the
@@ -108,6 +110,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let config = try config()
+        let modelURL = try saveModel.map { try OutputPath.checked($0, what: "model file") }
         let log: (String) -> Void = { line in if !json { printError(line) } }
         let prepared = try data.prepare(log: log)
         let splits = prepared.splits
@@ -117,7 +120,8 @@ struct Train: ParsableCommand {
         }
         let totalIterations = config.length.iterationCount(trainRows: splits.train.rows, batchSize: config.batchSize)
         let totalEpochs = (totalIterations + max(splits.train.rows / config.batchSize, 1) - 1) / max(splits.train.rows / config.batchSize, 1)
-        let outcome = Trainer(threads: threads).train(config: config, data: splits, evaluateTest: true) { report in
+        let (outcome, finalState, _) = Trainer(threads: threads).trainWithCheckpoints(
+            config: config, data: splits, evaluateTest: true, saveCheckpoint: modelURL != nil) { report in
             if !json {
                 let loss = report.loss.map { String(format: "%.4f", $0) } ?? "-"
                 let val = report.validationAccuracy.map { String(format: "%.4f", $0) } ?? "-"
@@ -134,6 +138,14 @@ struct Train: ParsableCommand {
             print(try report.jsonString())
         } else {
             print(report.summary)
+        }
+        if let modelURL, let finalState {
+            let model = try SavedModel.make(config: config, prepared: prepared, request: data.request,
+                                            metrics: outcome.metrics, state: finalState, log: log)
+            try SavedModel.write(model, to: modelURL)
+            log("Wrote the model to \(modelURL.path) (\(ByteCountFormatter.string(fromByteCount: Int64(model.encoded().count), countStyle: .file))).")
+        } else if modelURL != nil {
+            printError("No model written: the trial ended \(outcome.metrics.status.rawValue).")
         }
         if outcome.metrics.status == .failed { throw ExitCode(2) }
     }
