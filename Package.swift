@@ -112,7 +112,8 @@ let package = Package(
         // MARK: the executable
         .executableTarget(name: "hypergrid",
                           dependencies: ["HypergridTraining", "HypergridCoordinator", "HypergridReport",
-                                         "HypergridWorker", "HypergridPreprocessing",
+                                         "HypergridWorker", "HypergridPreprocessing", "HypergridModel",
+                                         "HypergridExport", "HypergridKernel",
                                          "HypergridData", "HypergridSearchSpace", "HypergridLogging", "ZeroMQ",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],

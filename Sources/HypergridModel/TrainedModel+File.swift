@@ -23,6 +23,7 @@ extension TrainedModel {
         w.doubles(standardizer.scale)
         w.i64(projection?.components ?? 0)
         w.floats(projection?.basis ?? [])
+        w.f64(projection?.retainedVariance ?? 0)
         w.i64(shape.inputWidth)
         w.i64(shape.hidden.count)
         for width in shape.hidden { w.i64(width) }
@@ -71,8 +72,13 @@ extension TrainedModel {
             standardizer = Standardizer(mean: mean, scale: scale)
             let components = try r.i64()
             let basis = try r.floats()
-            projection = components == 0 && basis.isEmpty ? nil
-                : Projection(components: components, features: standardizer.mean.count, basis: basis)
+            let retained = try r.f64()
+            // PCAProjection's initialiser traps on a mismatch: check a file's counts first.
+            guard components >= 0, basis.count == components * mean.count else {
+                throw BlobFormatError("a PCA basis of \(basis.count) values is not \(components) × \(mean.count)")
+            }
+            projection = components == 0 ? nil
+                : PCAProjection(features: mean.count, components: components, basis: basis, retainedVariance: retained)
             let inputWidth = try r.i64()
             let depth = try r.count(8)
             var hidden: [Int] = []

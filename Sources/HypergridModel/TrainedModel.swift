@@ -37,7 +37,7 @@ public struct TrainedModel: Sendable, Equatable {
     /// Per-feature centring and scaling fitted on the training split.
     public var standardizer: Standardizer
     /// The PCA projection applied after standardisation, if any.
-    public var projection: Projection?
+    public var projection: PCAProjection?
     /// The network: `shape.inputWidth` is the PCA's component count (or the feature count),
     /// `shape.classCount` the number of outputs.
     public var shape: MLPShape
@@ -45,27 +45,9 @@ public struct TrainedModel: Sendable, Equatable {
     /// mean and variance.
     public var weights: [Float]
 
-    /// A PCA basis: `components × features`, row-major; a row is one principal axis.
-    public struct Projection: Sendable, Equatable {
-        public var components: Int
-        public var features: Int
-        public var basis: [Float]
-
-        public init(components: Int, features: Int, basis: [Float]) {
-            self.components = components
-            self.features = features
-            self.basis = basis
-        }
-
-        /// The basis of a fitted PCA.
-        public init(_ pca: PCA) {
-            self.init(components: pca.components, features: pca.features, basis: pca.basis)
-        }
-    }
-
     public init(trialID: String, configJSON: String, numerics: String, datasetName: String,
                 datasetFingerprint: String, validationMetric: Double?, testMetric: Double?,
-                schema: InputSchema, standardizer: Standardizer, projection: Projection?,
+                schema: InputSchema, standardizer: Standardizer, projection: PCAProjection?,
                 shape: MLPShape, weights: [Float]) {
         self.trialID = trialID
         self.configJSON = configJSON
@@ -122,5 +104,13 @@ public struct TrainedModel: Sendable, Equatable {
         }
         if !weights.allSatisfy(\.isFinite) { return "its weights are not all finite" }
         return nil
+    }
+}
+
+extension TrainedModel {
+    /// A search's final refit (its configuration names the splits it was refitted on).
+    public var isRefit: Bool {
+        let object = try? JSONSerialization.jsonObject(with: Data(configJSON.utf8)) as? [String: Any]
+        return object?["refit"] != nil
     }
 }

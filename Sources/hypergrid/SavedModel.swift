@@ -9,12 +9,11 @@ import HypergridTraining
 /// Builds and writes the `.hgmodel` of a trial trained in this process (`train --save-model`).
 enum SavedModel {
     /// The model of `config` trained on `prepared`, from the trainer's final state.
-    static func make(config: TrialConfig, prepared: PreparedDataset, request: DatasetRequest,
-                     metrics: TrialMetrics, state: TrainingCheckpoint,
-                     log: @escaping (String) -> Void) throws -> TrainedModel {
-        // The cache holds the prepared splits but not the statistics that prepared them:
-        // refit them on the raw training split (the same bits; costs one more read and PCA).
-        let pipeline = try InputPipeline.fit(request, log: nil)
+    static func make(config: TrialConfig, prepared: PreparedDataset, metrics: TrialMetrics,
+                     state: TrainingCheckpoint) throws -> TrainedModel {
+        guard let pipeline = InputPipeline(prepared) else {
+            throw CommandError("Cannot save a model of \(prepared.splits.name): its prepared data carries no input pipeline.")
+        }
         let splits = prepared.splits
         let shape = MLPShape(inputWidth: splits.featureCount, hidden: config.hidden,
                              classCount: splits.classCount, batchNorm: config.batchNorm)
@@ -27,8 +26,11 @@ enum SavedModel {
     }
 
     /// Writes `model` atomically (a reader sees the old file or the whole new one).
-    static func write(_ model: TrainedModel, to url: URL) throws {
-        try OutputPath.write(Data(model.encoded()), to: url, what: "model file")
+    @discardableResult
+    static func write(_ model: TrainedModel, to url: URL) throws -> Int {
+        let bytes = model.encoded()
+        try OutputPath.write(Data(bytes), to: url, what: "model file")
+        return bytes.count
     }
 }
 
@@ -50,6 +52,23 @@ enum OutputPath {
             throw CommandError("Cannot write the \(what) \(url.path): the folder \(folder) is not writable.")
         }
         return url
+    }
+
+    /// Streams chunks through `body`'s sink into a temporary file renamed into place: a
+    /// failure part way leaves no file behind.
+    static func write(to url: URL, what: String, _ body: (_ sink: ([UInt8]) throws -> Void) throws -> Void) throws {
+        do {
+            try AtomicFile.write(to: url) { fd in
+                let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+                try body { bytes in try handle.write(contentsOf: bytes) }
+            }
+        } catch let error as CommandError {
+            throw error
+        } catch let error as DatasetError {
+            throw error
+        } catch {
+            throw CommandError("Cannot write the \(what) \(url.path): \(error.localizedDescription).")
+        }
     }
 
     /// Writes `data` through a temporary file renamed into place.

@@ -66,7 +66,7 @@ struct Train: ParsableCommand {
         if iterations != nil && epochs != nil { throw ValidationError("Give either --iterations or --epochs, not both.") }
         if heInit && initStd != nil { throw ValidationError("Give either --he-init or --init-std, not both.") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
-        if let problem = try config().validationProblems(for: data.spec).first { throw problem.validationError }
+        if let problem = try config().validationProblems(for: try data.spec()).first { throw problem.validationError }
         try data.validate()
     }
 
@@ -116,6 +116,7 @@ struct Train: ParsableCommand {
         let splits = prepared.splits
         if !json {
             let pca = prepared.pcaComponents.map { ", PCA \($0) components" } ?? ""
+            if let summary = prepared.summary, prepared.loadedFromCache { print("dataset \(summary)") }
             print("\(splits.name): train \(splits.train.rows), validation \(splits.validation.rows), test \(splits.test.rows) rows of \(splits.featureCount) features\(pca) (\(prepared.cacheStatus))")
         }
         let totalIterations = config.length.iterationCount(trainRows: splits.train.rows, batchSize: config.batchSize)
@@ -140,10 +141,9 @@ struct Train: ParsableCommand {
             print(report.summary)
         }
         if let modelURL, let finalState {
-            let model = try SavedModel.make(config: config, prepared: prepared, request: data.request,
-                                            metrics: outcome.metrics, state: finalState, log: log)
-            try SavedModel.write(model, to: modelURL)
-            log("Wrote the model to \(modelURL.path) (\(ByteCountFormatter.string(fromByteCount: Int64(model.encoded().count), countStyle: .file))).")
+            let model = try SavedModel.make(config: config, prepared: prepared, metrics: outcome.metrics, state: finalState)
+            let bytes = try SavedModel.write(model, to: modelURL)
+            log("Wrote the model to \(modelURL.path) (\(bytes) bytes).")
         } else if modelURL != nil {
             printError("No model written: the trial ended \(outcome.metrics.status.rawValue).")
         }
