@@ -53,7 +53,7 @@ extension TrainedModel {
             throw ModelFileError("\(name) is model format \(version), written by a newer hypergrid; this build reads format \(Self.formatVersion) and earlier.")
         }
         guard var r = LittleEndianReader.sealed(bytes, from: 6) else {
-            throw ModelFileError("\(name) is damaged or truncated: its CRC-32 does not match its \(bytes.count) bytes.")
+            throw ModelFileError("\(name) is damaged or truncated: its CRC-32 does not match its contents.")
         }
         do {
             numerics = try r.string(); trialID = try r.string(); configJSON = try r.string()

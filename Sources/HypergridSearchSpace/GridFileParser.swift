@@ -187,7 +187,7 @@ public enum GridFileParser {
     }
 
     private static func parseSearch(_ node: Node, _ r: NodeReader, axes: ParameterAxes) throws -> SearchSpec {
-        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on"])
+        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on", "keep_models"])
         var spec = SearchSpec()
         if let n = m["seed"] {
             let v = try r.int(n, key: "search.seed")
@@ -195,6 +195,11 @@ public enum GridFileParser {
             spec.seed = UInt64(v)
         }
         if let n = m["repeats"] { spec.repeats = try r.positiveInt(n, key: "search.repeats") }
+        if let n = m["keep_models"] {
+            let v = try r.int(n, key: "search.keep_models")
+            guard v >= 0 else { throw r.error(n, "search.keep_models", "must be zero or positive, got \(v)") }
+            spec.keepModels = v
+        }
         let kind = try m["kind"].map { try r.string($0, key: "search.kind") } ?? "grid"
         if kind != "halving" {
             for key in ["factor", "min_epochs"] {

@@ -1,28 +1,21 @@
 import Foundation
 import HypergridData
-import HypergridKernel
 import HypergridModel
 import HypergridPreprocessing
 import HypergridSearchSpace
 import HypergridTraining
+import HypergridWorker
 
 /// Builds and writes the `.hgmodel` of a trial trained in this process (`train --save-model`).
 enum SavedModel {
     /// The model of `config` trained on `prepared`, from the trainer's final state.
     static func make(config: TrialConfig, prepared: PreparedDataset, metrics: TrialMetrics,
                      state: TrainingCheckpoint) throws -> TrainedModel {
-        guard let pipeline = InputPipeline(prepared) else {
+        let id = TrialID(config: config, datasetFingerprint: prepared.fingerprint)
+        guard let model = KeptModel.make(trialID: id, config: config, prepared: prepared, metrics: metrics, state: state) else {
             throw CommandError("Cannot save a model of \(prepared.splits.name): its prepared data carries no input pipeline.")
         }
-        let splits = prepared.splits
-        let shape = MLPShape(inputWidth: splits.featureCount, hidden: config.hidden,
-                             classCount: splits.classCount, batchNorm: config.batchNorm)
-        return TrainedModel(trialID: TrialID(config: config, datasetFingerprint: prepared.fingerprint).hex,
-                            configJSON: String(decoding: config.canonicalJSON, as: UTF8.self),
-                            numerics: HypergridVersion.numerics, datasetName: splits.name,
-                            datasetFingerprint: prepared.fingerprint,
-                            validationMetric: metrics.validationAccuracy, testMetric: metrics.testAccuracy,
-                            pipeline: pipeline, shape: shape, weights: state.network)
+        return model
     }
 
     /// Writes `model` atomically (a reader sees the old file or the whole new one).
