@@ -132,6 +132,12 @@ let package = Package(
                                          "HypergridLogging", .product(name: "Logging", package: "swift-log")],
                           path: "Sources/CoordinatorBench", swiftSettings: language),
 
+        // What models cost: predict's forward pass, a model's size, keeping K models.
+        .executableTarget(name: "hypergrid-model-bench",
+                          dependencies: ["HypergridModel", "HypergridCoordinator", "HypergridData", "HypergridKernel",
+                                         "HypergridPreprocessing", "HypergridSearchSpace"],
+                          path: "Sources/ModelBench", swiftSettings: language),
+
         // MARK: tests
         .testTarget(name: "HypergridKernelTests", dependencies: ["HypergridKernel"],
                     swiftSettings: language + cpuFlags),

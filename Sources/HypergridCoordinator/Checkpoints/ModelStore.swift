@@ -28,6 +28,11 @@ public final class ModelStore {
     public struct Ranked: Sendable, Equatable {
         public var metric: Double
         public var isRefit: Bool
+
+        public init(metric: Double, isRefit: Bool) {
+            self.metric = metric
+            self.isRefit = isRefit
+        }
     }
 
     public static let fileExtension = "hgmodel"
