@@ -15,7 +15,7 @@
 import Glibc
 #endif
 import Foundation
-import HypergridCoordinator
+import HypergridResults
 import HypergridData
 import HypergridKernel
 import HypergridModel

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import HypergridCoordinator
+import HypergridResults
 import HypergridData
 import HypergridModel
 import HypergridPreprocessing

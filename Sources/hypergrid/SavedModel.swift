@@ -1,5 +1,6 @@
 import Foundation
 import HypergridData
+import HypergridFiles
 import HypergridModel
 import HypergridPreprocessing
 import HypergridSearchSpace
@@ -51,7 +52,7 @@ enum OutputPath {
     /// failure part way leaves no file behind.
     static func write(to url: URL, what: String, _ body: (_ sink: ([UInt8]) throws -> Void) throws -> Void) throws {
         do {
-            try AtomicFile.write(to: url) { fd in
+            try DurableFile.replace(url.path) { fd in
                 let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
                 try body { bytes in try handle.write(contentsOf: bytes) }
             }
@@ -59,6 +60,8 @@ enum OutputPath {
             throw error
         } catch let error as DatasetError {
             throw error
+        } catch let error as FileSystemError {
+            throw CommandError("Cannot write the \(what) \(url.path): \(error).")
         } catch {
             throw CommandError("Cannot write the \(what) \(url.path): \(error.localizedDescription).")
         }
@@ -67,7 +70,7 @@ enum OutputPath {
     /// Writes `data` through a temporary file renamed into place.
     static func write(_ data: Data, to url: URL, what: String) throws {
         do {
-            try AtomicFile.write(data, to: url)
+            try DurableFile.replace(url.path, with: [UInt8](data))
         } catch {
             throw CommandError("Cannot write the \(what) \(url.path): \(error).")
         }

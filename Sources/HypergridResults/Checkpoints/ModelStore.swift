@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import HypergridFiles
 import HypergridSearchSpace
 
 /// The models a run keeps (`search.keep_models: K`): `DIR/models/<trial id>.hgmodel` of the K
@@ -47,7 +48,7 @@ public final class ModelStore {
             let path = (directory as NSString).appendingPathComponent(name)
             guard name.hasSuffix(".\(Self.fileExtension)"), !name.hasPrefix("."),
                   let id = TrialID(hex: String(name.dropLast(Self.fileExtension.count + 1))) else {
-                // A temporary file of a write that a crash interrupted.
+                // A temporary file of a write that a crash interrupted (DurableFile's `.NAME.….tmp`).
                 if name.hasPrefix(".") && name.hasSuffix(".tmp") { unlink(path) }
                 continue
             }
@@ -74,13 +75,11 @@ public final class ModelStore {
     @discardableResult
     public func offer(_ bytes: [UInt8], for trial: TrialID, rank: Ranked) throws -> [TrialID] {
         guard wouldKeep(trial, rank) else { return [] }
-        let target = path(trial)
         do {
             try POSIX.makeDirectories(directory)
-            try POSIX.replaceAtomically(target, with: bytes, temporary: (directory as NSString)
-                .appendingPathComponent(".\(trial.hex).\(Self.fileExtension).tmp"))
+            try DurableFile.replace(path(trial), with: bytes)
         } catch let error as FileSystemError {
-            throw CoordinatorError("cannot keep the model of trial \(trial.short): \(error)")
+            throw ModelStoreError(trial: trial, io: error)
         }
         kept[trial] = rank
         let gone = displaced()
@@ -113,6 +112,14 @@ public final class ModelStore {
     static func better(_ a: (TrialID, Ranked), than b: (TrialID, Ranked)) -> Bool {
         a.1.metric != b.1.metric ? a.1.metric > b.1.metric : a.0 < b.0
     }
+}
+
+/// A model that could not be kept: which trial, and the file step that failed.
+public struct ModelStoreError: Error, Equatable, CustomStringConvertible {
+    public var trial: TrialID
+    public var io: FileSystemError
+
+    public var description: String { "cannot keep the model of trial \(trial.short): \(io)" }
 }
 
 extension ModelStore {
