@@ -90,7 +90,7 @@ def main():
     ap.add_argument("--safetensors", required=True)
     ap.add_argument("--input", required=True)
     ap.add_argument("--predictions", required=True)
-    ap.add_argument("--labels", help=".npy of class indices or names")
+    ap.add_argument("--labels", help=".npy of class names, or of class indices into the sidecar's class_names")
     ap.add_argument("--label-column", help="CSV input: the label column")
     ap.add_argument("--tolerance", type=float, default=1e-5)
     args = ap.parse_args()
@@ -110,6 +110,10 @@ def main():
             labels = [r[column].strip() for r in rows]
     if args.labels:
         labels = [str(v) for v in np.load(args.labels).tolist()]
+        names = sidecar["outputs"].get("class_names", [])
+        if names and not set(labels) <= set(names):
+            # Class indices (as the dataset's label file has them) for named classes.
+            labels = [names[int(v)] for v in labels]
 
     session = onnxruntime.InferenceSession(args.onnx, providers=["CPUExecutionProvider"])
     outputs = session.run(None, {sidecar["input"]["name"]: x})

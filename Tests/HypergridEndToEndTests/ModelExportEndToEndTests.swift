@@ -53,8 +53,7 @@ struct ModelExportEndToEndTests {
     static func testAccuracy(_ output: String) throws -> Double {
         let start = try #require(output.firstIndex(of: "{"), "\(output)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [String: Any])
-        let metrics = try #require(object["metrics"] as? [String: Any], "\(output)")
-        return try #require(metrics["testAccuracy"] as? Double, "\(output)")
+        return try #require(object["test_accuracy"] as? Double, "\(output)")
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: fashionMNIST), "needs Debian's dataset-fashion-mnist"))
