@@ -49,7 +49,7 @@ struct ModelStoreTests {
         let first = ModelStore(runDirectory: dir, keep: 2) { _ in nil }
         try first.offer([1], for: Self.id(1), rank: Self.rank(0.5))
         try first.offer([2], for: Self.id(2), rank: Self.rank(0.6))
-        FileManager.default.createFile(atPath: first.directory + "/.\(Self.id(3).hex).hgmodel.tmp", contents: Data([9]))
+        _ = FileManager.default.createFile(atPath: first.directory + "/.\(Self.id(3).hex).hgmodel.tmp", contents: Data([9]))
         let journalled: [TrialID: ModelStore.Ranked] = [Self.id(1): Self.rank(0.5)]
         let second = ModelStore(runDirectory: dir, keep: 2) { journalled[$0] }
         #expect(Set(second.kept.keys) == [Self.id(1)])
