@@ -13,7 +13,9 @@
 //   wrappers:    ZeroMQ (the only importer of CZeroMQ; Primitives for hex)
 //   middle:      HypergridPreprocessing (Data + Kernel + Files + Primitives + CLAPACK + CPixelGram + Crypto),
 //                HypergridProtocol (SearchSpace + Data), HypergridTraining (Kernel + Data + SearchSpace),
-//                HypergridResults (SearchSpace + Files: journal, leaderboard, checkpoints),
+//                HypergridResults (SearchSpace + Files: journal, leaderboard, checkpoints, kept models),
+//                HypergridModel (.hgmodel files and prediction: Kernel + Data + Preprocessing),
+//                HypergridExport (ONNX + safetensors of a model: Model + Data + SwiftProtobuf),
 //                HypergridLogging (swift-log)
 //   services:    HypergridCoordinator (SearchSpace + Results + Files + Protocol + ZeroMQ; never the kernel),
 //                HypergridWorker (Training + Protocol + Preprocessing + Data + SearchSpace + Files + ZeroMQ)
@@ -58,6 +60,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.11.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        // The runtime of the generated ONNX types (scripts/generate-onnx-proto).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: C system libraries
@@ -93,6 +97,17 @@ let package = Package(
                 swiftSettings: language + cpuFlags),
         .target(name: "HypergridProtocol", dependencies: ["HypergridSearchSpace", "HypergridData", "HypergridPrimitives"],
                 swiftSettings: language),
+        // The .hgmodel file (input pipeline + architecture + weights) and its batched
+        // inference-mode forward pass.
+        .target(name: "HypergridModel",
+                dependencies: ["HypergridKernel", "HypergridData", "HypergridPreprocessing"],
+                swiftSettings: language + cpuFlags),
+        // ONNX and safetensors export of a model; the only importer of SwiftProtobuf.
+        .target(name: "HypergridExport",
+                dependencies: ["HypergridModel", "HypergridData",
+                               .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Generated/README.md"],
+                swiftSettings: language),
         .target(name: "HypergridTraining",
                 dependencies: ["HypergridKernel", "HypergridData", "HypergridSearchSpace"],
                 swiftSettings: language + cpuFlags),
@@ -118,14 +133,15 @@ let package = Package(
         .target(name: "HypergridWorker",
                 dependencies: ["HypergridTraining", "HypergridProtocol", "HypergridPreprocessing", "HypergridData",
                                "HypergridSearchSpace", "HypergridFiles", "ZeroMQ", "CProcessShims",
+                               "HypergridModel", "HypergridKernel",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: language + cpuFlags),
 
         // MARK: the executable
         .executableTarget(name: "hypergrid",
                           dependencies: ["HypergridTraining", "HypergridCoordinator", "HypergridResults", "HypergridReport",
-                                         "HypergridWorker", "HypergridPreprocessing",
-                                         "HypergridData", "HypergridSearchSpace", "HypergridLogging", "ZeroMQ",
+                                         "HypergridWorker", "HypergridPreprocessing", "HypergridModel", "HypergridExport",
+                                         "HypergridFiles", "HypergridData", "HypergridSearchSpace", "HypergridLogging", "ZeroMQ",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: language),
@@ -142,12 +158,22 @@ let package = Package(
                                          "HypergridLogging", .product(name: "Logging", package: "swift-log")],
                           path: "Sources/CoordinatorBench", swiftSettings: language),
 
+        // What models cost: predict's forward pass, a model's size, keeping K models.
+        .executableTarget(name: "hypergrid-model-bench",
+                          dependencies: ["HypergridModel", "HypergridResults", "HypergridData", "HypergridKernel",
+                                         "HypergridPreprocessing", "HypergridSearchSpace"],
+                          path: "Sources/ModelBench", swiftSettings: language),
+
         // MARK: tests
         .testTarget(name: "HypergridKernelTests", dependencies: ["HypergridKernel"],
                     swiftSettings: language + cpuFlags),
         .testTarget(name: "HypergridDataTests",
                     dependencies: ["HypergridData", "HypergridPreprocessing", "CZlib"],
                     swiftSettings: language),
+        .testTarget(name: "HypergridModelTests",
+                    dependencies: ["HypergridModel", "HypergridExport", "HypergridKernel", "HypergridData",
+                                   "HypergridPreprocessing", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                    swiftSettings: language + cpuFlags),
         .testTarget(name: "HypergridSearchSpaceTests", dependencies: ["HypergridSearchSpace"],
                     swiftSettings: language),
         .testTarget(name: "HypergridTrainingTests",

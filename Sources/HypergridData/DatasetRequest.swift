@@ -21,6 +21,23 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         case mnist
         /// Seeded class-dependent Gaussian clusters, generated in memory (no files).
         case synthetic
+        /// A CSV table (``FileSource``): `directory` is the file.
+        case csv
+        /// A `.npy` pair: `file.x` and `file.y`.
+        case npy
+        /// A `.npz` archive: `directory` is the file.
+        case npz
+        /// An IDX pair of any MNIST-family dataset: `file.images` and `file.labels`.
+        case idx
+
+        /// Whether the data comes from the user's own files, named by path, rather than a
+        /// built-in dataset's folder.
+        public var isFileFormat: Bool {
+            switch self {
+            case .csv, .npy, .npz, .idx: return true
+            case .cifar10, .fashionMNIST, .mnist, .synthetic: return false
+            }
+        }
     }
 
     public var kind: Kind
@@ -47,6 +64,11 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     public var syntheticClasses: Int
     /// Synthetic data only: seeds the cluster centres and every row.
     public var syntheticSeed: UInt64
+    /// The user's-files formats only (`csv`, `npy`, `npz`, `idx`): how the files are read,
+    /// encoded and split; `nil` means the defaults. For `csv` and `npz`, `directory` is the
+    /// data file's path. `validationRows`, `testRows` and `trainRows` count rows as for the
+    /// built-in datasets, and `file.validationFraction` / `testFraction` are the alternative.
+    public var file: FileSource? = nil
 
     /// A request; every field is described on its property.
     public init(kind: Kind, directory: String? = nil, trainRows: Int? = nil,
@@ -80,13 +102,13 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         case .fashionMNIST: return "/usr/share/datasets/fashion-mnist"
         case .cifar10: return (dataHome as NSString).appendingPathComponent("hypergrid/cifar-10-batches-bin")
         case .mnist: return (dataHome as NSString).appendingPathComponent("hypergrid/mnist")
-        case .synthetic: return nil
+        case .synthetic, .csv, .npy, .npz, .idx: return nil
         }
     }
 
     /// The folder actually read: `directory` or the kind's default (`nil` for synthetic data).
     public var resolvedDirectory: URL? {
-        guard kind != .synthetic, let dir = directory ?? Self.defaultDirectory(for: kind) else {
+        guard kind != .synthetic, !kind.isFileFormat, let dir = directory ?? Self.defaultDirectory(for: kind) else {
             return nil
         }
         return URL(fileURLWithPath: dir, isDirectory: true)
@@ -95,7 +117,8 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     /// Whether features are divided by their deviation: asked for, or implied by PCA.
     public var dividesByDeviation: Bool { standardize || pcaVariance != nil }
 
-    /// The number of classes of this kind of dataset.
+    /// The number of classes of this kind of dataset (the built-in ones; a user's file says
+    /// its own, known once it is read).
     public var classCount: Int { kind == .synthetic ? syntheticClasses : 10 }
 
     /// Checks the fields that do not depend on the files; throws ``DatasetError`` (`invalidParameter`).
@@ -113,6 +136,16 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         }
         if pcaVariance != nil, let t = trainRows, t < 2 {
             throw DatasetError(.invalidParameter, "trainRows \(t) is too few for PCA, which needs at least 2 training rows.")
+        }
+        if kind.isFileFormat, let f = file {
+            for (name, value) in [("validation", f.validationFraction), ("test", f.testFraction)] {
+                if let v = value, !(v >= 0 && v < 1) {
+                    throw DatasetError(.invalidParameter, "\(name) \(v) must be a fraction in [0, 1) or a whole number of rows.")
+                }
+            }
+            if (f.validationFraction ?? 0) + (f.testFraction ?? 0) >= 1 {
+                throw DatasetError(.invalidParameter, "validation and test fractions add up to \((f.validationFraction ?? 0) + (f.testFraction ?? 0)), leaving no training rows.")
+            }
         }
         if kind == .synthetic {
             if syntheticFeatures < 1 {

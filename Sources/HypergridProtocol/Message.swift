@@ -120,6 +120,9 @@ public struct Assignment: Sendable, Equatable {
     /// Send the final training state back with the result (a halving rung whose survivors
     /// continue from it).
     public var saveCheckpoint: Bool
+    /// Send the trained model (an `.hgmodel` file's bytes) back with the result, for the
+    /// coordinator's kept models (`search.keep_models`).
+    public var saveModel: Bool
     /// A training state to continue from (HypergridTraining's `TrainingCheckpoint` blob);
     /// the result is the same bits as training from scratch.
     public var checkpoint: [UInt8]?
@@ -128,14 +131,15 @@ public struct Assignment: Sendable, Equatable {
     public var token: [UInt8]
 
     public init(trialID: TrialID, attempt: UInt32, config: TrialConfig, dataset: DatasetSpec,
-                datasetFingerprint: String, saveCheckpoint: Bool = false, checkpoint: [UInt8]? = nil,
-                token: [UInt8] = []) {
+                datasetFingerprint: String, saveCheckpoint: Bool = false, saveModel: Bool = false,
+                checkpoint: [UInt8]? = nil, token: [UInt8] = []) {
         self.trialID = trialID
         self.attempt = attempt
         self.config = config
         self.dataset = dataset
         self.datasetFingerprint = datasetFingerprint
         self.saveCheckpoint = saveCheckpoint
+        self.saveModel = saveModel
         self.checkpoint = checkpoint
         self.token = token
     }
@@ -182,20 +186,25 @@ public struct TrialReport: Sendable, Equatable {
     public var outcome: TrialOutcome
     /// The final training state, when the assignment asked for it (a `TrainingCheckpoint` blob).
     public var checkpoint: [UInt8]?
+    /// The trained model, when the assignment asked for it (an `.hgmodel` file's bytes, opaque
+    /// to the coordinator, which only stores them).
+    public var model: [UInt8]?
 
     public init(trialID: TrialID, attempt: UInt32, token: [UInt8] = [], outcome: TrialOutcome,
-                checkpoint: [UInt8]? = nil) {
+                checkpoint: [UInt8]? = nil, model: [UInt8]? = nil) {
         self.trialID = trialID
         self.attempt = attempt
         self.token = token
         self.outcome = outcome
         self.checkpoint = checkpoint
+        self.model = model
     }
 
     /// The report of `assignment`'s trial: its id, attempt and token.
-    public init(answering assignment: Assignment, outcome: TrialOutcome, checkpoint: [UInt8]? = nil) {
+    public init(answering assignment: Assignment, outcome: TrialOutcome, checkpoint: [UInt8]? = nil,
+                model: [UInt8]? = nil) {
         self.init(trialID: assignment.trialID, attempt: assignment.attempt, token: assignment.token, outcome: outcome,
-                  checkpoint: checkpoint)
+                  checkpoint: checkpoint, model: model)
     }
 }
 

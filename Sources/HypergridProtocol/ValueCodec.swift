@@ -1,3 +1,4 @@
+import Foundation
 import HypergridSearchSpace
 
 // The structured values travel in a binary layout rather than as JSON inside a bytes field:
@@ -87,6 +88,10 @@ extension WireWriter {
         case .fashionMNIST: u8(1)
         case .mnist: u8(2)
         case .synthetic: u8(3)
+        case .csv: u8(4)
+        case .npy: u8(5)
+        case .npz: u8(6)
+        case .idx: u8(7)
         }
         try optional(d.path, "dataset.path")
         optional(d.trainRows)
@@ -94,6 +99,21 @@ extension WireWriter {
         optional(d.testRows)
         bool(d.standardize)
         optional(d.pcaVariance)
+        // The user's-file kinds (tags 4–7) only: their file keys as JSON with sorted keys
+        // (one spelling per value, so a re-encode check still holds), after the fields every
+        // kind has. Tags 4–7 came without a WireFormat.version bump so that the built-in kinds'
+        // frames stay byte-identical; a peer that predates them rejects such an assignment as
+        // an unknown dataset.kind tag.
+        if d.kind.isFileFormat {
+            try string(Self.fileJSON(d.file ?? FileSourceSpec()), "dataset.file")
+        }
+    }
+
+    static func fileJSON(_ file: FileSourceSpec) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Strings, numbers and arrays of strings cannot fail to encode.
+        return String(decoding: try! encoder.encode(file), as: UTF8.self)
     }
 
     mutating func outcome(_ o: TrialOutcome) throws(ProtocolError) {
@@ -228,14 +248,27 @@ extension WireReader {
         case 1: kind = .fashionMNIST
         case 2: kind = .mnist
         case 3: kind = .synthetic
+        case 4: kind = .csv
+        case 5: kind = .npy
+        case 6: kind = .npz
+        case 7: kind = .idx
         case let tag: throw unknownTag(tag, "dataset.kind")
         }
-        return DatasetSpec(kind: kind, path: try optionalString("dataset.path"),
-                           trainRows: try optionalI64("dataset.trainRows"),
-                           validationRows: try optionalI64("dataset.validationRows"),
-                           testRows: try optionalI64("dataset.testRows"),
-                           standardize: try bool("dataset.standardize"),
-                           pcaVariance: try optionalF64("dataset.pcaVariance"))
+        var spec = DatasetSpec(kind: kind, path: try optionalString("dataset.path"),
+                               trainRows: try optionalI64("dataset.trainRows"),
+                               validationRows: try optionalI64("dataset.validationRows"),
+                               testRows: try optionalI64("dataset.testRows"),
+                               standardize: try bool("dataset.standardize"),
+                               pcaVariance: try optionalF64("dataset.pcaVariance"))
+        if kind.isFileFormat {
+            let json = try string("dataset.file")
+            guard let file = try? JSONDecoder().decode(FileSourceSpec.self, from: Data(json.utf8)),
+                  WireWriter.fileJSON(file) == json else {
+                throw ProtocolError.invalidValue(field: "dataset.file", reason: "not the canonical JSON of a dataset's file keys")
+            }
+            spec.file = file
+        }
+        return spec
     }
 
     mutating func outcome() throws(ProtocolError) -> TrialOutcome {

@@ -64,13 +64,22 @@ public enum GridFileParser {
     }
 
     private static func parseDataset(_ node: Node, _ r: NodeReader) throws -> DatasetSpec {
-        let m = try r.mapping(node, key: "dataset", allowed: ["name", "path", "train_rows", "validation_rows", "test_rows", "standardize", "pca"])
+        let m = try r.mapping(node, key: "dataset", allowed: Set(["name", "path", "train_rows", "validation_rows", "test_rows", "standardize", "pca"] + fileDatasetKeys))
+        let builtIn = DatasetSpec.Kind.builtIn.map(\.rawValue).joined(separator: ", ")
+        if let format = m["format"] {
+            if let n = m["name"] { throw r.error(n, "dataset.name", "cannot go with dataset.format; name a built-in dataset or give the format of your file, not both") }
+            return try parseFileDataset(m, format: format, node: node, r)
+        }
         guard let nameNode = m["name"] else {
-            throw r.error(node, "dataset.name", "is missing; one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw r.error(node, "dataset.name", "is missing; one of \(builtIn), or dataset.format (csv, npy, npz, idx) for your own file")
         }
         let name = try r.string(nameNode, key: "dataset.name")
-        guard let kind = DatasetSpec.Kind(rawValue: name) else {
-            throw r.error(nameNode, "dataset.name", "unknown dataset '\(name)'; one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let kind = DatasetSpec.Kind(rawValue: name), !kind.isFileFormat else {
+            let hint = DatasetSpec.Kind(rawValue: name)?.isFileFormat == true ? " (for your own file write format: \(name))" : ""
+            throw r.error(nameNode, "dataset.name", "unknown dataset '\(name)'; one of \(builtIn)\(hint)")
+        }
+        if let key = fileDatasetKeys.first(where: { m[$0] != nil }) {
+            throw r.error(m[key]!, "dataset.\(key)", "applies to your own files (dataset.format), not to the built-in dataset \(name)")
         }
         var spec = DatasetSpec(kind: kind)
         if let p = m["path"] { spec.path = try r.string(p, key: "dataset.path") }
@@ -202,7 +211,7 @@ public enum GridFileParser {
     }
 
     private static func parseSearch(_ node: Node, _ r: NodeReader, axes: ParameterAxes) throws -> SearchSpec {
-        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on"])
+        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on", "keep_models"])
         var spec = SearchSpec()
         if let n = m["seed"] {
             let v = try r.int(n, key: "search.seed")
@@ -210,6 +219,11 @@ public enum GridFileParser {
             spec.seed = UInt64(v)
         }
         if let n = m["repeats"] { spec.repeats = try r.positiveInt(n, key: "search.repeats") }
+        if let n = m["keep_models"] {
+            let v = try r.int(n, key: "search.keep_models")
+            guard v >= 0 else { throw r.error(n, "search.keep_models", "must be zero or positive, got \(v)") }
+            spec.keepModels = v
+        }
         let kind = try m["kind"].map { try r.string($0, key: "search.kind") } ?? "grid"
         if kind != "halving" {
             for key in ["factor", "min_epochs"] {

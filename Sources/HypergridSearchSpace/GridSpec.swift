@@ -18,6 +18,9 @@ public struct SearchSpec: Sendable, Hashable {
     /// After the search, retrain the best point on this data and measure its test
     /// accuracy (`final: refit`); nil for no refit.
     public var refit: RefitData?
+    /// The coordinator keeps the models of this many trials with the best validation metric
+    /// (`keep_models`), and the refit's; 0 keeps none. Not part of any trial's identity.
+    public var keepModels: Int = 1
 
     public init(kind: SearchKind = .grid, seed: UInt64 = 0, repeats: Int = 1, refit: RefitData? = nil) {
         self.kind = kind

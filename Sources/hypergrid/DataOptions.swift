@@ -25,24 +25,27 @@ struct DataOptions: ParsableArguments {
     var cacheDir: String?
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the preprocessed-data cache.")
     var noCache = false
+    @OptionGroup var file: FileDataOptions
 
     func validate() throws {
-        guard DatasetSpec.Kind(rawValue: dataset) != nil else {
-            throw ValidationError("--dataset must be one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")); got '\(dataset)'.")
+        guard let kind = DatasetSpec.Kind(rawValue: dataset), !kind.isFileFormat else {
+            throw ValidationError("--dataset must be one of \(DatasetSpec.Kind.builtIn.map(\.rawValue).joined(separator: ", ")) (or --format csv|npy|npz|idx for your own file); got '\(dataset)'.")
         }
-        if let problem = spec.validationProblems().first { throw problem.validationError }
+        if let problem = try spec().validationProblems().first { throw problem.validationError }
     }
 
     /// The run-level dataset description these flags spell.
-    var spec: DatasetSpec {
-        DatasetSpec(kind: DatasetSpec.Kind(rawValue: dataset)!, path: data, trainRows: trainRows,
-                    validationRows: validationRows, testRows: testRows,
-                    standardize: !noStandardize, pcaVariance: pca)
+    func spec() throws -> DatasetSpec {
+        var spec = DatasetSpec(kind: DatasetSpec.Kind(rawValue: dataset)!, path: data, trainRows: trainRows,
+                               validationRows: validationRows, testRows: testRows,
+                               standardize: !noStandardize, pcaVariance: pca)
+        try file.apply(to: &spec, path: data)
+        return spec
     }
 
     /// Loads, splits and preprocesses the data (through the cache).
     func prepare(log: @escaping (String) -> Void) throws -> PreparedDataset {
-        try prepareDataset(DatasetRequest(spec: spec),
+        try prepareDataset(DatasetRequest(spec: try spec()),
                            cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) },
                            useCache: !noCache, log: log)
     }

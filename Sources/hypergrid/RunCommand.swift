@@ -49,12 +49,11 @@ struct RunCommand: ParsableCommand {
         let curve = try keys.load(extraAuthorized: localKeys.map { [$0.publicKey] } ?? [])
         try CoordinatorServer.makeRunDirectory(grid.runDirectory)
         let (spec, offer, plan) = try grid.prepare(logger: logger)
-        let server = try CoordinatorServer(
-            plan: plan, offer: offer,
-            options: CoordinatorOptions(bind: "tcp://127.0.0.1:*", runDirectory: grid.runDirectory,
+        var options = CoordinatorOptions(bind: "tcp://127.0.0.1:*", runDirectory: grid.runDirectory,
                                         policy: grid.policy, liveStatus: !verbose, summaryRows: grid.top,
-                                        curve: curve?.curve),
-            logger: logger, search: spec)
+                                        curve: curve?.curve)
+        options.keepModels = spec.search.keepModels
+        let server = try CoordinatorServer(plan: plan, offer: offer, options: options, logger: logger, search: spec)
         let report = grid.startReport(for: server, logger: logger)
         let pool = LocalWorkerPool()
         let stop = StopSignal.install()

@@ -62,6 +62,8 @@ struct Train: ParsableCommand {
     var threads: Int = 1
     @Flag(help: "Print one JSON object (configuration, metrics, history) instead of text.")
     var json = false
+    @Option(name: .customLong("save-model"), help: "Write the trained model (pipeline, architecture, weights) to this .hgmodel file.")
+    var saveModel: String?
 
     func validate() throws {
         // Flag combinations and text parsing are this command's; value ranges are the
@@ -69,7 +71,7 @@ struct Train: ParsableCommand {
         if iterations != nil && epochs != nil { throw ValidationError("Give either --iterations or --epochs, not both.") }
         if heInit && initStd != nil { throw ValidationError("Give either --he-init or --init-std, not both.") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
-        if let problem = try config().validationProblems(for: data.spec).first { throw problem.validationError }
+        if let problem = try config().validationProblems(for: try data.spec()).first { throw problem.validationError }
         try data.validate()
     }
 
@@ -132,16 +134,19 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let config = try config()
+        let modelURL = try saveModel.map { try OutputPath.checked($0, what: "model file") }
         let log: (String) -> Void = { line in if !json { printError(line) } }
         let prepared = try data.prepare(log: log)
         let splits = prepared.splits
         if !json {
             let pca = prepared.pcaComponents.map { ", PCA \($0) components" } ?? ""
+            if let summary = prepared.summary, prepared.loadedFromCache { print("dataset \(summary)") }
             print("\(splits.name): train \(splits.train.rows), validation \(splits.validation.rows), test \(splits.test.rows) rows of \(splits.featureCount) features\(pca) (\(prepared.cacheStatus))")
         }
         let totalIterations = config.length.iterationCount(trainRows: splits.train.rows, batchSize: config.batchSize)
         let totalEpochs = (totalIterations + max(splits.train.rows / config.batchSize, 1) - 1) / max(splits.train.rows / config.batchSize, 1)
-        let outcome = Trainer(threads: threads).train(config: config, data: splits, evaluateTest: true) { report in
+        let (outcome, finalState, _) = Trainer(threads: threads).trainWithCheckpoints(
+            config: config, data: splits, evaluateTest: true, saveCheckpoint: modelURL != nil) { report in
             if !json {
                 let loss = report.loss.map { String(format: "%.4f", $0) } ?? "-"
                 let val = report.validationAccuracy.map { String(format: "%.4f", $0) } ?? "-"
@@ -158,6 +163,13 @@ struct Train: ParsableCommand {
             print(try report.jsonString())
         } else {
             print(report.summary)
+        }
+        if let modelURL, let finalState {
+            let model = try SavedModel.make(config: config, prepared: prepared, metrics: outcome.metrics, state: finalState)
+            let bytes = try SavedModel.write(model, to: modelURL)
+            log("Wrote the model to \(modelURL.path) (\(bytes) bytes).")
+        } else if modelURL != nil {
+            printError("No model written: the trial ended \(outcome.metrics.status.rawValue).")
         }
         if outcome.metrics.status == .failed { throw ExitCode(2) }
     }

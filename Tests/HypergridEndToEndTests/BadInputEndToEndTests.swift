@@ -45,6 +45,8 @@ import Glibc
             let (fd, port) = try listeningSocket()
             close(fd)
             values["$PORT"] = "\(port)"
+        case .models:
+            values["$KEPT"] = try ModelFixtures.write(in: dir)
         case .fakeCoordinator(let version, let reason):
             let fake = try FakeCoordinator(answer: BadInputTable.refusal(version: version, substitute(reason, values)))
             keepAlive.append(fake)

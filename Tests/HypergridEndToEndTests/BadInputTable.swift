@@ -31,6 +31,11 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         /// A fake coordinator on `$PORT` answers anything with a `refuse` of this protocol
         /// version and reason (`$NUMERICS` replaced by the worker's numerics).
         case fakeCoordinator(version: UInt16, reason: String)
+        /// Models (``ModelFixtures``): `$DIR/model.hgmodel` (synthetic, 64 values per row) and
+        /// damaged copies of it, `$DIR/table.hgmodel` (a CSV with columns size, colour, kind),
+        /// the run folders `$DIR/run` (one kept model, `$KEPT` its id's first 12 digits) and
+        /// `$DIR/run-empty` (none), `$DIR/rows.npy` and `$DIR/narrow.npy` (10 values per row).
+        case models
     }
 
     var testDescription: String { what }
@@ -129,5 +134,29 @@ enum BadInputTable {
         BadInput(what: "an unknown trial field for --set", command: "hypergrid train --set model.width=3",
                  message: "Error: --set takes KEY=VALUE with the grid key of a trial field listed by hypergrid train --help; got 'model.width=3'.",
                  status: 64),
+        // Models: predict and export.
+        BadInput(what: "export of a run with no kept model", command: "hypergrid export $DIR/run-empty --format onnx --output $DIR/out.onnx",
+                 message: "Error: The run $DIR/run-empty has no kept model in $DIR/run-empty/models: run the search with search.keep_models of 1 or more, or give an .hgmodel file.",
+                 status: 1, setup: .models),
+        BadInput(what: "an unknown trial id", command: "hypergrid export $DIR/run --trial 0123456789ab --format safetensors --output $DIR/out.safetensors",
+                 message: "Error: The run $DIR/run keeps no model of trial 0123456789ab (kept: $KEPT).", status: 1, setup: .models),
+        BadInput(what: "a corrupt model file (one byte changed)", command: "hypergrid predict --model $DIR/corrupt.hgmodel --input $DIR/rows.npy --output $DIR/p.csv",
+                 message: "Error: $DIR/corrupt.hgmodel is damaged or truncated: its CRC-32 does not match its contents.", status: 1, setup: .models),
+        BadInput(what: "a truncated model file", command: "hypergrid export $DIR/truncated.hgmodel --format onnx --output $DIR/out.onnx",
+                 message: "Error: $DIR/truncated.hgmodel is damaged or truncated: its CRC-32 does not match its contents.", status: 1, setup: .models),
+        BadInput(what: "a model of a newer format version", command: "hypergrid predict --model $DIR/newer.hgmodel --input $DIR/rows.npy --output $DIR/p.csv",
+                 message: "Error: $DIR/newer.hgmodel is model format 2, written by a newer hypergrid; this build reads format 1 and earlier.",
+                 status: 1, setup: .models),
+        BadInput(what: "predict input with the wrong feature count", command: "hypergrid predict --model $DIR/model.hgmodel --input $DIR/narrow.npy --output $DIR/p.csv",
+                 message: "Error: $DIR/narrow.npy has 10 values per row, but the model takes 64 values per row.", status: 1, setup: .models),
+        BadInput(what: "predict input without a column the model needs", command: "hypergrid predict --model $DIR/table.hgmodel --input $DIR/no-colour.csv --output $DIR/p.csv",
+                 message: "Error: $DIR/no-colour.csv:1: the model's column 'colour' is not in the header (columns: size, kind).", status: 1, setup: .models),
+        BadInput(what: "a table given to a model of arrays", command: "hypergrid predict --model $DIR/model.hgmodel --input $DIR/no-colour.csv --output $DIR/p.csv",
+                 message: "Error: $DIR/no-colour.csv is a table, but the model was trained on arrays of 64 values per row; give a .npy or .npz file.",
+                 status: 1, setup: .models),
+        BadInput(what: "an output folder that does not exist", command: "hypergrid predict --model $DIR/model.hgmodel --input $DIR/rows.npy --output $DIR/no-such-dir/p.csv",
+                 message: "Error: Cannot write the predictions file $DIR/no-such-dir/p.csv: the folder $DIR/no-such-dir does not exist.", status: 1, setup: .models),
+        BadInput(what: "an output path that is a folder", command: "hypergrid export $DIR/model.hgmodel --format onnx --output $DIR/run",
+                 message: "Error: Cannot write the onnx file $DIR/run: it is a directory.", status: 1, setup: .models),
     ]
 }

@@ -85,14 +85,17 @@ import HypergridData
                                           "seed", "lossEvery", "stopAfterEpochs", "refit", "dropout", "horizontalFlip",
                                           "schedule", "warmupEpochs"] + TrialField.extensions.map(\.added.propertyName))
         #expect(labels(DatasetSpec(kind: .mnist)) == ["kind", "path", "trainRows", "validationRows",
-                                                     "testRows", "standardize", "pcaVariance"])
+                                                     "testRows", "standardize", "pcaVariance", "file"])
+        #expect(labels(FileSourceSpec()) == ["label", "delimiter", "features", "exclude", "missing", "task", "x", "y",
+                                             "images", "labels", "xName", "yName", "validationFraction",
+                                             "testFraction", "testPath", "splitSeed"])
         #expect(labels(TrialMetrics(status: .done)) == ["status", "trainAccuracy", "validationAccuracy",
                                                        "testAccuracy", "finalLoss", "iterations",
                                                        "wallSeconds", "samplesPerSecond", "reason", "resumedAt"])
         #expect(labels(TrialHistory()) == ["lossEvery", "loss", "trainAccuracy", "validationAccuracy"])
         #expect(labels(TrialOutcome(metrics: TrialMetrics(status: .done), history: TrialHistory()))
                 == ["metrics", "history"])
-        #expect(OptimizerKind.allCases.count == 4 && DatasetSpec.Kind.allCases.count == 4)
+        #expect(OptimizerKind.allCases.count == 4 && DatasetSpec.Kind.allCases.count == 8)
         #expect(RefitData.allCases.count == 2)
         #expect(labels(sampleAssignment) == ["trialID", "attempt", "config", "dataset", "datasetFingerprint",
                                              "saveCheckpoint", "checkpoint", "token"])

@@ -21,7 +21,7 @@ struct StoreKind: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { name }
 
-    static let all: [StoreKind] = [journal, leaderboard, checkpoints]
+    static let all: [StoreKind] = [journal, leaderboard, checkpoints, models]
 
     /// The journal: version n is n records; a crash leaves half of the next line.
     static let journal = StoreKind(
@@ -86,6 +86,31 @@ struct StoreKind: Sendable, CustomTestStringConvertible {
             try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
             let name = (store.path(checkpointTrial) as NSString).lastPathComponent
             try Data(blob(version).prefix(blobSize / 2)).write(to: URL(fileURLWithPath: temporaryName(store.directory, name)))
+        })
+
+    /// The model store: version n is a 300 kB model of the byte n, of one trial whose metric
+    /// rises with each version (so each write keeps it).
+    static let models = StoreKind(
+        name: "model store",
+        write: { directory, version in
+            let rank = ModelStore.Ranked(metric: Double(version), isRefit: false)
+            let store = ModelStore(runDirectory: directory, keep: 1) { _ in rank }
+            try store.offer(blob(version), for: checkpointTrial, rank: rank)
+        },
+        read: { directory in
+            // The path alone: a store opened here would tidy the folder, which a reader never does.
+            let path = (directory as NSString).appendingPathComponent("models/\(checkpointTrial.hex).hgmodel")
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            guard data.count == blobSize, let first = data.first, data.allSatisfy({ $0 == first }) else {
+                throw ConformanceFailure("a model of \(data.count) mixed bytes is no version")
+            }
+            return Int(first)
+        },
+        crashWhileWriting: { directory, version in
+            let folder = (directory as NSString).appendingPathComponent("models")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data(blob(version).prefix(blobSize / 2))
+                .write(to: URL(fileURLWithPath: temporaryName(folder, "\(checkpointTrial.hex).hgmodel")))
         })
 
     static let blobSize = 300_000

@@ -88,6 +88,17 @@ extension CoordinatorServer {
                     logger.error("\(error); the trials continuing from it will train from scratch")
                 }
             }
+            if let model = report.model, let trial, let rank = ModelStore.rank(of: outcome.metrics, config: trial.config) {
+                // Durable before the scheduler can record the result, as checkpoints are.
+                do {
+                    let displaced = try models.offer(model, for: report.trialID, rank: rank)
+                    if !displaced.isEmpty {
+                        logger.debug("kept the model of \(report.trialID.short); dropped \(displaced.map(\.short).joined(separator: ", "))")
+                    }
+                } catch {
+                    logger.error("\(error); the result is recorded without it")
+                }
+            }
         }
         perform(scheduler.handle(.result(worker, report.trialID, outcome), at: time))
     }

@@ -37,6 +37,8 @@ public final class CoordinatorServer {
     let planByID: [TrialID: PlannedTrial]
     /// Where halving trials' checkpoints are kept (see ``CheckpointStore``).
     public let checkpoints: CheckpointStore
+    /// The kept models (see ``ModelStore``).
+    public let models: ModelStore
     let journal: Journal
     var scheduler: Scheduler
     var leaderboard: Leaderboard
@@ -105,6 +107,9 @@ public final class CoordinatorServer {
             logger.warning("dropped a torn last line of the journal (\(torn)); its trial will run again")
         }
         leaderboard = Leaderboard(replay: replay)
+        models = ModelStore(runDirectory: options.runDirectory, keep: options.keepModels) { id in
+            replay.results[id].flatMap { ModelStore.rank(of: $0.metrics, config: $0.config) }
+        }
         var stages: SearchStages?
         var plan = plan
         if let search, search.isStaged {
@@ -264,7 +269,8 @@ public final class CoordinatorServer {
                 }
                 let assignment = Assignment(trialID: trial.id, attempt: UInt32(attempt), config: trial.config,
                                             dataset: offer.spec, datasetFingerprint: offer.fingerprint,
-                                            saveCheckpoint: trial.saveCheckpoint, checkpoint: checkpoint,
+                                            saveCheckpoint: trial.saveCheckpoint, saveModel: models.keep > 0,
+                                            checkpoint: checkpoint,
                                             token: tokens.token(for: trial.id, attempt: UInt32(attempt)))
                 send(.assign(assignment), to: worker)
                 let resumed = checkpoint != nil ? " from \(trial.resumeFrom!.short)'s checkpoint" : ""

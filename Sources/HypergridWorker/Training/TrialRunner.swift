@@ -181,7 +181,7 @@ final class TrialRunner: @unchecked Sendable {
         // Only the final refit measures the test split: searched trials never see it.
         let (outcome, checkpoint, resumeProblem) = Trainer(threads: threads).trainWithCheckpoints(
             config: assignment.config, data: data, evaluateTest: assignment.config.refit != nil,
-            resume: resume, saveCheckpoint: assignment.saveCheckpoint) { [self] epoch in
+            resume: resume, saveCheckpoint: assignment.saveCheckpoint || assignment.saveModel) { [self] epoch in
             reports.post(.progress(TrialProgress(
                 trialID: assignment.trialID, attempt: assignment.attempt, epoch: epoch.epoch,
                 iteration: epoch.iteration, loss: epoch.loss.map(Double.init) ?? .nan,
@@ -195,7 +195,13 @@ final class TrialRunner: @unchecked Sendable {
         if let resumeProblem {
             logger.warning("trial \(assignment.trialID.short) trained from scratch: its checkpoint does not fit (\(resumeProblem))")
         }
-        finish(assignment, outcome, checkpoint: checkpoint?.encoded())
+        var model: [UInt8]?
+        if assignment.saveModel, let checkpoint, let prepared = dataset {
+            model = KeptModel.make(trialID: assignment.trialID, config: assignment.config, prepared: prepared,
+                                   metrics: outcome.metrics, state: checkpoint)?.encoded()
+            if model == nil { logger.warning("trial \(assignment.trialID.short)'s model is not sent: its dataset carries no input pipeline") }
+        }
+        finish(assignment, outcome, checkpoint: assignment.saveCheckpoint ? checkpoint?.encoded() : nil, model: model)
     }
 
     private struct DatasetFailure: Error { var reason: String }
@@ -227,10 +233,17 @@ final class TrialRunner: @unchecked Sendable {
     }
 
     /// Makes the result durable, then hands it to the socket thread.
-    private func finish(_ assignment: Assignment, _ outcome: TrialOutcome, checkpoint: [UInt8]? = nil) {
-        var report = TrialReport(answering: assignment, outcome: outcome, checkpoint: checkpoint)
+    private func finish(_ assignment: Assignment, _ outcome: TrialOutcome, checkpoint: [UInt8]? = nil,
+                        model: [UInt8]? = nil) {
+        var report = TrialReport(answering: assignment, outcome: outcome, checkpoint: checkpoint, model: model)
         // Encoded once here and the frame saved as it is (a checkpoint can be tens of MB).
         var frame = try? Message.result(report).encoded()
+        if frame == nil, report.model != nil {
+            // The model is the first thing to give up: the result and a halving checkpoint matter more.
+            logger.warning("trial \(assignment.trialID.short)'s model (\(model!.count) bytes) does not fit in a \(WireFormat.defaultMaxFrameSize)-byte frame; its result is sent without it")
+            report.model = nil
+            frame = try? Message.result(report).encoded()
+        }
         if frame == nil, report.checkpoint != nil {
             // A frame above the limit could never be sent, and the result would be retried
             // forever; without its checkpoint the continuation trains from scratch (same bits).
