@@ -46,9 +46,13 @@ enum FileDataset {
             let table = try CSVTableReader.read(url, options: source)
             var testTable: RawTable?
             if let testPath = source.testPath {
+                // The test file's columns are found by name, in the training file's order.
                 let kinds = Dictionary(uniqueKeysWithValues: zip(table.columnNames, table.kinds))
+                var testOptions = source
+                testOptions.features = table.columnNames
+                testOptions.exclude = []
                 testTable = try CSVTableReader.read(try FileDataset.url(testPath, key: "test_path", kind: "csv"),
-                                                    options: source, fixedKinds: kinds)
+                                                    options: testOptions, fixedKinds: kinds)
             }
             return try TableEncoder.encode(table, test: testTable, request: request, source: source, log: log)
         case .npy, .npz, .idx:
