@@ -8,7 +8,7 @@ enum FileDataset {
         guard let path, !path.isEmpty else {
             throw DatasetError(.invalidParameter, "dataset.\(key) is missing: format \(kind) needs it.")
         }
-        let url = URL(fileURLWithPath: path)
+        let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw DatasetError(.missingFile, "The \(kind) file \(url.path) (dataset.\(key)) does not exist or is not a file.")
