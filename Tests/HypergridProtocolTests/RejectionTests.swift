@@ -137,8 +137,8 @@ import HypergridData
         frame[features + 2] = 5  // schedule
         reject(frame, .invalidValue(field: "config.schedule", reason: "unknown tag 5"))
         frame = assignFrame
-        frame[features + 4] = 7  // dataset.kind
-        reject(frame, .invalidValue(field: "dataset.kind", reason: "unknown tag 7"))
+        frame[features + 4] = 8  // dataset.kind (0-3 built in, 4-7 the user's file formats)
+        reject(frame, .invalidValue(field: "dataset.kind", reason: "unknown tag 8"))
     }
 
     @Test func datasetChunkErrors() throws {
