@@ -23,7 +23,7 @@ let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? 
 
 func peakRSSMegabytes() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     return Double(usage.ru_maxrss) / 1024   // kilobytes on Linux
 }
 
