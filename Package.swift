@@ -152,6 +152,9 @@ let package = Package(
                                          "HypergridSearchSpace", "COpenBLAS"],
                           path: "Sources/HypergridBench",
                           swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
+        // CSV read speed and peak memory (scripts/bench-csv compares it with pandas.read_csv).
+        .executableTarget(name: "hypergrid-csv-bench", dependencies: ["HypergridData"],
+                          path: "Sources/CSVBench", swiftSettings: language),
         // The coordinator's overhead with no-op workers; never links the kernel.
         .executableTarget(name: "hypergrid-coordinator-bench",
                           dependencies: ["HypergridCoordinator", "HypergridResults", "HypergridProtocol", "HypergridSearchSpace", "ZeroMQ",

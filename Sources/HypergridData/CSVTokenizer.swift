@@ -71,6 +71,7 @@ struct CSVTokenizer {
         buffer = .allocate(capacity: capacity)
         starts.reserveCapacity(64); ends.reserveCapacity(64); escaped.reserveCapacity(64)
         try fill()
+        while filled < 3 && !atEOF { try fill() }
         // A UTF-8 byte-order mark (Excel writes one) is not part of the first header name.
         if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
     }

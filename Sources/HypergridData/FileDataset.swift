@@ -8,7 +8,7 @@ enum FileDataset {
         guard let path, !path.isEmpty else {
             throw DatasetError(.invalidParameter, "dataset.\(key) is missing: format \(kind) needs it.")
         }
-        let url = URL(fileURLWithPath: path)
+        let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw DatasetError(.missingFile, "The \(kind) file \(url.path) (dataset.\(key)) does not exist or is not a file.")
@@ -46,9 +46,13 @@ enum FileDataset {
             let table = try CSVTableReader.read(url, options: source)
             var testTable: RawTable?
             if let testPath = source.testPath {
+                // The test file's columns are found by name, in the training file's order.
                 let kinds = Dictionary(uniqueKeysWithValues: zip(table.columnNames, table.kinds))
+                var testOptions = source
+                testOptions.features = table.columnNames
+                testOptions.exclude = []
                 testTable = try CSVTableReader.read(try FileDataset.url(testPath, key: "test_path", kind: "csv"),
-                                                    options: source, fixedKinds: kinds)
+                                                    options: testOptions, fixedKinds: kinds)
             }
             return try TableEncoder.encode(table, test: testTable, request: request, source: source, log: log)
         case .npy, .npz, .idx:

@@ -42,7 +42,16 @@ struct FileDataOptions: ParsableArguments {
 
     /// Applies these flags to `spec` (whose kind is `format`'s), throwing a usage error naming the flag.
     func apply(to spec: inout DatasetSpec, path: String?) throws {
-        guard let format else { return }
+        guard let format else {
+            let given: [(String, Any?)] = [("--label", label), ("--delimiter", delimiter), ("--features", features),
+                                           ("--exclude", exclude), ("--task", task), ("--x", xFile), ("--y", yFile),
+                                           ("--images", images), ("--labels", labels), ("--validation", validation),
+                                           ("--test", test), ("--test-path", testPath)]
+            if let flag = given.first(where: { $0.1 != nil }) {
+                throw ValidationError("\(flag.0) applies to your own files: give --format csv, npy, npz or idx too.")
+            }
+            return
+        }
         guard let kind = DatasetSpec.Kind(rawValue: format), kind.isFileFormat else {
             throw ValidationError("--format must be one of csv, npy, npz, idx; got '\(format)'.")
         }

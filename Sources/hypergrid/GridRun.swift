@@ -52,7 +52,10 @@ struct GridOptions: ParsableArguments {
     /// so that workers elsewhere get an absolute path.
     func prepare(logger: Logger) throws -> (GridSpec, DatasetOffer, [PlannedTrial]) {
         var spec = try GridFileParser.parse(contentsOf: grid)
-        let absolute = { (path: String) in path.hasPrefix("/") ? path : URL(fileURLWithPath: path).standardizedFileURL.path }
+        let absolute = { (path: String) -> String in
+            let expanded = (path as NSString).expandingTildeInPath
+            return expanded.hasPrefix("/") ? expanded : URL(fileURLWithPath: expanded).standardizedFileURL.path
+        }
         spec.dataset.path = spec.dataset.path.map(absolute)
         spec.dataset.file?.mapPaths(absolute)
         logger.info("preparing \(spec.dataset.kind.rawValue) (standardize \(spec.dataset.standardize), PCA \(spec.dataset.pcaVariance.map { "\($0)" } ?? "none"))")

@@ -139,8 +139,8 @@ import HypergridData
         reject(frame, .invalidValue(field: "config.schedule", reason: "unknown tag 5"))
         frame = assignFrame
         // After the features, one tag byte per field added through the table (all off here).
-        frame[features + 4 + TrialField.extensions.count] = 7  // dataset.kind
-        reject(frame, .invalidValue(field: "dataset.kind", reason: "unknown tag 7"))
+        frame[features + 4 + TrialField.extensions.count] = 8  // dataset.kind (0-3 built in, 4-7 the user's file formats)
+        reject(frame, .invalidValue(field: "dataset.kind", reason: "unknown tag 8"))
     }
 
     @Test func datasetChunkErrors() throws {
