@@ -178,7 +178,7 @@ public enum GridFileParser {
     }
 
     private static func parseSearch(_ node: Node, _ r: NodeReader, axes: ParameterAxes) throws -> SearchSpec {
-        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on"])
+        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on", "trial_timeout"])
         var spec = SearchSpec()
         if let n = m["seed"] {
             let v = try r.int(n, key: "search.seed")
@@ -186,6 +186,11 @@ public enum GridFileParser {
             spec.seed = UInt64(v)
         }
         if let n = m["repeats"] { spec.repeats = try r.positiveInt(n, key: "search.repeats") }
+        if let n = m["trial_timeout"] {
+            let seconds = try r.double(n, key: "search.trial_timeout")
+            guard seconds > 0, seconds.isFinite else { throw r.error(n, "search.trial_timeout", "must be a positive number of seconds, got \(seconds)") }
+            spec.trialTimeout = seconds
+        }
         let kind = try m["kind"].map { try r.string($0, key: "search.kind") } ?? "grid"
         if kind != "halving" {
             for key in ["factor", "min_epochs"] {

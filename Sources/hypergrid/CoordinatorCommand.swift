@@ -37,7 +37,7 @@ struct CoordinatorCommand: ParsableCommand {
         let (spec, offer, plan) = try grid.prepare(logger: logger)
         let server = try CoordinatorServer(
             plan: plan, offer: offer,
-            options: CoordinatorOptions(bind: bind, runDirectory: grid.runDirectory, policy: grid.policy,
+            options: CoordinatorOptions(bind: bind, runDirectory: grid.runDirectory, policy: grid.policy(for: spec),
                                         liveStatus: true, summaryRows: grid.top, curve: curve?.curve),
             logger: logger, search: spec)
         if let curve {

@@ -44,7 +44,7 @@ struct RunCommand: ParsableCommand {
         let server = try CoordinatorServer(
             plan: plan, offer: offer,
             options: CoordinatorOptions(bind: "tcp://127.0.0.1:*", runDirectory: grid.runDirectory,
-                                        policy: grid.policy, liveStatus: true, summaryRows: grid.top,
+                                        policy: grid.policy(for: spec), liveStatus: true, summaryRows: grid.top,
                                         curve: curve?.curve),
             logger: logger, search: spec)
         let report = grid.startReport(for: server, logger: logger)

@@ -51,6 +51,8 @@ extension Scheduler {
             default: break
             }
             setState(trialID, .recording(outcome.metrics))
+            countResult(from: name, outcome.metrics, &out)
+            noteSpeed(of: name, cost: trial.planned.cost, outcome.metrics)
             ackWaiters[trialID] = [id]
             if case .busy(trialID)? = workers[id]?.state { workers[id]!.state = .awaitingAck(trialID) }
             let record = TrialResultRecord(trial: trial.planned, attempt: attempt, worker: name, outcome: outcome)
@@ -218,6 +220,8 @@ extension Scheduler {
             trials[trialID]!.attemptOf[id] = attempt
             setState(trialID, .running(id, attempt: attempt))
             trials[trialID]!.progress = 0
+            trials[trialID]!.assignedAt = now
+            trials[trialID]!.lastAdvance = nil
             workers[id]!.state = .busy(trialID)
             out.append(.assign(id, trials[trialID]!.planned, attempt: attempt))
         }
@@ -253,7 +257,7 @@ extension Scheduler {
         RunSummary(total: trials.count + skipped.count, skipped: skipped.count, done: doneCount,
                    diverged: divergedCount, failed: failedCount,
                    unfinished: trials.count - finishedCount, haltReason: haltReason,
-                   elapsedSeconds: startedAt.map { now - $0 } ?? 0)
+                   elapsedSeconds: startedAt.map { now - $0 } ?? 0, quarantined: quarantinedWorkers)
     }
 
     /// A snapshot for the progress line; it costs O(running trials), not O(plan).

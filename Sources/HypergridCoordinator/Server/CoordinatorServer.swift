@@ -50,6 +50,8 @@ public final class CoordinatorServer {
     let status: StatusDisplay
     /// Records the scheduler asked for that are not yet in the journal.
     var uncommitted: [JournalRecord] = []
+    /// Holds back repeated warnings about what peers send (a log flood is a disk-filling attack).
+    var warnings = WarningThrottle()
     /// Records on the board that `leaderboard.csv` does not show yet.
     var leaderboardIsStale = false
     /// When the leaderboard may be rewritten next, on the ``now`` clock.
@@ -191,6 +193,7 @@ public final class CoordinatorServer {
         while summary == nil {
             if shouldStop() {
                 status.clear()
+                logThrottledSummaries(flush: true)
                 if leaderboardIsStale { writeLeaderboard() }
                 logger.notice("stopping on request; the journal has every acknowledged result, rerun to resume")
                 return scheduler.summary
@@ -204,10 +207,12 @@ public final class CoordinatorServer {
             }
             if !readable.isEmpty { drainSocket() }
             perform(scheduler.handle(.tick, at: now))
+            logThrottledSummaries()
             commitJournal()
             if leaderboardIsStale, now >= nextLeaderboardWrite { writeLeaderboard() }
             status.show(scheduler.status.line)
         }
+        logThrottledSummaries(flush: true)
         if leaderboardIsStale { writeLeaderboard() }
         status.clear()
         // Let the shutdown messages reach idle workers before the socket closes.
@@ -229,7 +234,9 @@ public final class CoordinatorServer {
                 return
             }
             guard frames.count == 2 else {
-                logger.warning("dropped a message of \(frames.count) frames from \(frames.first.map { peer(WorkerID($0)) } ?? "?"); expected 2")
+                if let id = frames.first {
+                    peerWarning(.wrongFrameCount, from: WorkerID(id), "dropped a message of \(frames.count) frames from \(peer(WorkerID(id))); expected 2")
+                }
                 continue
             }
             handleFrame(from: WorkerID(frames[0]), frames[1])
@@ -266,6 +273,10 @@ public final class CoordinatorServer {
                 send(.refuse(reason: reason), to: worker)
             case .shutdown(let worker):
                 send(.shutdown, to: worker)
+            case .quarantine(let worker, let reason):
+                send(.quarantine(reason: reason), to: worker)
+            case .abandon(let worker, let trialID):
+                send(.abandon(trialID), to: worker)
             case .appendToJournal(let record):
                 uncommitted.append(record)
             case .log(let level, let message):
@@ -336,7 +347,8 @@ public final class CoordinatorServer {
             // The peer disconnected; the scheduler notices its silence and requeues.
             logger.debug("\(name(worker)) is gone; \(message.type.name) not delivered")
         } catch {
-            logger.warning("cannot send \(message.type.name) to \(name(worker)): \(error)")
+            // A peer that does not read (its queue is full) must not flood the log either.
+            peerWarning(.unsendable, from: worker, "cannot send \(message.type.name) to \(name(worker)): \(error)")
         }
     }
 
@@ -350,7 +362,7 @@ public final class CoordinatorServer {
             logger.info("trial \(r.trial.short) \(r.metrics.status.rawValue): val \(val) in \(formatFixed(r.metrics.wallSeconds, digits: 1)) s on \(r.worker) — \(scheduler.status.line)")
         case .trialFailed(let r):
             logger.warning("trial \(r.trial.short) failed after \(r.attempts) attempts: \(r.reason)")
-        case .runStarted:
+        case .runStarted, .workerQuarantined:
             break
         }
     }
