@@ -39,11 +39,11 @@ extension FaultToleranceTests {
             let replay = try expectEveryTrialExactlyOnce(scenario.runDir, planned: 8)
             #expect(!coordinator.log.contains("worker wedged went silent"), "liveness by heartbeats did not see it: \(coordinator.log)")
             let line = try #require(coordinator.log.split(separator: "\n").first { $0.contains("worker wedged's training made no progress for") })
-            let stalled = try #require(line.range(of: "trial ").flatMap { r in line[r.upperBound...].split(separator: ":").first }.map(String.init))
+            let stalled = try #require(line.range(of: "warning: trial ").flatMap { r in line[r.upperBound...].split(separator: ":").first }.map(String.init))
             let result = try #require(replay.results.first { $0.key.short == stalled }?.value)
             #expect(result.worker == "healthy" && result.attempt == 2, "\(result.worker) attempt \(result.attempt)")
             #expect(trainingsStarted(stalled, workerLog: wedged.log) == 1)
-            print("hung trial: the training thread wedged mid-trial while heartbeats continued; taken back \(String(format: "%.1f", detected)) s later (\(line.split(separator: ":").dropFirst(1).joined(separator: ":").trimmingCharacters(in: .whitespaces))); the worker exited 7; trial \(stalled) recorded once, from healthy, attempt 2; 8/8 once in \(String(format: "%.1f", wall)) s")
+            print("hung trial: the training thread wedged mid-trial while heartbeats continued; taken back \(String(format: "%.1f", detected)) s later ("\(line.range(of: "trial ").map { line[$0.lowerBound...] } ?? line)"); the worker exited 7; trial \(stalled) recorded once, from healthy, attempt 2; 8/8 once in \(String(format: "%.1f", wall)) s")
         }
     }
 }
