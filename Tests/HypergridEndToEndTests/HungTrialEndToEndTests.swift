@@ -43,7 +43,8 @@ extension FaultToleranceTests {
             let result = try #require(replay.results.first { $0.key.short == stalled }?.value)
             #expect(result.worker == "healthy" && result.attempt == 2, "\(result.worker) attempt \(result.attempt)")
             #expect(trainingsStarted(stalled, workerLog: wedged.log) == 1)
-            print("hung trial: the training thread wedged mid-trial while heartbeats continued; taken back \(String(format: "%.1f", detected)) s later ("\(line.range(of: "trial ").map { line[$0.lowerBound...] } ?? line)"); the worker exited 7; trial \(stalled) recorded once, from healthy, attempt 2; 8/8 once in \(String(format: "%.1f", wall)) s")
+            let said = line.range(of: "trial ").map { String(line[$0.lowerBound...]) } ?? String(line)
+            print("hung trial: the training thread wedged mid-trial while heartbeats continued; taken back \(String(format: "%.1f", detected)) s later (\(said)); the worker exited 7; trial \(stalled) recorded once, from healthy, attempt 2; 8/8 once in \(String(format: "%.1f", wall)) s")
         }
     }
 }
