@@ -23,14 +23,14 @@ extension FaultToleranceTests {
             var round = 0
             repeat {
                 round += 1
-                let figures = try runRound(seed: UInt64(round), trials: 2_000)
+                let figures = try runRound(seed: UInt64(round), trials: 3_000)
                 total.add(figures)
                 print("chaos soak round \(round): \(figures.line)")
             } while minutes.map { Date().timeIntervalSince(start) < $0 * 60 } ?? false
             if round > 1 { print("chaos soak, \(round) rounds: \(total.line)") }
         }
 
-        /// One run of `trials` trials under chaos; returns what happened.
+        /// One run of `trials` trials (a multiple of 20) under chaos; returns what happened.
         private func runRound(seed: UInt64, trials: Int) throws -> ChaosFigures {
             let scenario = try FaultScenario("chaos")
             defer { scenario.stop() }
