@@ -18,7 +18,7 @@ public enum WireFormat {
     /// 3: halving budgets and the refit in `TrialConfig`, `resumedAt` in `TrialMetrics`,
     /// checkpoints in `assign` and `result`.
     /// 4: TrialConfig's model features (dropout, horizontal flip, schedule, warm-up).
-    public static let version: UInt16 = 4
+    public static let version: UInt16 = TrialField.extensions.map(\.added.wireVersion).reduce(4, max)
     /// Magic, version and type: the bytes before the payload.
     public static let headerSize = 5
     /// Frames (and so dataset chunks) above this size are refused unless a caller passes a

@@ -1,5 +1,5 @@
 import Foundation
-import HypergridCoordinator
+import HypergridResults
 import HypergridSearchSpace
 
 /// The HTML page: a summary, the sortable leaderboard, every chart inlined, and per-trial
@@ -61,7 +61,7 @@ struct ReportPage {
         let best = results.points[0]
         text += "<p class=\"summary\">Best: <strong>\(e(ReportFormat.percent(best.row.validationAccuracy, digits: 2))) validation</strong>"
         if let test = best.row.testAccuracy { text += ", \(e(ReportFormat.percent(test, digits: 2))) test" }
-        text += " — \(e(best.config.summary.replacingOccurrences(of: " seed 0", with: "")))"
+        text += " — \(e(best.config.fieldSummary))"
         text += " (<a href=\"#trial-\(best.row.trials[0].hex)\">details</a>).</p>\n"
         text += "<p class=\"generated\">Generated \(Self.timestamp(time)) UTC by hypergrid \(e(HypergridVersion.program))"
         text += options.inProgress ? "; <strong>the run is in progress</strong>: this page reloads every \(options.reloadSeconds) s.</p>\n" : ".</p>\n"
@@ -80,8 +80,9 @@ struct ReportPage {
     /// sort as numbers and missing values last.
     func leaderboard() -> String {
         let e = ReportFormat.escape
-        let headings = ["#", "val", "±std", "n", "train", "test", "loss", "status", "hidden", "BN", "optimizer",
-                        "lr", "decay", "reg", "batch", "length", "init", "repeats", "wall", "workers", "trial"]
+        // The trial fields' columns come from the one table of them (TrialField).
+        let headings = ["#", "val", "±std", "n", "train", "test", "loss", "status"]
+            + TrialField.tableColumns.map(\.tableHeader) + ["repeats", "wall", "workers", "trial"]
         var h = "<table id=\"leaderboard-table\" class=\"sortable\">\n<thead><tr>"
         for (i, name) in headings.enumerated() { h += "<th data-column=\"\(i)\" title=\"sort\">\(e(name))</th>" }
         h += "</tr></thead>\n<tbody>\n"
@@ -92,7 +93,6 @@ struct ReportPage {
         func word(_ text: String) -> String { "<td data-sort=\"\(e(text))\">\(e(text))</td>" }
         for p in results.points {
             let r = p.row
-            let length: (Double, String) = r.iterations.map { (Double($0), "\($0) it") } ?? r.epochs.map { (Double($0), "\($0) ep") } ?? (0, "-")
             var trial = r.trials.first.map { "<a href=\"#trial-\($0.hex)\">\($0.short)</a>" } ?? "-"
             if r.trials.count > 1 { trial += " +\(r.trials.count - 1)" }
             h += "<tr id=\"point-\(r.rank)\">"
@@ -103,13 +103,11 @@ struct ReportPage {
                 + number(r.trainAccuracy, ReportFormat.percent(r.trainAccuracy, digits: 2))
                 + number(r.testAccuracy, ReportFormat.percent(r.testAccuracy, digits: 2))
                 + number(r.finalLoss, r.finalLoss.map { $0.isFinite ? formatFixed($0, digits: 4) : "\($0)" } ?? "–")
-                + word(r.status.rawValue) + word(r.hidden.isEmpty ? "none" : r.hiddenText) + word(r.batchNorm ? "yes" : "no")
-                + word(r.optimizer.rawValue + (r.momentum.map { " (\(ReportFormat.number($0)))" } ?? ""))
-                + number(r.learningRate, ReportFormat.number(r.learningRate))
-                + number(r.learningRateDecay, ReportFormat.number(r.learningRateDecay))
-                + number(r.reg, ReportFormat.number(r.reg))
-                + number(Double(r.batchSize), "\(r.batchSize)")
-                + number(length.0, length.1) + word(r.initScheme.description)
+                + word(r.status.rawValue)
+                + TrialField.tableColumns.map { field in
+                    let text = field.tableCell(r.config)
+                    return field.sortNumber(r.config).map { number($0, text) } ?? word(text)
+                }.joined()
                 + number(Double(r.repeats), "\(r.repeats)")
                 + number(r.wallSeconds, r.wallSeconds.map { formatFixed($0, digits: 1) + " s" } ?? "–")
                 + word(r.workers) + "<td data-sort=\"\(r.trials.first?.hex ?? "")\">\(trial)</td></tr>\n"

@@ -50,6 +50,9 @@ public struct ParameterAxes: Sendable, Hashable {
     public var horizontalFlip: [Bool] = [false]
     public var schedule: [LearningRateSchedule] = [.step]
     public var warmupEpochs: [Double] = [0]
+    /// The fields that join through the field table (TrialFieldExtension), by grid key; a
+    /// field not listed takes its `off` value. They vary slowest, after every axis above.
+    public var added: [String: [FieldValue]] = [:]
 
     public init() {}
 
@@ -78,6 +81,8 @@ public struct ParameterAxes: Sendable, Hashable {
                 (lengthName, length.count), ("init", initScheme.count), ("dropout", dropout.count),
                 ("horizontal_flip", horizontalFlip.count), ("schedule", schedule.count),
                 ("warmup_epochs", warmupEpochs.count)]
+            // Fields added through the field table, each a list only when the grid sweeps it.
+            + TrialField.extensions.map { (String($0.field.gridKey.split(separator: ".").last!), added[$0.field.gridKey]?.count ?? 1) }
     }
 
     /// The names of the parameters that take more than one value, in grid-file spelling.
@@ -114,6 +119,9 @@ public struct ParameterAxes: Sendable, Hashable {
         config.horizontalFlip = pick(self.horizontalFlip)
         config.schedule = pick(self.schedule)
         config.warmupEpochs = pick(self.warmupEpochs)
+        for (field, fieldAdded) in TrialField.extensions {
+            fieldAdded.assign(pick(added[field.gridKey] ?? [fieldAdded.off]), to: &config)
+        }
         return config.canonicalized
     }
 }

@@ -65,6 +65,7 @@ struct TrainReport: Encodable {
     var summary: String {
         func pct(_ x: Double?) -> String { x.map { String(format: "%.2f %%", $0 * 100) } ?? "-" }
         var lines = [
+            "config: \(config.summary)",
             "status \(status)\(reason.map { " (\($0))" } ?? "") after \(iterations) iterations",
             "accuracy: train \(pct(trainAccuracy)), validation \(pct(valAccuracy)), test \(pct(testAccuracy))",
             String(format: "final loss %@, %.0f samples/s, %.2f s wall, peak RSS %.0f MB",

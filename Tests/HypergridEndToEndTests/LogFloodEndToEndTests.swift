@@ -1,5 +1,6 @@
 import Foundation
 import HypergridCoordinator
+import HypergridResults
 import HypergridProtocol
 import HypergridSearchSpace
 import Testing

@@ -1,3 +1,4 @@
+import HypergridResults
 import HypergridSearchSpace
 
 /// Progress liveness (issue 17 §1). Heartbeats prove that a worker's socket thread is

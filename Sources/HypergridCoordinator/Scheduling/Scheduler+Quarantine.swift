@@ -1,3 +1,4 @@
+import HypergridResults
 import HypergridSearchSpace
 
 /// Worker quarantine (issue 17 §2): a worker whose trials keep failing, or whose result

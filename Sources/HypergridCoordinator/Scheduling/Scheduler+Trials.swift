@@ -1,3 +1,4 @@
+import HypergridResults
 import HypergridSearchSpace
 import Logging
 

@@ -86,7 +86,7 @@ public struct SearchStages: Sendable {
                 guard let best = HalvingRungs.rank(byPoint(last)).first,
                       let refit = grid.refitTrial(point: best, datasetFingerprint: fingerprint, shape: shape,
                                                   numericsVersion: numerics) else { return added }
-                decisions.append("search done: refitting point \(best) (\(refit.config.summaryForStages)) on \(refit.config.refit!.rawValue)")
+                decisions.append("search done: refitting point \(best) (\(refit.config.fieldSummary)) on \(refit.config.refit!.rawValue)")
                 refitPlanned = true
                 appendStage([refit])
                 added.append(refit)
@@ -101,15 +101,5 @@ public struct SearchStages: Sendable {
         var results: [Int: [(trial: TrialID, accuracy: Double?)]] = [:]
         for t in trials { results[t.point, default: []].append((t.id, recorded[t.id] ?? nil)) }
         return results
-    }
-}
-
-extension TrialConfig {
-    /// `hidden 256 bn lr 0.1 reg 0.001`: the swept values a person needs to recognise a point.
-    var summaryForStages: String {
-        var parts = ["hidden \(hidden.map(String.init).joined(separator: "-"))"]
-        if batchNorm { parts.append("bn") }
-        parts.append("\(optimizer.rawValue) lr \(learningRate) reg \(reg)")
-        return parts.joined(separator: " ")
     }
 }

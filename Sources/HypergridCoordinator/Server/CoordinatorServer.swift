@@ -2,7 +2,9 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import HypergridFiles
 import HypergridProtocol
+import HypergridResults
 import HypergridSearchSpace
 import Logging
 import ZeroMQ
@@ -332,9 +334,10 @@ public final class CoordinatorServer {
         nextLeaderboardWrite = end + max(Self.leaderboardInterval, 20 * (end - start))
     }
 
-    /// The top rows of the leaderboard as an aligned table.
-    public func leaderboardTable(top: Int) -> String {
-        Leaderboard.render(leaderboard.rows, format: .table, top: top)
+    /// The top rows of the leaderboard as an aligned table: the columns that vary in the
+    /// grid and the metrics, or every column when `wide`.
+    public func leaderboardTable(top: Int, wide: Bool = false) -> String {
+        Leaderboard.render(leaderboard.rows, format: .table, top: top, wide: wide)
     }
 
     func name(_ worker: WorkerID) -> String { workerNames[worker] ?? worker.description }
@@ -365,25 +368,5 @@ public final class CoordinatorServer {
         case .runStarted, .workerQuarantined:
             break
         }
-    }
-}
-
-extension TrialConfig {
-    /// `hidden 256-128 bn adam lr 0.001 reg 0.001 5000 it` — for logs.
-    public var summary: String {
-        var parts = ["hidden \(hidden.map(String.init).joined(separator: "-"))"]
-        if batchNorm { parts.append("bn") }
-        parts.append(optimizer.rawValue)
-        parts.append("lr \(learningRate)")
-        parts.append("reg \(reg)")
-        switch length {
-        case .iterations(let n): parts.append("\(n) it")
-        case .epochs(let e): parts.append("\(e) ep")
-        }
-        if let stop = stopAfterEpochs { parts.append("stop after \(stop) ep") }
-        if let refit { parts.append("refit on \(refit.rawValue)") }
-        if !featureSummary.isEmpty { parts.append(featureSummary) }
-        parts.append("seed \(seed)")
-        return parts.joined(separator: " ")
     }
 }
