@@ -1,4 +1,5 @@
 import HypergridResults
+
 /// Keeps warnings about what peers send from flooding the log: a hostile peer sending
 /// 6,000 garbage frames used to produce 6,000 warning lines, and a log that grows as fast
 /// as anyone can send is a disk-filling attack (issue 17 §4).
