@@ -7,9 +7,10 @@
 //   leaves:      HypergridKernel (SIMD numerics), HypergridData (datasets; CZlib),
 //                HypergridSearchSpace (grid, trial config, trial id; Yams, Crypto),
 //                HypergridFiles (POSIX file calls and the one durable-file write)
-//   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver), CZlib, CProcessShims
+//   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver), CZlib, CProcessShims,
+//                CPixelGram (PCA's exact 8-bit Gram matrix, AVX-512 VNNI)
 //   wrappers:    ZeroMQ (the only importer of CZeroMQ)
-//   middle:      HypergridPreprocessing (Data + Kernel + Files + CLAPACK + Crypto),
+//   middle:      HypergridPreprocessing (Data + Kernel + Files + CLAPACK + CPixelGram + Crypto),
 //                HypergridProtocol (SearchSpace + Data), HypergridTraining (Kernel + Data + SearchSpace),
 //                HypergridResults (SearchSpace + Files: journal, leaderboard, checkpoints),
 //                HypergridLogging (swift-log)
@@ -66,6 +67,9 @@ let package = Package(
         // Benchmark baseline only: the kernel never links OpenBLAS.
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // PCA's exact Gram matrix of 8-bit pixels with AVX-512 VNNI (a per-function target
+        // attribute, chosen at run time; HypergridPreprocessing has a portable route).
+        .target(name: "CPixelGram"),
 
         // MARK: leaves
         .target(name: "HypergridKernel",
@@ -81,7 +85,7 @@ let package = Package(
         // MARK: wrappers and middle layers
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: language),
         .target(name: "HypergridPreprocessing",
-                dependencies: ["HypergridData", "HypergridKernel", "HypergridFiles", "CLAPACK",
+                dependencies: ["HypergridData", "HypergridKernel", "HypergridFiles", "CLAPACK", "CPixelGram",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language + cpuFlags),
         .target(name: "HypergridProtocol", dependencies: ["HypergridSearchSpace", "HypergridData"],

@@ -69,7 +69,9 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     ///
     /// Fashion-MNIST: `/usr/share/datasets/fashion-mnist` (Debian's `dataset-fashion-mnist`).
     /// CIFAR-10 and MNIST: `$XDG_DATA_HOME/hypergrid/<name>` (else `~/.local/share/hypergrid/…`),
-    /// where `scripts/download-cifar10.sh` puts CIFAR-10 by default. Synthetic data has none.
+    /// where `scripts/download-cifar10.sh ~/.local/share/hypergrid` puts CIFAR-10 (without an
+    /// argument the script uses `data/` in the repository, the path the example grids name).
+    /// Synthetic data has none.
     public static func defaultDirectory(for kind: Kind) -> String? {
         let env = ProcessInfo.processInfo.environment
         let dataHome = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }

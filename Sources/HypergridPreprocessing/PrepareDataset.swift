@@ -140,13 +140,17 @@ private func fingerprintThroughIndex(_ request: DatasetRequest, indexDirectory: 
 
 /// Reads the raw splits and preprocesses them (no cache). The raw training copy — 600 MB of
 /// float32 on CIFAR-10 — is standardised in place and, with PCA, released as soon as it has
-/// been projected: only `raw`, local to this function, refers to it.
-///
-/// Measured on CIFAR-10 with PCA 0.9 (release build, `SlowCIFARTests`): peak RSS 876 MB
-/// (`getrusage`; 898 MB for the whole test process under `/usr/bin/time -v`) — the raw splits,
-/// the float64 covariance (75 MB) and `dsyevd`'s workspace (150 MB) at once.
+/// been projected: only `raw`, local to this function, refers to it. With PCA on 8-bit
+/// pixels (CIFAR-10) there is no float32 copy: ``PixelPreprocessing`` works from the bytes.
 func preprocess(_ request: DatasetRequest, fingerprint: String, log: ((String) -> Void)?) throws -> PreparedDataset {
     var clock = Stopwatch()
+    if let fraction = request.pcaVariance, let pixels = try request.loadRawPixelSplits() {
+        log?("Read \(pixels.train.rows + pixels.validation.rows + pixels.test.rows) rows of \(pixels.name) as bytes in \(clock.lap()).")
+        let (splits, _, pca) = try PixelPreprocessing.prepare(pixels, divideByDeviation: request.dividesByDeviation,
+                                                              varianceFraction: fraction, log: log)
+        return PreparedDataset(splits: splits, fingerprint: fingerprint, pcaComponents: pca.components,
+                               retainedVariance: pca.retainedVariance, cacheStatus: .disabled, cacheFile: nil)
+    }
     let raw = try request.loadRawSplits()
     log?("Read \(raw.train.rows + raw.validation.rows + raw.test.rows) rows of \(raw.name) in \(clock.lap()).")
     let standardizer = Standardizer.fit(raw.train, divideByDeviation: request.dividesByDeviation)

@@ -6,7 +6,7 @@ import Yams
 /// the file, the line and the key; nothing is guessed.
 ///
 /// ```yaml
-/// dataset:   {name: cifar10, path: ../shared/data/cifar-10-batches-bin, pca: 0.9}
+/// dataset:   {name: cifar10, path: data/cifar-10-batches-bin, pca: 0.9}
 /// model:     {hidden: [[256], [256, 128]], batch_norm: [false, true], init: std=1e-4}
 /// training:  {optimizer: sgd, learning_rate: [0.1, 0.01], reg: [0.001, 0.0001],
 ///             decay: 0.95, batch_size: 200, iterations: 5000}

@@ -10,8 +10,9 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one multi-layer perceptron and print its accuracies.",
         discussion: """
-        Example (the seed's best two-layer configuration):
-          hypergrid train --dataset cifar10 --data ../shared/data/cifar-10-batches-bin \\
+        Example (the seed's best two-layer configuration, from the repository's root after
+        scripts/download-cifar10.sh):
+          hypergrid train --dataset cifar10 --data data/cifar-10-batches-bin \\
             --hidden 256 --lr 0.1 --reg 0.001 --iterations 5000 --pca 0.9
         """)
 
@@ -29,7 +30,7 @@ struct Train: ParsableCommand {
     var learningRate: Double = 1e-3
     @Option(help: "Learning-rate factor applied after every epoch.")
     var decay: Double = 0.95
-    @Option(help: "L2 strength: loss += reg·Σ‖W‖² over weight matrices.")
+    @Option(help: "L2 strength: the loss adds reg times the sum of squared weights (weight matrices only).")
     var reg: Double = 0
     @Option(name: .customLong("batch-size"), help: "Minibatch size (sampled with replacement).")
     var batchSize: Int = 200
@@ -49,7 +50,7 @@ struct Train: ParsableCommand {
     var dropout: Double = 0
     @Flag(name: .customLong("horizontal-flip"), help: "Mirror half of each minibatch's images left to right (needs image pixels: not with --pca).")
     var horizontalFlip = false
-    @Option(help: "Learning-rate schedule: step (× --decay every epoch) or cosine (to 0 over the run).")
+    @Option(help: "Learning-rate schedule: step (times --decay every epoch) or cosine (to 0 over the run).")
     var schedule: String = "step"
     @Option(name: .customLong("warmup-epochs"), help: "Epochs of linear learning-rate warm-up (default 0: none).")
     var warmupEpochs: Double = 0

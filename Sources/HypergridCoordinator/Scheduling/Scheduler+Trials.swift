@@ -33,7 +33,7 @@ extension Scheduler {
         case .recording:
             // Same trial, record not yet durable: acknowledge together with the first.
             if ackWaiters[trialID]?.contains(id) != true { ackWaiters[trialID, default: []].append(id) }
-            if case .busy(trialID)? = workers[id]?.state { workers[id]!.state = .awaitingAck(trialID) }
+            if case .busy(trialID)? = workers[id]?.state { makeIdle(id) }
             out.append(.log(.debug, "duplicate result for \(trialID.short) from \(name) will be acknowledged once recorded"))
         case .pending, .running:
             var attempt = trial.attemptOf[id] ?? max(trial.assignments, 1)
@@ -55,7 +55,8 @@ extension Scheduler {
             countResult(from: name, outcome.metrics, &out)
             noteSpeed(of: name, cost: trial.planned.cost, outcome.metrics)
             ackWaiters[trialID] = [id]
-            if case .busy(trialID)? = workers[id]?.state { workers[id]!.state = .awaitingAck(trialID) }
+            // Pipelining (see ``Scheduler``): free for its next trial now, acked once durable.
+            if case .busy(trialID)? = workers[id]?.state { makeIdle(id) }
             let record = TrialResultRecord(trial: trial.planned, attempt: attempt, worker: name, outcome: outcome)
             out.append(.appendToJournal(.trialResult(record)))
         }
@@ -99,10 +100,7 @@ extension Scheduler {
                 measuredSeconds += metrics.wallSeconds
             }
         }
-        for id in ackWaiters.removeValue(forKey: trialID) ?? [] {
-            out.append(.ack(id, trialID))
-            if workers[id]?.state == .awaitingAck(trialID) { makeIdle(id) }
-        }
+        for id in ackWaiters.removeValue(forKey: trialID) ?? [] { out.append(.ack(id, trialID)) }
         if stages != nil {
             let accuracy = status == .failed ? nil : metrics?.validationAccuracy
             enqueue(stages!.record(trialID, validationAccuracy: accuracy))

@@ -23,8 +23,13 @@ import Logging
 ///   trials of a stage once every trial of the stage before is recorded, so what is planned
 ///   depends on the results alone, never on timing or on the number of workers.
 /// - A worker that sends `ready` while we think it is running a trial has restarted and
-///   lost that trial. Workers therefore send `ready` once per connection; after a result
-///   is acknowledged the scheduler assigns the next trial without being asked.
+///   lost that trial. Workers therefore send `ready` once per connection; the scheduler
+///   assigns the next trial without being asked.
+/// - Pipelining: a worker gets its next trial as soon as its result arrives, while the
+///   result's record is still on its way to the journal. The worker holds (and resends)
+///   the result until the ack, which still waits for the fsync, so nothing is lost if the
+///   coordinator dies in between; but the fsync overlaps the next trial instead of
+///   stalling the worker, and one fsync can cover the results of many workers.
 public struct Scheduler: Sendable {
     /// The knobs it was made with.
     public let policy: SchedulerPolicy
@@ -64,8 +69,6 @@ public struct Scheduler: Sendable {
     enum WorkerState: Equatable {
         case idle
         case busy(TrialID)
-        /// Sent a result for this trial; becomes idle when the journal has it.
-        case awaitingAck(TrialID)
     }
 
     struct Worker {
@@ -241,9 +244,6 @@ public struct Scheduler: Sendable {
                     loseTrial(trialID, reason: "worker \(hello.name) restarted while running it", &out)
                 }
                 makeIdle(id)
-            case .awaitingAck:
-                // It restarted after sending its result; the ack still goes out once durable.
-                makeIdle(id)
             }
             out.append(.log(.info, "worker \(hello.name) (\(id)) is ready again"))
         } else {
@@ -296,10 +296,9 @@ public struct Scheduler: Sendable {
         }
     }
 
+    /// Its acks still go out once their records are durable (``ackWaiters``): a worker
+    /// presumed dead may be alive, and an ack only says that its result is safe.
     mutating func forget(_ id: WorkerID) {
-        if case .awaitingAck(let trialID)? = workers[id]?.state {
-            ackWaiters[trialID]?.removeAll { $0 == id }
-        }
         workers[id] = nil
         idleQueue.removeAll { $0 == id }
     }

@@ -18,13 +18,15 @@ public struct CoordinatorError: Error, CustomStringConvertible {
 /// The coordinator's socket loop: it owns the ROUTER socket, the journal and the
 /// leaderboard, and drives the pure ``Scheduler`` with what arrives and the time.
 ///
-/// One thread does everything, so the scheduler, the journal and the socket need no
-/// locks: poll the socket until the scheduler's next deadline (at most 100 ms), turn
-/// frames into events, and perform the scheduler's actions in order.
+/// One thread does everything but the journal's appends, so the scheduler and the socket
+/// need no locks: poll the socket until the scheduler's next deadline (at most 100 ms),
+/// turn frames into events, and perform the scheduler's actions in order.
 ///
-/// Records are group-committed: the records asked for while handling everything that
-/// arrived in one drain of the socket are appended with one write and one fsync, and
-/// only then confirmed to the scheduler, which acknowledges results only once confirmed.
+/// Records are group-committed: the records asked for while the previous batch was being
+/// made durable are appended with one write and one fsync, on the ``JournalCommitter``'s
+/// thread, while this thread goes on receiving results and assigning trials; each record
+/// is confirmed to the scheduler, which acknowledges results only once confirmed, after
+/// the fsync of its batch has returned.
 /// The leaderboard is rewritten at most every ``leaderboardInterval`` seconds while
 /// results arrive, and always before ``run(shouldStop:)`` returns.
 public final class CoordinatorServer {
@@ -50,10 +52,12 @@ public final class CoordinatorServer {
     let tokens: AssignmentTokens
     var summary: RunSummary?
     let status: StatusDisplay
-    /// Records the scheduler asked for that are not yet in the journal.
+    /// Records the scheduler asked for that are not yet in the journal (nor on their way).
     var uncommitted: [JournalRecord] = []
     /// Holds back repeated warnings about what peers send (a log flood is a disk-filling attack).
     var warnings = WarningThrottle()
+    /// Appends batches of records on a thread of its own (see ``run(shouldStop:)``).
+    let committer: JournalCommitter
     /// Records on the board that `leaderboard.csv` does not show yet.
     var leaderboardIsStale = false
     /// When the leaderboard may be rewritten next, on the ``now`` clock.
@@ -81,7 +85,9 @@ public final class CoordinatorServer {
                 search: GridSpec? = nil) throws {
         self.options = options
         self.offer = offer
-        self.logger = logger
+        let status = StatusDisplay(enabled: options.liveStatus)
+        self.status = status
+        self.logger = status.erasingBeforeEachLine(logger)
         self.checkpoints = CheckpointStore(runDirectory: options.runDirectory)
         do {
             // The journal makes the run directory; its errors name the path and the errno
@@ -115,7 +121,6 @@ public final class CoordinatorServer {
         self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         scheduler = Scheduler(plan: plan, finished: replay.finished, policy: options.policy, start: Instant(seconds: 0),
                               stages: stages)
-        status = StatusDisplay(enabled: options.liveStatus)
         do {
             context = try Context()
             if let curve = options.curve {
@@ -141,6 +146,7 @@ public final class CoordinatorServer {
             try socket.set(.receiveHighWaterMark, 100_000)
             try socket.bind(options.bind)
             endpoint = try socket.lastEndpoint
+            committer = try JournalCommitter(journal: journal, context: context)
         } catch let error as ZMQError {
             journal.close()
             throw CoordinatorError("\(error)")
@@ -171,6 +177,7 @@ public final class CoordinatorServer {
     }
 
     deinit {
+        committer.stop()
         socket.close()
         authenticator?.stop()
         journal.close()
@@ -194,6 +201,7 @@ public final class CoordinatorServer {
         writeLeaderboard()
         while summary == nil {
             if shouldStop() {
+                commitJournal()   // what is in flight, and the rest, before returning
                 status.clear()
                 logThrottledSummaries(flush: true)
                 if leaderboardIsStale { writeLeaderboard() }
@@ -203,17 +211,20 @@ public final class CoordinatorServer {
             let wait = scheduler.nextDeadline.map { max(0, min(0.1, $0 - now)) } ?? 0.1
             let readable: [Int]
             do {
-                readable = try Socket.pollReadable([socket], timeoutMilliseconds: Int((wait * 1000).rounded(.up)))
+                readable = try Socket.pollReadable([socket, committer.wakeUp],
+                                                   timeoutMilliseconds: Int((wait * 1000).rounded(.up)))
             } catch let error as ZMQError where error.kind == .interrupted {
                 continue
             }
-            if !readable.isEmpty { drainSocket() }
+            if readable.contains(0) { drainSocket() }
+            if let completion = committer.takeCompleted() { confirm(completion) }
             perform(scheduler.handle(.tick, at: now))
             logThrottledSummaries()
-            commitJournal()
+            startCommit()
             if leaderboardIsStale, now >= nextLeaderboardWrite { writeLeaderboard() }
             status.show(scheduler.status.line)
         }
+        commitJournal()   // nothing is normally left; never return with a batch in flight
         logThrottledSummaries(flush: true)
         if leaderboardIsStale { writeLeaderboard() }
         status.clear()
@@ -246,7 +257,7 @@ public final class CoordinatorServer {
     }
 
     /// Performs a batch of scheduler actions in order. Records are only collected here:
-    /// ``commitJournal()`` writes them and feeds the confirmations back.
+    /// ``startCommit()`` or ``commitJournal()`` writes them and feeds the confirmations back.
     func perform(_ actions: [SchedulerAction]) {
         var queue = actions[...]
         while let action = queue.popFirst() {
@@ -290,33 +301,52 @@ public final class CoordinatorServer {
         }
     }
 
-    /// Appends every uncommitted record with one fsync, then confirms each to the
-    /// scheduler (whose acknowledgements go out only now, after the fsync) and performs
-    /// what follows; repeats while that asks for more records. A failed append fails the
-    /// whole batch: the journal cut it off again, so none of its results was acknowledged.
+    /// Hands the uncommitted records to the committer thread as one batch, unless a batch
+    /// is in flight (they wait for the next one). The loop confirms it once it completes.
+    func startCommit() {
+        guard !committer.inFlight, !uncommitted.isEmpty else { return }
+        committer.submit(uncommitted)
+        uncommitted.removeAll(keepingCapacity: true)
+    }
+
+    /// Synchronously: waits for the batch in flight and confirms it, then appends every
+    /// uncommitted record with one fsync and confirms each, and repeats while that asks for
+    /// more records. When it returns, the journal is idle and every record confirmed.
     func commitJournal() {
+        if let completion = committer.waitForCompletion() { confirm(completion) }
         while !uncommitted.isEmpty {
             let batch = uncommitted
             uncommitted.removeAll(keepingCapacity: true)
             do {
                 try journal.append(contentsOf: batch)
+                confirm(JournalCommitter.Completion(batch: batch, error: nil))
             } catch {
-                logger.error("cannot write the journal: \(error)")
-                for record in batch {
-                    perform(scheduler.handle(.journalFailed(record.trialID, message: "\(error)"), at: now))
-                }
-                continue
+                confirm(JournalCommitter.Completion(batch: batch, error: error))
             }
-            for record in batch {
-                leaderboard.add(record)
-                leaderboardIsStale = true
-                if let id = record.trialID {
-                    report(record)
-                    perform(scheduler.handle(.journalAppended(id), at: now))
-                }
-            }
-            if batch.contains(where: { $0.trialID != nil }) { onResultsCommitted?() }
         }
+    }
+
+    /// Feeds a completed batch back: confirms each record to the scheduler (whose
+    /// acknowledgements go out only now, after the fsync) and performs what follows. A
+    /// failed append fails the whole batch: the journal cut it off again, so none of its
+    /// results was acknowledged.
+    func confirm(_ completion: JournalCommitter.Completion) {
+        if let error = completion.error {
+            logger.error("cannot write the journal: \(error)")
+            for record in completion.batch {
+                perform(scheduler.handle(.journalFailed(record.trialID, message: "\(error)"), at: now))
+            }
+            return
+        }
+        for record in completion.batch {
+            leaderboard.add(record)
+            leaderboardIsStale = true
+            if let id = record.trialID {
+                report(record)
+                perform(scheduler.handle(.journalAppended(id), at: now))
+            }
+        }
+        if completion.batch.contains(where: { $0.trialID != nil }) { onResultsCommitted?() }
     }
 
     /// Rewrites `leaderboard.csv` from the board; the next rewrite waits
@@ -332,6 +362,12 @@ public final class CoordinatorServer {
         }
         let end = now
         nextLeaderboardWrite = end + max(Self.leaderboardInterval, 20 * (end - start))
+    }
+
+    /// Logs a warning from outside the socket loop (from `run`'s `shouldStop`) on the
+    /// coordinator's logger, which erases the live status line before each line.
+    public func warn(_ message: String) {
+        logger.warning("\(message)")
     }
 
     /// The top rows of the leaderboard as an aligned table: the columns that vary in the
