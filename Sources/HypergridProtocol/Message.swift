@@ -36,6 +36,15 @@ public enum Message: Sendable, Equatable {
     case datasetChunk(DatasetChunk)
     /// The coordinator cannot serve the dataset with `fingerprint`.
     case datasetUnavailable(fingerprint: String, reason: String)
+    /// The worker is quarantined: it gets no more work in this run (its trials kept
+    /// failing, or a result of its could not be believed). It abandons its trial, prints
+    /// `reason` and exits with its own status. Added within protocol 4 (no other message
+    /// changed): a worker that predates it ignores it as an unknown type.
+    case quarantine(reason: String)
+    /// Stop training this trial: its progress stalled (or it ran past the trial timeout)
+    /// and it was requeued. The worker says `ready` again once its training thread has let
+    /// go of it, or exits when the thread does not. Added within protocol 4, like `quarantine`.
+    case abandon(TrialID)
 
     /// The type byte of this message.
     public var type: MessageType {
@@ -53,6 +62,8 @@ public enum Message: Sendable, Equatable {
         case .noWork: return .noWork
         case .datasetChunk: return .datasetChunk
         case .datasetUnavailable: return .datasetUnavailable
+        case .quarantine: return .quarantine
+        case .abandon: return .abandon
         }
     }
 }
@@ -62,7 +73,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case ready = 0x01, progress = 0x02, result = 0x03, goodbye = 0x04, datasetRequest = 0x05
     case heartbeat = 0x40
     case assign = 0x81, ack = 0x82, refuse = 0x83, shutdown = 0x84, noWork = 0x85
-    case datasetChunk = 0x86, datasetUnavailable = 0x87
+    case datasetChunk = 0x86, datasetUnavailable = 0x87, quarantine = 0x88, abandon = 0x89
 
     /// Who may send it; a receiver should treat a message from the wrong side as a protocol error.
     public enum Sender: Sendable { case worker, coordinator, either }

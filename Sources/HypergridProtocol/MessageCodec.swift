@@ -57,6 +57,10 @@ extension Message {
             try w.trialID(id, "ack.trialID")
         case .refuse(let reason):
             try w.string(reason, "refuse.reason")
+        case .quarantine(let reason):
+            try w.string(reason, "quarantine.reason")
+        case .abandon(let id):
+            try w.trialID(id, "abandon.trialID")
         case .noWork(let retryAfter):
             w.u32(retryAfter)
         case .datasetChunk(let c):
@@ -152,6 +156,10 @@ extension Message {
             self = .ack(try r.trialID("ack.trialID"))
         case .refuse:
             self = .refuse(reason: try r.string("refuse.reason"))
+        case .quarantine:
+            self = .quarantine(reason: try r.string("quarantine.reason"))
+        case .abandon:
+            self = .abandon(try r.trialID("abandon.trialID"))
         case .shutdown:
             self = .shutdown
         case .noWork:

@@ -211,7 +211,7 @@ public enum GridFileParser {
     }
 
     private static func parseSearch(_ node: Node, _ r: NodeReader, axes: ParameterAxes) throws -> SearchSpec {
-        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on", "keep_models"])
+        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on", "keep_models", "trial_timeout"])
         var spec = SearchSpec()
         if let n = m["seed"] {
             let v = try r.int(n, key: "search.seed")
@@ -223,6 +223,10 @@ public enum GridFileParser {
             let v = try r.int(n, key: "search.keep_models")
             guard v >= 0 else { throw r.error(n, "search.keep_models", "must be zero or positive, got \(v)") }
             spec.keepModels = v
+        if let n = m["trial_timeout"] {
+            let seconds = try r.double(n, key: "search.trial_timeout")
+            guard seconds > 0, seconds.isFinite else { throw r.error(n, "search.trial_timeout", "must be a positive number of seconds, got \(seconds)") }
+            spec.trialTimeout = seconds
         }
         let kind = try m["kind"].map { try r.string($0, key: "search.kind") } ?? "grid"
         if kind != "halving" {

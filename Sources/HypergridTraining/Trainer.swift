@@ -91,8 +91,12 @@ public struct Trainer: Sendable {
     ///     (another config or data, or past this trial's end) is ignored: the trial trains
     ///     from scratch, with the same result, and `resumeProblem` says why.
     ///   - saveCheckpoint: return the final state of a trial that ended `.done`.
+    ///   - afterIteration: called after every iteration with the iterations completed
+    ///     (a worker's heartbeats report them, so that a hung training thread is noticed);
+    ///     return `false` to stop the trial there, as `progress` can at an epoch's end.
     public func trainWithCheckpoints(config: TrialConfig, data: DatasetSplits, evaluateTest: Bool = false,
                                      resume: TrainingCheckpoint? = nil, saveCheckpoint: Bool = false,
+                                     afterIteration: ((Int) -> Bool)? = nil,
                                      progress: ((EpochReport) -> Bool)? = nil)
         -> (outcome: TrialOutcome, checkpoint: TrainingCheckpoint?, resumeProblem: String?) {
         let data = config.refit == .trainValidation ? Self.mergingValidation(into: data) : data
@@ -187,6 +191,11 @@ public struct Trainer: Sendable {
                                                         perEpoch: perEpoch, stepDecayedRate: learningRate)
                 optimizer.step(learningRate: Float(rateUsed), reg: reg, team: team)
                 completed = iteration + 1
+                if let afterIteration, !afterIteration(completed) {
+                    status = .failed
+                    reason = "cancelled at iteration \(completed) of \(total)"
+                    break
+                }
                 guard completed % perEpoch == 0 else { continue }
 
                 trainingTime += clock.now - segmentStart

@@ -36,6 +36,15 @@ public final class WorkerClient: @unchecked Sendable {
         public var logger: Logger
         /// CurveZMQ keys; nil connects in plain TCP.
         public var curve: WorkerCurve?
+        /// A test-only fault hook (`hypergrid worker --test-wedge-training-after N`, hidden):
+        /// the training thread blocks for good after this many iterations trained by the
+        /// process, while the socket thread heartbeats on, as a hung trainer would. Used by
+        /// the end-to-end test of progress liveness; nil in any real use.
+        public var wedgeTrainingAfter: Int?
+        /// A test-only fault hook (`--test-fail-trials`, hidden): every trial is reported
+        /// failed without training, as on a machine whose every trial breaks (the end-to-end
+        /// test of quarantine). False in any real use.
+        public var failEveryTrial = false
 
         /// Options with the defaults of `hypergrid worker`.
         public init(endpoint: String, name: String = HostInfo.defaultWorkerName, threads: Int = 1,
@@ -119,6 +128,10 @@ public final class WorkerClient: @unchecked Sendable {
         case .interrupted: return .interrupted
         case .refused(let why):
             throw WorkerError.refused(address: options.endpoint, reason: why)
+        case .quarantined(let why):
+            throw WorkerError.quarantined(address: options.endpoint, reason: why)
+        case let .trainingWedged(trial, seconds):
+            throw WorkerError.trainingWedged(trial: trial.short, seconds: seconds)
         case let .versionMismatch(peer, local, refusal):
             throw WorkerError.versionMismatch(address: options.endpoint, coordinator: peer, worker: local, refusal: refusal)
         case let .gaveUp(seconds, everHeard):

@@ -35,7 +35,7 @@ struct CoordinatorCommand: ParsableCommand {
         let curve = try keys.load()
         try CoordinatorServer.makeRunDirectory(grid.runDirectory)
         let (spec, offer, plan) = try grid.prepare(logger: logger)
-        var options = CoordinatorOptions(bind: bind, runDirectory: grid.runDirectory, policy: grid.policy,
+        var options = CoordinatorOptions(bind: bind, runDirectory: grid.runDirectory, policy: grid.policy(for: spec),
                                         liveStatus: true, summaryRows: grid.top, curve: curve?.curve)
         options.keepModels = spec.search.keepModels
         let server = try CoordinatorServer(plan: plan, offer: offer, options: options, logger: logger, search: spec)

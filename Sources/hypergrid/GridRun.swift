@@ -27,6 +27,12 @@ struct GridOptions: ParsableArguments {
     var cacheDir: String?
     @Option(help: "Leaderboard rows to print at the end.")
     var top: Int = 10
+    @Option(name: .customLong("trial-timeout"), help: "Seconds a trial may run on one worker before it is requeued (default: the grid's search.trial_timeout, else none).")
+    var trialTimeout: Double?
+    @Option(name: .customLong("quarantine-after"), help: "Failed trials in a row after which a worker gets no more work in this run (0: never).")
+    var quarantineAfter: Int = 3
+    @Option(name: .customLong("max-trials"), help: "Refuse a grid that plans more trials than this (points kept × repeats).")
+    var maxTrials: Int = GridSpec.defaultMaxTrials
     @Flag(help: "Print every leaderboard column at the end, not only those that vary in the grid.")
     var wide = false
     @Flag(help: "Keep RUN_DIR/report.html (and its SVG charts) current while the run is in progress; see `hypergrid report`.")
@@ -36,6 +42,11 @@ struct GridOptions: ParsableArguments {
         guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be a positive number of seconds, got \(heartbeat).") }
         guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1, got \(liveness).") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1, got \(maxAttempts).") }
+        if let trialTimeout, !(trialTimeout > 0 && trialTimeout.isFinite) {
+            throw ValidationError("--trial-timeout must be a positive number of seconds, got \(trialTimeout).")
+        }
+        guard quarantineAfter >= 0 else { throw ValidationError("--quarantine-after must be zero or positive, got \(quarantineAfter).") }
+        guard maxTrials >= 1 else { throw ValidationError("--max-trials must be at least 1, got \(maxTrials).") }
         guard top >= 0 else { throw ValidationError("--top must be zero or positive, got \(top).") }
     }
 
@@ -43,8 +54,10 @@ struct GridOptions: ParsableArguments {
         runDir ?? "runs/" + URL(fileURLWithPath: grid).deletingPathExtension().lastPathComponent
     }
 
-    var policy: SchedulerPolicy {
-        SchedulerPolicy(heartbeatInterval: heartbeat, liveness: liveness, maxAttempts: maxAttempts, keepAlive: keepAlive)
+    /// The scheduler's knobs; `spec`'s `search.trial_timeout` applies unless `--trial-timeout` is given.
+    func policy(for spec: GridSpec) -> SchedulerPolicy {
+        SchedulerPolicy(heartbeatInterval: heartbeat, liveness: liveness, maxAttempts: maxAttempts, keepAlive: keepAlive,
+                        quarantineAfter: quarantineAfter, trialTimeout: trialTimeout ?? spec.search.trialTimeout)
     }
 
     /// Parses the grid, prepares its dataset (once, into the shared cache) and plans
@@ -52,6 +65,7 @@ struct GridOptions: ParsableArguments {
     /// so that workers elsewhere get an absolute path.
     func prepare(logger: Logger) throws -> (GridSpec, DatasetOffer, [PlannedTrial]) {
         var spec = try GridFileParser.parse(contentsOf: grid)
+        try spec.checkSize(limit: maxTrials, file: grid)
         let absolute = { (path: String) -> String in
             let expanded = (path as NSString).expandingTildeInPath
             return expanded.hasPrefix("/") ? expanded : URL(fileURLWithPath: expanded).standardizedFileURL.path
@@ -93,6 +107,7 @@ func finish(_ server: CoordinatorServer, _ summary: RunSummary, options: GridOpt
     let page = report?.finish()
     print("")
     print("run \(stopped ? "stopped" : (summary.haltReason == nil ? "complete" : "halted")): \(summary.done) done, \(summary.diverged) diverged, \(summary.failed) failed, \(summary.skipped) already in the journal, \(summary.unfinished) unfinished, \(String(format: "%.1f", summary.elapsedSeconds)) s")
+    for worker in summary.quarantined { print("quarantined worker \(worker.name): \(worker.reason)") }
     if options.top > 0 { print(server.leaderboardTable(top: options.top, wide: options.wide)) }
     for line in server.searchReport { print(line) }
     print("leaderboard: \(options.runDirectory)/leaderboard.csv")

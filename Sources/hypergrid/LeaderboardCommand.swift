@@ -27,5 +27,11 @@ struct LeaderboardCommand: ParsableCommand {
         let rows = try Leaderboard.load(path)
         print(Leaderboard.render(rows, format: LeaderboardFormat(rawValue: format)!, top: top, wide: wide),
               terminator: "")
+        // Below the table only: CSV and JSON stay the rows alone, for programs to read.
+        if format == LeaderboardFormat.table.rawValue {
+            for worker in Leaderboard.quarantinedWorkers(path) {
+                print("quarantined worker \(worker.worker): \(worker.reason)")
+            }
+        }
     }
 }

@@ -50,7 +50,7 @@ struct RunCommand: ParsableCommand {
         try CoordinatorServer.makeRunDirectory(grid.runDirectory)
         let (spec, offer, plan) = try grid.prepare(logger: logger)
         var options = CoordinatorOptions(bind: "tcp://127.0.0.1:*", runDirectory: grid.runDirectory,
-                                        policy: grid.policy, liveStatus: !verbose, summaryRows: grid.top,
+                                        policy: grid.policy(for: spec), liveStatus: !verbose, summaryRows: grid.top,
                                         curve: curve?.curve)
         options.keepModels = spec.search.keepModels
         let server = try CoordinatorServer(plan: plan, offer: offer, options: options, logger: logger, search: spec)

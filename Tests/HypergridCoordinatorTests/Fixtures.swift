@@ -54,7 +54,7 @@ struct Harness {
             all += actions
             for record in actions.appends {
                 journal.append(record)
-                if confirm { queue.append(.journalAppended(record.trialID!)) }
+                if confirm, let id = record.trialID { queue.append(.journalAppended(id)) }
             }
         }
         return all

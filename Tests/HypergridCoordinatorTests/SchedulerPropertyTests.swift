@@ -111,7 +111,7 @@ struct FleetSimulation {
         case .log(_, let message):
             for key in ["requeued", "presumed dead", "late result", "duplicate result", "failed:"]
             where message.contains(key) { seen[key, default: 0] += 1 }
-        case .refuse:
+        case .refuse, .quarantine, .abandon:
             break
         }
     }

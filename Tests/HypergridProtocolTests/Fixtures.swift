@@ -126,6 +126,8 @@ struct MessageFactory {
             return .datasetChunk(DatasetChunk(fingerprint: string(), index: UInt32(int(0...Int(total) - 1)),
                                               total: total, bytes: bytes(int(0...300))))
         case .datasetUnavailable: return .datasetUnavailable(fingerprint: string(), reason: string())
+        case .quarantine: return .quarantine(reason: string())
+        case .abandon: return .abandon(trialID())
         }
     }
 

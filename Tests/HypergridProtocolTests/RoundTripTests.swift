@@ -76,6 +76,16 @@ import HypergridData
                     0x35, 0x24, 0x41, 0xC2, 0, 0, 0, 3, 0x61, 0x62, 0x63])
     }
 
+    /// The two messages added within protocol 4 for reliability (issue 17): new type bytes,
+    /// laid out as `refuse` and `ack` are; the frames above did not change for them.
+    @Test func goldenFramesOfQuarantineAndAbandon() throws {
+        #expect(try Message.quarantine(reason: "no").encoded()
+                == [0x48, 0x47, 0x00, 0x04, 0x88, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
+        let id = String(repeating: "0f", count: 32)
+        #expect(try Message.abandon(TrialID(hex: id)!).encoded() == [0x48, 0x47, 0x00, 0x04, 0x89, 0, 0, 0, 64] + Array(id.utf8))
+        #expect(MessageType.quarantine.sender == .coordinator && MessageType.abandon.sender == .coordinator)
+    }
+
     /// The binary codec lists every stored property of these types; when the search space
     /// adds one, this fails until the codec encodes it and WireFormat.version is bumped.
     @Test func codecCoversEveryField() {

@@ -52,6 +52,8 @@ extension Scheduler {
             default: break
             }
             setState(trialID, .recording(outcome.metrics))
+            countResult(from: name, outcome.metrics, &out)
+            noteSpeed(of: name, cost: trial.planned.cost, outcome.metrics)
             ackWaiters[trialID] = [id]
             // Pipelining (see ``Scheduler``): free for its next trial now, acked once durable.
             if case .busy(trialID)? = workers[id]?.state { makeIdle(id) }
@@ -217,6 +219,8 @@ extension Scheduler {
             trials[trialID]!.attemptOf[id] = attempt
             setState(trialID, .running(id, attempt: attempt))
             trials[trialID]!.progress = 0
+            trials[trialID]!.assignedAt = now
+            trials[trialID]!.lastAdvance = nil
             workers[id]!.state = .busy(trialID)
             out.append(.assign(id, trials[trialID]!.planned, attempt: attempt))
         }
@@ -252,7 +256,7 @@ extension Scheduler {
         RunSummary(total: trials.count + skipped.count, skipped: skipped.count, done: doneCount,
                    diverged: divergedCount, failed: failedCount,
                    unfinished: trials.count - finishedCount, haltReason: haltReason,
-                   elapsedSeconds: startedAt.map { now - $0 } ?? 0)
+                   elapsedSeconds: startedAt.map { now - $0 } ?? 0, quarantined: quarantinedWorkers)
     }
 
     /// A snapshot for the progress line; it costs O(running trials), not O(plan).

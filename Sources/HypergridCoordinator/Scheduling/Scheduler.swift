@@ -58,6 +58,10 @@ public struct Scheduler: Sendable {
         /// Why each lost attempt was lost, e.g. `worker w3 went silent`.
         var losses: [String] = []
         var progress = 0.0
+        /// When the running attempt was assigned, and when its progress last advanced
+        /// (nil until its worker's first progress report: data may still be loading).
+        var assignedAt: Instant?
+        var lastAdvance: Instant?
         /// The attempt number each worker was given, to label late results.
         var attemptOf: [WorkerID: Int] = [:]
     }
@@ -110,6 +114,16 @@ public struct Scheduler: Sendable {
     var best: (accuracy: Double, trial: TrialID)?
     var measuredCost = 0.0
     var measuredSeconds = 0.0
+    /// Summed cost estimates and wall seconds of each worker's results, by name: its
+    /// measured speed, from which a trial's stall bound is derived (Scheduler+Progress).
+    var speeds: [String: (cost: Double, seconds: Double)] = [:]
+    /// Failed results in a row, by worker name (see Scheduler+Quarantine).
+    var failureStreaks: [String: Int] = [:]
+    /// Workers with at least one result that did not fail: a failure streak quarantines a
+    /// worker only while another worker succeeds.
+    var succeededWorkers = Set<String>()
+    /// Workers that get no more work in this run, in the order they were quarantined.
+    public internal(set) var quarantinedWorkers: [QuarantinedWorker] = []
 
     /// - Parameters:
     ///   - plan: the run's trials, in any order. Repeated ids are dropped (first kept).
@@ -156,10 +170,17 @@ public struct Scheduler: Sendable {
         case .progress(let id, let trialID, let fraction):
             touch(id)
             if case .running(id, _)? = trials[trialID]?.state, fraction.isFinite {
-                trials[trialID]!.progress = min(max(fraction, 0), 1)
+                let fraction = min(max(fraction, 0), 1)
+                if trials[trialID]!.lastAdvance == nil || fraction > trials[trialID]!.progress {
+                    trials[trialID]!.lastAdvance = now
+                }
+                trials[trialID]!.progress = fraction
             }
         case .result(let id, let trialID, let outcome): receiveResult(id, trialID, outcome, &out)
         case .rejectedResult(let id, let trialID): rejectResult(id, trialID, &out)
+        case .quarantine(let id, let reason):
+            touch(id)
+            quarantine(name: workerName(id), reason: reason, &out)
         case .goodbye(let id, let abandoned): workerLeft(id, abandoned: abandoned, &out)
         case .journalAppended(let trialID): journalAppended(trialID, &out)
         case .journalFailed(let trialID, let message):
@@ -168,6 +189,8 @@ public struct Scheduler: Sendable {
         case .tick: break
         }
         expireSilentWorkers(&out)
+        takeBackStalledTrials(&out)
+        turnAwayQuarantined(&out)
         dispatch(&out)
         sendHeartbeats(&out)
         finishIfDone(&out)
@@ -177,7 +200,9 @@ public struct Scheduler: Sendable {
     /// The latest instant by which the driver must deliver a ``SchedulerEvent/tick``:
     /// the next heartbeat due or the next worker to expire. `nil` without workers.
     public var nextDeadline: Instant? {
-        workers.values.map { min($0.nextHeartbeat, $0.lastSeen + policy.expiry) }.min()
+        let liveness = workers.values.map { min($0.nextHeartbeat, $0.lastSeen + policy.expiry) }.min()
+        guard let progress = nextProgressDeadline else { return liveness }
+        return liveness.map { min($0, progress) } ?? progress
     }
 
     // MARK: workers
@@ -201,6 +226,13 @@ public struct Scheduler: Sendable {
             if workers[id] != nil { lose(id, reason: "worker \(workerName(id)) restarted with other numerics", &out) }
             out.append(.refuse(id, reason: "numerics \(hello.numerics) differ from the coordinator's \(policy.numerics)"))
             out.append(.log(.warning, "refused worker \(hello.name) (\(id)): numerics \(hello.numerics), expected \(policy.numerics)"))
+            return
+        }
+        if let reason = quarantineReason(of: hello.name) {
+            // Back on a new connection, or restarted under the same name: still out.
+            if workers[id] != nil { lose(id, reason: "worker \(hello.name) restarted while running it", &out) }
+            out.append(.quarantine(id, reason: reason))
+            out.append(.log(.info, "worker \(hello.name) (\(id)) is quarantined; turned away"))
             return
         }
         if let worker = workers[id] {

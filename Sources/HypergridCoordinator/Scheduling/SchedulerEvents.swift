@@ -17,6 +17,9 @@ public enum SchedulerEvent: Sendable, Equatable {
     /// A worker sent a result that cannot be believed (it lacks its assignment's token);
     /// it is not recorded.
     case rejectedResult(WorkerID, TrialID)
+    /// The driver found a worker's result impossible (numbers no trainer makes): the worker
+    /// is quarantined for the rest of the run, after its result is recorded as it was reported.
+    case quarantine(WorkerID, reason: String)
     /// A worker is leaving; it hands back the trial it was running, if any.
     case goodbye(WorkerID, abandoned: TrialID?)
     /// The driver appended the record about this trial to the journal and fsync'd it.
@@ -44,6 +47,12 @@ public enum SchedulerAction: Sendable, Equatable {
     case sendHeartbeat(WorkerID)
     /// Turn a worker away; it should exit and not retry.
     case refuse(WorkerID, reason: String)
+    /// Tell a worker to stop training this trial (it stalled or ran past the trial timeout):
+    /// the trial was requeued and the worker forgotten; it rejoins with `ready` once its
+    /// training thread has let go of the trial, or exits if it cannot.
+    case abandon(WorkerID, TrialID)
+    /// Tell a worker it is quarantined: it gets no more work in this run and should exit.
+    case quarantine(WorkerID, reason: String)
     /// Tell a worker to exit: the run is over (or halted).
     case shutdown(WorkerID)
     /// Append and fsync this record, then report back (see the enum's contract).
@@ -70,6 +79,22 @@ public struct RunSummary: Sendable, Equatable {
     public var haltReason: String?
     /// Seconds from the first event to the end.
     public var elapsedSeconds: Double
+    /// Workers taken out of the run, in the order they were.
+    public var quarantined: [QuarantinedWorker] = []
+}
+
+/// A worker that gets no more work in this run, and why.
+public struct QuarantinedWorker: Sendable, Equatable {
+    /// Its name as it introduced itself (workers are quarantined by name, so that a
+    /// reconnection on a new socket does not bring it back).
+    public var name: String
+    /// One clause, e.g. `its last 3 trials failed (last: out of memory)`.
+    public var reason: String
+
+    public init(name: String, reason: String) {
+        self.name = name
+        self.reason = reason
+    }
 }
 
 /// A snapshot for a progress line.

@@ -55,6 +55,8 @@ public final class CoordinatorServer {
     let status: StatusDisplay
     /// Records the scheduler asked for that are not yet in the journal (nor on their way).
     var uncommitted: [JournalRecord] = []
+    /// Holds back repeated warnings about what peers send (a log flood is a disk-filling attack).
+    var warnings = WarningThrottle()
     /// Appends batches of records on a thread of its own (see ``run(shouldStop:)``).
     let committer: JournalCommitter
     /// Records on the board that `leaderboard.csv` does not show yet.
@@ -203,6 +205,7 @@ public final class CoordinatorServer {
             if shouldStop() {
                 commitJournal()   // what is in flight, and the rest, before returning
                 status.clear()
+                logThrottledSummaries(flush: true)
                 if leaderboardIsStale { writeLeaderboard() }
                 logger.notice("stopping on request; the journal has every acknowledged result, rerun to resume")
                 return scheduler.summary
@@ -218,11 +221,13 @@ public final class CoordinatorServer {
             if readable.contains(0) { drainSocket() }
             if let completion = committer.takeCompleted() { confirm(completion) }
             perform(scheduler.handle(.tick, at: now))
+            logThrottledSummaries()
             startCommit()
             if leaderboardIsStale, now >= nextLeaderboardWrite { writeLeaderboard() }
             status.show(scheduler.status.line)
         }
         commitJournal()   // nothing is normally left; never return with a batch in flight
+        logThrottledSummaries(flush: true)
         if leaderboardIsStale { writeLeaderboard() }
         status.clear()
         // The loop ends only once `perform` stored the summary. The shutdown messages to idle
@@ -246,7 +251,9 @@ public final class CoordinatorServer {
                 return
             }
             guard frames.count == 2 else {
-                logger.warning("dropped a message of \(frames.count) frames from \(frames.first.map { peer(WorkerID($0)) } ?? "?"); expected 2")
+                if let id = frames.first {
+                    peerWarning(.wrongFrameCount, from: WorkerID(id), "dropped a message of \(frames.count) frames from \(peer(WorkerID(id))); expected 2")
+                }
                 continue
             }
             handleFrame(from: WorkerID(frames[0]), frames[1])
@@ -284,6 +291,10 @@ public final class CoordinatorServer {
                 send(.refuse(reason: reason), to: worker)
             case .shutdown(let worker):
                 send(.shutdown, to: worker)
+            case .quarantine(let worker, let reason):
+                send(.quarantine(reason: reason), to: worker)
+            case .abandon(let worker, let trialID):
+                send(.abandon(trialID), to: worker)
             case .appendToJournal(let record):
                 uncommitted.append(record)
             case .log(let level, let message):
@@ -380,7 +391,8 @@ public final class CoordinatorServer {
             // The peer disconnected; the scheduler notices its silence and requeues.
             logger.debug("\(name(worker)) is gone; \(message.type.name) not delivered")
         } catch {
-            logger.warning("cannot send \(message.type.name) to \(name(worker)): \(error)")
+            // A peer that does not read (its queue is full) must not flood the log either.
+            peerWarning(.unsendable, from: worker, "cannot send \(message.type.name) to \(name(worker)): \(error)")
         }
     }
 
@@ -394,7 +406,7 @@ public final class CoordinatorServer {
             logger.info("trial \(r.trial.short) \(r.metrics.status.rawValue): val \(val) in \(formatFixed(r.metrics.wallSeconds, digits: 1)) s on \(r.worker) — \(scheduler.status.line)")
         case .trialFailed(let r):
             logger.warning("trial \(r.trial.short) failed after \(r.attempts) attempts: \(r.reason)")
-        case .runStarted:
+        case .runStarted, .workerQuarantined:
             break
         }
     }

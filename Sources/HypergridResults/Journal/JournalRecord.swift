@@ -82,11 +82,12 @@ public enum JournalRecord: Sendable, Equatable {
     case runStarted(RunStartedRecord)
     case trialResult(TrialResultRecord)
     case trialFailed(TrialFailedRecord)
+    case workerQuarantined(WorkerQuarantinedRecord)
 
     /// The trial the record finishes, if it is about one.
     public var trialID: TrialID? {
         switch self {
-        case .runStarted: return nil
+        case .runStarted, .workerQuarantined: return nil
         case .trialResult(let r): return r.trial
         case .trialFailed(let r): return r.trial
         }
@@ -106,7 +107,7 @@ public struct JournalEntry: Sendable, Equatable {
 }
 
 extension JournalEntry: Codable {
-    private enum Kind: String, Codable { case runStarted = "run_started", result, failed }
+    private enum Kind: String, Codable { case runStarted = "run_started", result, failed, quarantined }
     private enum Keys: String, CodingKey { case type, time }
 
     public init(from decoder: Decoder) throws {
@@ -117,6 +118,7 @@ extension JournalEntry: Codable {
         case .runStarted: record = .runStarted(try RunStartedRecord(from: decoder))
         case .result: record = .trialResult(try TrialResultRecord(from: decoder))
         case .failed: record = .trialFailed(try TrialFailedRecord(from: decoder))
+        case .quarantined: record = .workerQuarantined(try WorkerQuarantinedRecord(from: decoder))
         }
     }
 
@@ -125,6 +127,7 @@ extension JournalEntry: Codable {
         case .runStarted(let r): try r.encode(to: encoder)
         case .trialResult(let r): try r.encode(to: encoder)
         case .trialFailed(let r): try r.encode(to: encoder)
+        case .workerQuarantined(let r): try r.encode(to: encoder)
         }
         var container = encoder.container(keyedBy: Keys.self)
         let kind: Kind
@@ -132,6 +135,7 @@ extension JournalEntry: Codable {
         case .runStarted: kind = .runStarted
         case .trialResult: kind = .result
         case .trialFailed: kind = .failed
+        case .workerQuarantined: kind = .quarantined
         }
         try container.encode(kind, forKey: .type)
         try container.encodeIfPresent(time, forKey: .time)

@@ -22,6 +22,8 @@ public struct JournalReplay: Sendable, Equatable {
     /// Records about a trial that already had one; only a bug or two coordinators on one
     /// journal make these.
     public var duplicates = 0
+    /// Workers taken out of the run, in file order.
+    public var quarantined: [WorkerQuarantinedRecord] = []
     public var tornTail: TornTail?
     /// Bytes of complete lines: the size the file should have.
     public var validLength = 0
@@ -76,6 +78,7 @@ public struct JournalReplay: Sendable, Equatable {
         entries.append(entry)
         switch entry.record {
         case .runStarted: break
+        case .workerQuarantined(let r): quarantined.append(r)
         case .trialResult(let r):
             if results[r.trial] != nil || failures[r.trial] != nil { duplicates += 1 } else { results[r.trial] = r }
         case .trialFailed(let r):

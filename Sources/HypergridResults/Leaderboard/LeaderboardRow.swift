@@ -132,7 +132,7 @@ public struct Leaderboard: Sendable {
     /// Adds a record; a second record about the same trial is ignored (first wins).
     public mutating func add(_ record: JournalRecord) {
         switch record {
-        case .runStarted: break
+        case .runStarted, .workerQuarantined: break
         case .trialResult(let r):
             add(r.config, Member(trial: r.trial, repetition: r.repetition, seed: r.config.seed,
                                  status: r.metrics.status, metrics: r.metrics, worker: r.worker,

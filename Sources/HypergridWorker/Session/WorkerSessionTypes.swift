@@ -25,6 +25,9 @@ public struct WorkerSessionPolicy: HeartbeatTiming, Sendable, Equatable {
     /// After a `shutdown`, how long to keep resending unacknowledged results before leaving
     /// them on disk for the next worker.
     public var shutdownGrace: Double
+    /// After an `abandon`, how long the training thread has to let go of the trial; past
+    /// it the thread is taken to be wedged and the worker exits, to be restarted.
+    public var abandonGrace: Double
 
     /// Traps on non-positive intervals or counts below 1 (the CLI validates flags first).
     public init(heartbeatInterval: Double = 1, liveness: Int = 4, initialBackoff: Double = 1,
@@ -43,6 +46,7 @@ public struct WorkerSessionPolicy: HeartbeatTiming, Sendable, Equatable {
         self.chunkAttempts = chunkAttempts
         self.giveUpAfter = giveUpAfter
         self.shutdownGrace = shutdownGrace ?? Self.expiry(heartbeatInterval: heartbeatInterval, liveness: liveness)
+        self.abandonGrace = expiry
     }
 }
 
@@ -58,6 +62,11 @@ public enum WorkerSessionEvent: Sendable, Equatable {
     case undecodable(ProtocolError)
     /// The training thread finished an epoch of the current trial.
     case trialProgress(TrialProgress)
+    /// The training thread has completed this many iterations of this trial (the driver
+    /// reads the count between polls; heartbeats carry it while a trial trains).
+    case iterationsDone(TrialID, Int)
+    /// A cancelled trial has let go of the training thread.
+    case trialStopped(TrialID)
     /// The training thread finished a trial (done, diverged or failed) and has already
     /// written the report to disk.
     case trialFinished(TrialReport)
@@ -103,6 +112,11 @@ public enum WorkerStopReason: Sendable, Equatable {
     case interrupted
     /// The coordinator turned this worker away.
     case refused(reason: String)
+    /// The coordinator quarantined this worker: no more work for it in this run.
+    case quarantined(reason: String)
+    /// The training thread did not let go of an abandoned trial within
+    /// ``WorkerSessionPolicy/abandonGrace`` seconds: it is wedged, and only a new process helps.
+    case trainingWedged(TrialID, seconds: Double)
     /// The coordinator speaks another protocol version.
     case versionMismatch(peer: UInt16, local: UInt16, refusal: String?)
     /// Nothing was heard from the coordinator for this many seconds while idle;
