@@ -11,6 +11,13 @@ import Foundation
 /// subtracted; `standardize` also divides each feature by its training deviation; PCA works on
 /// standardised data, so a `pcaVariance` implies standardisation whatever `standardize` says.
 public struct DatasetRequest: Sendable, Hashable, Codable {
+    /// What the labels are: classes, or float targets to regress. Raw values match
+    /// `DatasetSpec.Task`.
+    public enum Task: String, Sendable, Hashable, Codable, CaseIterable {
+        case classification
+        case regression
+    }
+
     /// The dataset families hypergrid can read. Raw values match `DatasetSpec.Kind`.
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         /// CIFAR-10, binary version (`data_batch_1..5.bin`, `test_batch.bin`).
@@ -47,12 +54,17 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     public var syntheticClasses: Int
     /// Synthetic data only: seeds the cluster centres and every row.
     public var syntheticSeed: UInt64
+    /// Classification (labels) or regression (float targets). For synthetic data, regression
+    /// generates ``SyntheticDataset/generateRegression(sizes:features:targets:seed:)``'s rows.
+    public var task: Task
+    /// Synthetic regression only: target columns per row.
+    public var syntheticTargets: Int
 
     /// A request; every field is described on its property.
     public init(kind: Kind, directory: String? = nil, trainRows: Int? = nil,
                 validationRows: Int? = nil, testRows: Int? = nil, standardize: Bool = true,
                 pcaVariance: Double? = nil, syntheticFeatures: Int = 64, syntheticClasses: Int = 10,
-                syntheticSeed: UInt64 = 0) {
+                syntheticSeed: UInt64 = 0, task: Task = .classification, syntheticTargets: Int = 1) {
         self.kind = kind
         self.directory = directory
         self.trainRows = trainRows
@@ -63,6 +75,8 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         self.syntheticFeatures = syntheticFeatures
         self.syntheticClasses = syntheticClasses
         self.syntheticSeed = syntheticSeed
+        self.task = task
+        self.syntheticTargets = syntheticTargets
     }
 
     /// Where each kind's files are looked for when `directory` is `nil`.
@@ -93,8 +107,8 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     /// Whether features are divided by their deviation: asked for, or implied by PCA.
     public var dividesByDeviation: Bool { standardize || pcaVariance != nil }
 
-    /// The number of classes of this kind of dataset.
-    public var classCount: Int { kind == .synthetic ? syntheticClasses : 10 }
+    /// The number of classes of this kind of dataset (1 for regression, whose labels are all 0).
+    public var classCount: Int { task == .regression ? 1 : kind == .synthetic ? syntheticClasses : 10 }
 
     /// Checks the fields that do not depend on the files; throws ``DatasetError`` (`invalidParameter`).
     public func validateParameters() throws {
@@ -112,12 +126,18 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         if pcaVariance != nil, let t = trainRows, t < 2 {
             throw DatasetError(.invalidParameter, "trainRows \(t) is too few for PCA, which needs at least 2 training rows.")
         }
+        if task == .regression && kind != .synthetic {
+            throw DatasetError(.invalidParameter, "task regression needs float targets, but \(kind.rawValue) has class labels; use task classification.")
+        }
         if kind == .synthetic {
             if syntheticFeatures < 1 {
                 throw DatasetError(.invalidParameter, "syntheticFeatures \(syntheticFeatures) must be at least 1.")
             }
             if syntheticClasses < 2 || syntheticClasses > Int(Int32.max) {
                 throw DatasetError(.invalidParameter, "syntheticClasses \(syntheticClasses) must be at least 2.")
+            }
+            if syntheticTargets < 1 {
+                throw DatasetError(.invalidParameter, "syntheticTargets \(syntheticTargets) must be at least 1.")
             }
         }
     }

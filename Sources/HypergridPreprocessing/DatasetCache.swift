@@ -19,7 +19,7 @@ import Darwin
 /// | 24     | 8     | metadata offset                                              |
 /// | 32     | 8     | metadata length                                              |
 /// | 40     | 24    | zero                                                         |
-/// | 64     | …     | per split: float32 features, then int32 labels, each 64-byte aligned |
+/// | 64     | …     | per split: float32 features, then int32 labels, then (regression only) float32 targets, each 64-byte aligned |
 /// | …      | …     | metadata: JSON (fingerprint, shapes, offsets, PCA components) |
 ///
 /// Loading memory-maps the file and hands the feature arrays to `FloatStorage(borrowing:)`,
@@ -75,7 +75,11 @@ public enum DatasetCache {
     }
 
     struct Metadata: Codable {
-        struct Split: Codable { var rows: Int; var featuresOffset: Int; var labelsOffset: Int }
+        struct Split: Codable {
+            var rows: Int; var featuresOffset: Int; var labelsOffset: Int
+            /// Regression only (absent, so classification files are unchanged): `rows × targetCount` floats.
+            var targetsOffset: Int? = nil
+        }
         var fingerprint: String
         var name: String
         var classCount: Int
@@ -87,6 +91,8 @@ public enum DatasetCache {
         /// The rows' image layout while they are pixels; absent in files written before it
         /// was recorded (see `decode`).
         var imageLayout: ImageLayout?
+        /// Regression target columns; absent for classification.
+        var targetCount: Int? = nil
     }
 
     /// Writes `dataset` to `url` atomically (temp file, fsync, rename; mode 0644).
@@ -95,16 +101,23 @@ public enum DatasetCache {
         let matrices = [s.train, s.validation, s.test]
         var offset = headerBytes
         var layout: [Metadata.Split] = []
+        let targetCount = s.train.targets == nil ? nil : s.train.targetCount
         for m in matrices {
             let features = align(offset)
             let labels = align(features + m.rows * m.columns * 4)
-            layout.append(.init(rows: m.rows, featuresOffset: features, labelsOffset: labels))
             offset = labels + m.rows * 4
+            var place = Metadata.Split(rows: m.rows, featuresOffset: features, labelsOffset: labels)
+            if let k = targetCount {
+                precondition(m.targets?.count == m.rows * k, "every split carries the same target columns")
+                place.targetsOffset = align(offset)
+                offset = place.targetsOffset! + m.rows * k * 4
+            }
+            layout.append(place)
         }
         let metadata = Metadata(fingerprint: dataset.fingerprint, name: s.name, classCount: s.classCount,
                                 columns: s.featureCount, pcaComponents: dataset.pcaComponents,
                                 retainedVariance: dataset.retainedVariance, splits: layout,
-                                imageLayout: s.imageLayout)
+                                imageLayout: s.imageLayout, targetCount: targetCount)
         let json = try JSONEncoder().encode(metadata)
         let fileLength = offset + json.count
 
@@ -126,6 +139,9 @@ public enum DatasetCache {
             for (m, place) in zip(matrices, layout) {
                 try emit(m.features.base, m.rows * m.columns * 4, at: place.featuresOffset)
                 try m.labels.withUnsafeBytes { try emit($0.baseAddress, $0.count, at: place.labelsOffset) }
+                if let targets = m.targets, let at = place.targetsOffset {
+                    try targets.withUnsafeBytes { try emit($0.baseAddress, $0.count, at: at) }
+                }
             }
             try json.withUnsafeBytes { try emit($0.baseAddress, $0.count, at: offset) }
             var header = magic
@@ -223,7 +239,18 @@ public enum DatasetCache {
             // them and throws the result away.
             let storage = FloatStorage(borrowing: source, count: floats,
                                        release: owner.map { o in { withExtendedLifetime(o) {} } })
-            matrices.append(LabeledMatrix(rows: split.rows, columns: meta.columns, features: storage, labels: labels))
+            var matrix = LabeledMatrix(rows: split.rows, columns: meta.columns, features: storage, labels: labels)
+            if let k = meta.targetCount {
+                guard k > 0, let at = split.targetsOffset, at % 64 == 0, at >= split.labelsOffset + split.rows * 4,
+                      at + split.rows * k * 4 <= metaOffset else {
+                    throw corrupt("its target offsets are out of range")
+                }
+                matrix.targets = (0..<(split.rows * k)).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 4 * $0, as: UInt32.self)))
+                }
+                matrix.targetCount = k
+            }
+            matrices.append(matrix)
         }
         // Files from before layouts were recorded: pixels of a standard kind have its layout.
         var imageLayout = meta.imageLayout

@@ -147,6 +147,8 @@ public struct PCA: Sendable {
                      c: out.base, ldc: components, accumulate: false)
             }
         }
-        return LabeledMatrix(rows: matrix.rows, columns: components, features: out, labels: matrix.labels)
+        var projected = LabeledMatrix(rows: matrix.rows, columns: components, features: out, labels: matrix.labels)
+        (projected.targets, projected.targetCount) = (matrix.targets, matrix.targetCount)
+        return projected
     }
 }

@@ -75,14 +75,27 @@ extension WireWriter {
         optional(d.testRows)
         bool(d.standardize)
         optional(d.pcaVariance)
+        // Regression (issue #15, version 5): absent, classification or regression.
+        switch d.task {
+        case nil: u8(0)
+        case .classification?: u8(1)
+        case .regression?: u8(2)
+        }
     }
 
     mutating func outcome(_ o: TrialOutcome) throws(ProtocolError) {
         let m = o.metrics
+        // Regression results (issue #15, version 5) set the status tag's high bit and append
+        // their block after the history: a classification result, which has no such block,
+        // keeps exactly the bytes it had (tested), and a decoder knows from the first byte
+        // whether the block follows.
+        let regression = m.trainRegression != nil || m.validationRegression != nil
+            || m.testRegression != nil || o.history.validationRMSE != nil
+        let flag: UInt8 = regression ? regressionFlag : 0
         switch m.status {
-        case .done: u8(0)
-        case .diverged: u8(1)
-        case .failed: u8(2)
+        case .done: u8(0 | flag)
+        case .diverged: u8(1 | flag)
+        case .failed: u8(2 | flag)
         }
         optional(m.trainAccuracy)
         optional(m.validationAccuracy)
@@ -101,8 +114,21 @@ extension WireWriter {
         words(h.trainAccuracy.map(\.bitPattern))
         try count(h.validationAccuracy.count, "outcome.history.validationAccuracy")
         words(h.validationAccuracy.map(\.bitPattern))
+        guard regression else { return }
+        for r in [m.trainRegression, m.validationRegression, m.testRegression] {
+            presence(r != nil)
+            if let r { f64(r.rmse); f64(r.mae); f64(r.r2) }
+        }
+        presence(h.validationRMSE != nil)
+        if let curve = h.validationRMSE {
+            try count(curve.count, "outcome.history.validationRMSE")
+            words(curve.map(\.bitPattern))
+        }
     }
 }
+
+/// The bit of the status tag that says a regression block follows the history.
+private let regressionFlag: UInt8 = 0x80
 
 private func invalidStd(_ std: Double) -> ProtocolError {
     .invalidValue(field: "config.initScheme", reason: "a Gaussian standard deviation must be positive and finite, not \(std)")
@@ -176,17 +202,26 @@ extension WireReader {
         case 3: kind = .synthetic
         case let tag: throw unknownTag(tag, "dataset.kind")
         }
-        return DatasetSpec(kind: kind, path: try optionalString("dataset.path"),
-                           trainRows: try optionalI64("dataset.trainRows"),
-                           validationRows: try optionalI64("dataset.validationRows"),
-                           testRows: try optionalI64("dataset.testRows"),
-                           standardize: try bool("dataset.standardize"),
-                           pcaVariance: try optionalF64("dataset.pcaVariance"))
+        var spec = DatasetSpec(kind: kind, path: try optionalString("dataset.path"),
+                               trainRows: try optionalI64("dataset.trainRows"),
+                               validationRows: try optionalI64("dataset.validationRows"),
+                               testRows: try optionalI64("dataset.testRows"),
+                               standardize: try bool("dataset.standardize"),
+                               pcaVariance: try optionalF64("dataset.pcaVariance"))
+        switch try u8("dataset.task") {
+        case 0: spec.task = nil
+        case 1: spec.task = .classification
+        case 2: spec.task = .regression
+        case let tag: throw unknownTag(tag, "dataset.task")
+        }
+        return spec
     }
 
     mutating func outcome() throws(ProtocolError) -> TrialOutcome {
         let status: TrialStatus
-        switch try u8("outcome.metrics.status") {
+        let statusTag = try u8("outcome.metrics.status")
+        let regression = statusTag & regressionFlag != 0
+        switch statusTag & ~regressionFlag {
         case 0: status = .done
         case 1: status = .diverged
         case 2: status = .failed
@@ -213,6 +248,26 @@ extension WireReader {
         let validation = try count("outcome.history.validationAccuracy", minimumSize: 8)
         let validationBits: [UInt64] = try words(validation, "outcome.history.validationAccuracy")
         history.validationAccuracy = validationBits.map(Double.init(bitPattern:))
+        if regression {
+            func block(_ field: StaticString) throws(ProtocolError) -> RegressionMetrics? {
+                guard try presence(field) else { return nil }
+                return RegressionMetrics(rmse: try f64(field), mae: try f64(field), r2: try f64(field))
+            }
+            metrics.trainRegression = try block("outcome.metrics.trainRegression")
+            metrics.validationRegression = try block("outcome.metrics.validationRegression")
+            metrics.testRegression = try block("outcome.metrics.testRegression")
+            if try presence("outcome.history.validationRMSE") {
+                let n = try count("outcome.history.validationRMSE", minimumSize: 8)
+                let bits: [UInt64] = try words(n, "outcome.history.validationRMSE")
+                history.validationRMSE = bits.map(Double.init(bitPattern:))
+            }
+            // The flag is set exactly when something follows, so that every outcome has one encoding.
+            guard metrics.trainRegression != nil || metrics.validationRegression != nil
+                    || metrics.testRegression != nil || history.validationRMSE != nil else {
+                throw ProtocolError.invalidValue(field: "outcome.metrics.status",
+                                                 reason: "the regression flag is set but no regression value follows")
+            }
+        }
         return TrialOutcome(metrics: metrics, history: history)
     }
 }

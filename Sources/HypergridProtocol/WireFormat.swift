@@ -18,7 +18,9 @@ public enum WireFormat {
     /// 3: halving budgets and the refit in `TrialConfig`, `resumedAt` in `TrialMetrics`,
     /// checkpoints in `assign` and `result`.
     /// 4: TrialConfig's model features (dropout, horizontal flip, schedule, warm-up).
-    public static let version: UInt16 = 4
+    /// 5: `DatasetSpec.task`; regression metrics in `TrialOutcome` (a block after the history,
+    /// announced by the status tag's high bit: classification outcomes keep their v4 bytes).
+    public static let version: UInt16 = 5
     /// Magic, version and type: the bytes before the payload.
     public static let headerSize = 5
     /// Frames (and so dataset chunks) above this size are refused unless a caller passes a

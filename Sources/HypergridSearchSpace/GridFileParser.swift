@@ -64,7 +64,7 @@ public enum GridFileParser {
     }
 
     private static func parseDataset(_ node: Node, _ r: NodeReader) throws -> DatasetSpec {
-        let m = try r.mapping(node, key: "dataset", allowed: ["name", "path", "train_rows", "validation_rows", "test_rows", "standardize", "pca"])
+        let m = try r.mapping(node, key: "dataset", allowed: ["name", "path", "train_rows", "validation_rows", "test_rows", "standardize", "pca", "task"])
         guard let nameNode = m["name"] else {
             throw r.error(node, "dataset.name", "is missing; one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -80,6 +80,16 @@ public enum GridFileParser {
         if let n = m["test_rows"] { spec.testRows = try r.int(n, .testRows) }
         if let s = m["standardize"] { spec.standardize = try r.bool(s, key: "dataset.standardize") }
         if let p = m["pca"] { spec.pcaVariance = try r.double(p, .pca) }
+        if let t = m["task"] {
+            let text = try r.string(t, key: "dataset.task")
+            guard let task = DatasetSpec.Task(rawValue: text) else {
+                throw r.error(t, "dataset.task", "must be classification or regression, got '\(text)'")
+            }
+            if task == .regression && kind != .synthetic {
+                throw r.error(t, "dataset.task", "regression needs float targets, but \(kind.rawValue) has class labels")
+            }
+            spec.task = task
+        }
         // Each value passed its own rule above; what is left are rules across keys.
         if let problem = spec.validationProblems().first {
             let key = problem.field.rawValue

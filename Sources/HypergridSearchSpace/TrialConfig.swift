@@ -140,6 +140,11 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
         case mnist
         case synthetic
     }
+    /// What the labels are: classes, or float targets to regress (`dataset.task`).
+    public enum Task: String, Codable, Sendable, CaseIterable {
+        case classification
+        case regression
+    }
     public var kind: Kind
     /// Folder with the dataset's files; `nil` means the kind's default location.
     public var path: String?
@@ -151,9 +156,13 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
     public var standardize: Bool
     /// Keep this fraction of variance with PCA after standardising; `nil` for none.
     public var pcaVariance: Double?
+    /// Classification or regression; `nil` when not given, which is classification for the
+    /// built-in kinds (their labels are classes). Absent from the JSON when `nil`.
+    public var task: Task?
 
     public init(kind: Kind, path: String? = nil, trainRows: Int? = nil, validationRows: Int? = nil,
-                testRows: Int? = nil, standardize: Bool = true, pcaVariance: Double? = nil) {
+                testRows: Int? = nil, standardize: Bool = true, pcaVariance: Double? = nil,
+                task: Task? = nil) {
         self.kind = kind
         self.path = path
         self.trainRows = trainRows
@@ -161,5 +170,9 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
         self.testRows = testRows
         self.standardize = standardize
         self.pcaVariance = pcaVariance
+        self.task = task
     }
+
+    /// True for regression: results carry RMSE, MAE and R², ranked by RMSE (lower is better).
+    public var isRegression: Bool { task == .regression }
 }

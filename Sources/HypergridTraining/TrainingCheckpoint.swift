@@ -75,6 +75,8 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         w.u64(sampler.blockIndex)
         w.i64(sampler.used)
         w.optional(sampler.spareGaussian)
+        // Regression's curve, only when there is one: classification checkpoints keep their bytes.
+        if let curve = history.validationRMSE { w.doubles(curve) }
         let crc = w.bytes.withUnsafeBytes { CRC32.checksum($0.baseAddress!, count: $0.count) }
         w.u32(crc)
         return w.bytes
@@ -108,6 +110,7 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         optimizerBuffers = try r.floats()
         network = try r.floats()
         sampler = PhiloxPosition(blockIndex: try r.u64(), used: try r.i64(), spareGaussian: try r.optional())
+        if r.offset < body { history.validationRMSE = try r.doubles() }
         guard r.offset == body else { throw CheckpointError("\(body - r.offset) unexpected bytes before the checksum") }
     }
 

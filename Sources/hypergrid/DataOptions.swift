@@ -11,6 +11,8 @@ struct DataOptions: ParsableArguments {
     var dataset: String = "fashion-mnist"
     @Option(help: "Folder with the dataset's files (default: the dataset's standard location).")
     var data: String?
+    @Option(help: "classification or regression (regression needs float targets: synthetic data or a table).")
+    var task: String?
     @Option(help: "Keep this fraction of variance with PCA (after standardising), in (0, 1].")
     var pca: Double?
     @Flag(name: .customLong("no-standardize"), help: "Only centre features; do not divide by their deviation.")
@@ -30,6 +32,12 @@ struct DataOptions: ParsableArguments {
         guard DatasetSpec.Kind(rawValue: dataset) != nil else {
             throw ValidationError("--dataset must be one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")); got '\(dataset)'.")
         }
+        if let task, DatasetSpec.Task(rawValue: task) == nil {
+            throw ValidationError("--task must be classification or regression; got '\(task)'.")
+        }
+        if task == "regression" && dataset != DatasetSpec.Kind.synthetic.rawValue {
+            throw ValidationError("--task regression needs float targets, but \(dataset) has class labels.")
+        }
         if let problem = spec.validationProblems().first { throw problem.validationError }
     }
 
@@ -37,7 +45,8 @@ struct DataOptions: ParsableArguments {
     var spec: DatasetSpec {
         DatasetSpec(kind: DatasetSpec.Kind(rawValue: dataset)!, path: data, trainRows: trainRows,
                     validationRows: validationRows, testRows: testRows,
-                    standardize: !noStandardize, pcaVariance: pca)
+                    standardize: !noStandardize, pcaVariance: pca,
+                    task: task.flatMap(DatasetSpec.Task.init(rawValue:)))
     }
 
     /// Loads, splits and preprocesses the data (through the cache).
