@@ -28,6 +28,23 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         case mnist
         /// Seeded class-dependent Gaussian clusters, generated in memory (no files).
         case synthetic
+        /// A CSV table (``FileSource``): `directory` is the file.
+        case csv
+        /// A `.npy` pair: `file.x` and `file.y`.
+        case npy
+        /// A `.npz` archive: `directory` is the file.
+        case npz
+        /// An IDX pair of any MNIST-family dataset: `file.images` and `file.labels`.
+        case idx
+
+        /// Whether the data comes from the user's own files, named by path, rather than a
+        /// built-in dataset's folder.
+        public var isFileFormat: Bool {
+            switch self {
+            case .csv, .npy, .npz, .idx: return true
+            case .cifar10, .fashionMNIST, .mnist, .synthetic: return false
+            }
+        }
     }
 
     public var kind: Kind
@@ -54,11 +71,17 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     public var syntheticClasses: Int
     /// Synthetic data only: seeds the cluster centres and every row.
     public var syntheticSeed: UInt64
-    /// Classification (labels) or regression (float targets). For synthetic data, regression
-    /// generates ``SyntheticDataset/generateRegression(sizes:features:targets:seed:)``'s rows.
+    /// The built-in datasets' task: classification (their labels), or for synthetic data
+    /// regression (``SyntheticDataset/generateRegression(sizes:features:targets:seed:)``'s
+    /// rows). A user's file says its own in `file.task` (or it is inferred from the label).
     public var task: Task
     /// Synthetic regression only: target columns per row.
     public var syntheticTargets: Int
+    /// The user's-files formats only (`csv`, `npy`, `npz`, `idx`): how the files are read,
+    /// encoded and split; `nil` means the defaults. For `csv` and `npz`, `directory` is the
+    /// data file's path. `validationRows`, `testRows` and `trainRows` count rows as for the
+    /// built-in datasets, and `file.validationFraction` / `testFraction` are the alternative.
+    public var file: FileSource? = nil
 
     /// A request; every field is described on its property.
     public init(kind: Kind, directory: String? = nil, trainRows: Int? = nil,
@@ -92,13 +115,13 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         case .fashionMNIST: return "/usr/share/datasets/fashion-mnist"
         case .cifar10: return (dataHome as NSString).appendingPathComponent("hypergrid/cifar-10-batches-bin")
         case .mnist: return (dataHome as NSString).appendingPathComponent("hypergrid/mnist")
-        case .synthetic: return nil
+        case .synthetic, .csv, .npy, .npz, .idx: return nil
         }
     }
 
     /// The folder actually read: `directory` or the kind's default (`nil` for synthetic data).
     public var resolvedDirectory: URL? {
-        guard kind != .synthetic, let dir = directory ?? Self.defaultDirectory(for: kind) else {
+        guard kind != .synthetic, !kind.isFileFormat, let dir = directory ?? Self.defaultDirectory(for: kind) else {
             return nil
         }
         return URL(fileURLWithPath: dir, isDirectory: true)
@@ -107,8 +130,10 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     /// Whether features are divided by their deviation: asked for, or implied by PCA.
     public var dividesByDeviation: Bool { standardize || pcaVariance != nil }
 
-    /// The number of classes of this kind of dataset (1 for regression, whose labels are all 0).
-    public var classCount: Int { task == .regression ? 1 : kind == .synthetic ? syntheticClasses : 10 }
+    /// The number of classes of this kind of dataset (the built-in ones; a user's file says
+    /// its own, known once it is read); for synthetic regression, the target columns (the
+    /// network's outputs).
+    public var classCount: Int { task == .regression ? syntheticTargets : kind == .synthetic ? syntheticClasses : 10 }
 
     /// Checks the fields that do not depend on the files; throws ``DatasetError`` (`invalidParameter`).
     public func validateParameters() throws {
@@ -128,6 +153,16 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         }
         if task == .regression && kind != .synthetic {
             throw DatasetError(.invalidParameter, "task regression needs float targets, but \(kind.rawValue) has class labels; use task classification.")
+        }
+        if kind.isFileFormat, let f = file {
+            for (name, value) in [("validation", f.validationFraction), ("test", f.testFraction)] {
+                if let v = value, !(v >= 0 && v < 1) {
+                    throw DatasetError(.invalidParameter, "\(name) \(v) must be a fraction in [0, 1) or a whole number of rows.")
+                }
+            }
+            if (f.validationFraction ?? 0) + (f.testFraction ?? 0) >= 1 {
+                throw DatasetError(.invalidParameter, "validation and test fractions add up to \((f.validationFraction ?? 0) + (f.testFraction ?? 0)), leaving no training rows.")
+            }
         }
         if kind == .synthetic {
             if syntheticFeatures < 1 {

@@ -67,6 +67,9 @@ extension SyntheticDataset {
     /// real ones are: diabetes' run from 25 to 346), nonlinear (a linear model explains
     /// about half of the variance, a small MLP nearly all of it, the noise caps R² near 0.97)
     /// and noisy. Labels are all 0; as for classification, each split has its own stream.
+    ///
+    /// As every reader's, the targets come standardised with the training split's mean and
+    /// deviation per column, which the schema's `.regression` target carries.
     public static func generateRegression(sizes: SplitSizes, features: Int, targets: Int,
                                           seed: UInt64) -> DatasetSplits {
         var directionRNG = SplitMix64(seed: seed ^ 0x7265_6772_6573_7321) // "regress!"
@@ -100,10 +103,24 @@ extension SyntheticDataset {
             matrix.targetCount = targets
             return matrix
         }
-        return DatasetSplits(name: DatasetRequest.Kind.synthetic.rawValue, classCount: 1,
-                             train: split(sizes.train, stream: 1),
-                             validation: split(sizes.validation, stream: 2),
-                             test: split(sizes.test, stream: 3))
+        var splits = DatasetSplits(name: DatasetRequest.Kind.synthetic.rawValue, classCount: targets,
+                                   train: split(sizes.train, stream: 1),
+                                   validation: split(sizes.validation, stream: 2),
+                                   test: split(sizes.test, stream: 3))
+        let raw = splits.train.targets ?? []
+        let statistics = (0..<targets).map { k in
+            TableEncoder.meanAndDeviation(stride(from: k, to: raw.count, by: targets).map { Double(raw[$0]) })
+        }
+        for keyPath in [\DatasetSplits.train, \.validation, \.test] {
+            splits[keyPath: keyPath].targets = splits[keyPath: keyPath].targets?.enumerated().map { e, t in
+                let (mean, deviation) = statistics[e % targets]
+                return Float((Double(t) - mean) / deviation)
+            }
+        }
+        splits.schema = InputSchema(columns: nil, arrayFeatureCount: features,
+                                    target: .regression(names: (0..<targets).map { "t\($0)" },
+                                                        mean: statistics.map(\.0), deviation: statistics.map(\.1)))
+        return splits
     }
 }
 

@@ -50,6 +50,38 @@ public enum DatasetFingerprint {
         return sha256Hex(Data(canonicalText(request, sizes: sizes, fileHashes: hashes).utf8))
     }
 
+    /// The canonical text of a dataset from the user's files: the format, each file's role
+    /// and content hash, every option that changes the numbers (columns, encoding, missing
+    /// values, task, split amounts and seed, the reader's version) and the preprocessing.
+    /// The built-in kinds never take this path, so their fingerprints are as before.
+    public static func canonicalText(fileRequest request: DatasetRequest,
+                                     fileHashes: [(role: String, name: String, sha256: String)]) -> String {
+        var lines = ["hypergrid-dataset v\(formatVersion)", "kind \(request.kind.rawValue)"]
+        for file in fileHashes { lines.append("file \(file.role) \(file.name) sha256 \(file.sha256)") }
+        let source = request.file ?? FileSource()
+        lines.append(source.canonicalText(validationRows: request.validationRows, testRows: request.testRows,
+                                          trainRows: request.trainRows))
+        let pca = request.pcaVariance.map { "\($0)" } ?? "none"
+        lines.append("preprocess center true divide \(request.dividesByDeviation) pca \(pca)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The fingerprint of a dataset from the user's files (see ``canonicalText(fileRequest:fileHashes:)``).
+    public static func compute(fileRequest request: DatasetRequest, sourceFiles: [URL],
+                               hashIndex: ContentHashIndex?) throws -> String {
+        let roles: [String]
+        switch request.kind {
+        case .npy: roles = ["x", "y"]
+        case .idx: roles = ["images", "labels"]
+        default: roles = ["data", "test"]
+        }
+        let hashes = try sourceFiles.enumerated().map { i, url in
+            (role: i < roles.count ? roles[i] : "file\(i)", name: url.lastPathComponent,
+             sha256: try hashIndex?.sha256(of: url) ?? ContentHashIndex.hashFile(url))
+        }
+        return sha256Hex(Data(canonicalText(fileRequest: request, fileHashes: hashes).utf8))
+    }
+
     static func sha256Hex<D: DataProtocol>(_ data: D) -> String {
         SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }

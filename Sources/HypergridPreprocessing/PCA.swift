@@ -147,8 +147,6 @@ public struct PCA: Sendable {
                      c: out.base, ldc: components, accumulate: false)
             }
         }
-        var projected = LabeledMatrix(rows: matrix.rows, columns: components, features: out, labels: matrix.labels)
-        (projected.targets, projected.targetCount) = (matrix.targets, matrix.targetCount)
-        return projected
+        return LabeledMatrix(rows: matrix.rows, columns: components, features: out, labels: matrix.labels)
     }
 }

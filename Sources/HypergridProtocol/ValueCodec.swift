@@ -1,3 +1,4 @@
+import Foundation
 import HypergridSearchSpace
 
 // The structured values travel in a binary layout rather than as JSON inside a bytes field:
@@ -63,11 +64,18 @@ extension WireWriter {
     }
 
     mutating func dataset(_ d: DatasetSpec) throws(ProtocolError) {
+        // A built-in dataset's task (issue #15) sets the kind tag's high bit and follows the
+        // other fields; without one (every spec before it) the bytes are those they were.
+        let task: UInt8 = d.task == nil ? 0 : taskFlag
         switch d.kind {
-        case .cifar10: u8(0)
-        case .fashionMNIST: u8(1)
-        case .mnist: u8(2)
-        case .synthetic: u8(3)
+        case .cifar10: u8(0 | task)
+        case .fashionMNIST: u8(1 | task)
+        case .mnist: u8(2 | task)
+        case .synthetic: u8(3 | task)
+        case .csv: u8(4 | task)
+        case .npy: u8(5 | task)
+        case .npz: u8(6 | task)
+        case .idx: u8(7 | task)
         }
         try optional(d.path, "dataset.path")
         optional(d.trainRows)
@@ -75,20 +83,33 @@ extension WireWriter {
         optional(d.testRows)
         bool(d.standardize)
         optional(d.pcaVariance)
-        // Regression (issue #15, version 5): absent, classification or regression.
-        switch d.task {
-        case nil: u8(0)
-        case .classification?: u8(1)
-        case .regression?: u8(2)
+        // The user's-file kinds (tags 4–7) only: their file keys as JSON with sorted keys
+        // (one spelling per value, so a re-encode check still holds), after the fields every
+        // kind has. Tags 4–7 came without a WireFormat.version bump so that the built-in kinds'
+        // frames stay byte-identical; a peer that predates them rejects such an assignment as
+        // an unknown dataset.kind tag.
+        if d.kind.isFileFormat {
+            try string(Self.fileJSON(d.file ?? FileSourceSpec()), "dataset.file")
         }
+        switch d.task {
+        case nil: break
+        case .classification?: u8(0)
+        case .regression?: u8(1)
+        }
+    }
+
+    static func fileJSON(_ file: FileSourceSpec) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Strings, numbers and arrays of strings cannot fail to encode.
+        return String(decoding: try! encoder.encode(file), as: UTF8.self)
     }
 
     mutating func outcome(_ o: TrialOutcome) throws(ProtocolError) {
         let m = o.metrics
-        // Regression results (issue #15, version 5) set the status tag's high bit and append
-        // their block after the history: a classification result, which has no such block,
-        // keeps exactly the bytes it had (tested), and a decoder knows from the first byte
-        // whether the block follows.
+        // Regression results (issue #15) set the status tag's high bit and append their block
+        // after the history: a classification result, which has no such block, keeps exactly
+        // the bytes it had (tested), and a decoder knows from the first byte whether it follows.
         let regression = m.trainRegression != nil || m.validationRegression != nil
             || m.testRegression != nil || o.history.validationRMSE != nil
         let flag: UInt8 = regression ? regressionFlag : 0
@@ -129,6 +150,8 @@ extension WireWriter {
 
 /// The bit of the status tag that says a regression block follows the history.
 private let regressionFlag: UInt8 = 0x80
+/// The bit of the dataset kind tag that says a task byte follows the dataset's fields.
+private let taskFlag: UInt8 = 0x80
 
 private func invalidStd(_ std: Double) -> ProtocolError {
     .invalidValue(field: "config.initScheme", reason: "a Gaussian standard deviation must be positive and finite, not \(std)")
@@ -195,11 +218,16 @@ extension WireReader {
 
     mutating func dataset() throws(ProtocolError) -> DatasetSpec {
         let kind: DatasetSpec.Kind
-        switch try u8("dataset.kind") {
+        let kindTag = try u8("dataset.kind")
+        switch kindTag & ~taskFlag {
         case 0: kind = .cifar10
         case 1: kind = .fashionMNIST
         case 2: kind = .mnist
         case 3: kind = .synthetic
+        case 4: kind = .csv
+        case 5: kind = .npy
+        case 6: kind = .npz
+        case 7: kind = .idx
         case let tag: throw unknownTag(tag, "dataset.kind")
         }
         var spec = DatasetSpec(kind: kind, path: try optionalString("dataset.path"),
@@ -208,11 +236,20 @@ extension WireReader {
                                testRows: try optionalI64("dataset.testRows"),
                                standardize: try bool("dataset.standardize"),
                                pcaVariance: try optionalF64("dataset.pcaVariance"))
-        switch try u8("dataset.task") {
-        case 0: spec.task = nil
-        case 1: spec.task = .classification
-        case 2: spec.task = .regression
-        case let tag: throw unknownTag(tag, "dataset.task")
+        if kind.isFileFormat {
+            let json = try string("dataset.file")
+            guard let file = try? JSONDecoder().decode(FileSourceSpec.self, from: Data(json.utf8)),
+                  WireWriter.fileJSON(file) == json else {
+                throw ProtocolError.invalidValue(field: "dataset.file", reason: "not the canonical JSON of a dataset's file keys")
+            }
+            spec.file = file
+        }
+        if kindTag & taskFlag != 0 {
+            switch try u8("dataset.task") {
+            case 0: spec.task = .classification
+            case 1: spec.task = .regression
+            case let tag: throw unknownTag(tag, "dataset.task")
+            }
         }
         return spec
     }

@@ -138,6 +138,7 @@ extension DatasetSpec {
     /// Why a horizontal flip cannot work on this data, or nil if it can.
     public var horizontalFlipProblem: String? {
         if kind == .synthetic { return "needs image data; synthetic rows are not images" }
+        if kind == .csv { return "needs image data; CSV rows are not images" }
         if pcaVariance != nil {
             return "needs image pixels, which PCA replaces with principal components; turn PCA off (standardised pixels work)"
         }

@@ -64,13 +64,23 @@ public enum GridFileParser {
     }
 
     private static func parseDataset(_ node: Node, _ r: NodeReader) throws -> DatasetSpec {
-        let m = try r.mapping(node, key: "dataset", allowed: ["name", "path", "train_rows", "validation_rows", "test_rows", "standardize", "pca", "task"])
+        let m = try r.mapping(node, key: "dataset", allowed: Set(["name", "path", "train_rows", "validation_rows", "test_rows", "standardize", "pca"] + fileDatasetKeys))
+        let builtIn = DatasetSpec.Kind.builtIn.map(\.rawValue).joined(separator: ", ")
+        if let format = m["format"] {
+            if let n = m["name"] { throw r.error(n, "dataset.name", "cannot go with dataset.format; name a built-in dataset or give the format of your file, not both") }
+            return try parseFileDataset(m, format: format, node: node, r)
+        }
         guard let nameNode = m["name"] else {
-            throw r.error(node, "dataset.name", "is missing; one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw r.error(node, "dataset.name", "is missing; one of \(builtIn), or dataset.format (csv, npy, npz, idx) for your own file")
         }
         let name = try r.string(nameNode, key: "dataset.name")
-        guard let kind = DatasetSpec.Kind(rawValue: name) else {
-            throw r.error(nameNode, "dataset.name", "unknown dataset '\(name)'; one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let kind = DatasetSpec.Kind(rawValue: name), !kind.isFileFormat else {
+            let hint = DatasetSpec.Kind(rawValue: name)?.isFileFormat == true ? " (for your own file write format: \(name))" : ""
+            throw r.error(nameNode, "dataset.name", "unknown dataset '\(name)'; one of \(builtIn)\(hint)")
+        }
+        // `task` also applies to the built-in synthetic data (regression, below).
+        if let key = fileDatasetKeys.first(where: { $0 != "task" && m[$0] != nil }) {
+            throw r.error(m[key]!, "dataset.\(key)", "applies to your own files (dataset.format), not to the built-in dataset \(name)")
         }
         var spec = DatasetSpec(kind: kind)
         if let p = m["path"] { spec.path = try r.string(p, key: "dataset.path") }

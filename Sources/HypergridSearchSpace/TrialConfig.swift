@@ -139,6 +139,17 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
         case fashionMNIST = "fashion-mnist"
         case mnist
         case synthetic
+        // The user's own files (`format:` in a grid file).
+        case csv
+        case npy
+        case npz
+        case idx
+
+        /// The built-in datasets (`name:`), as opposed to the user's files (`format:`).
+        public static var builtIn: [Kind] { [.cifar10, .fashionMNIST, .mnist, .synthetic] }
+        /// The file formats.
+        public static var fileFormats: [Kind] { [.csv, .npy, .npz, .idx] }
+        public var isFileFormat: Bool { Self.fileFormats.contains(self) }
     }
     /// What the labels are: classes, or float targets to regress (`dataset.task`).
     public enum Task: String, Codable, Sendable, CaseIterable {
@@ -146,7 +157,8 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
         case regression
     }
     public var kind: Kind
-    /// Folder with the dataset's files; `nil` means the kind's default location.
+    /// Folder with the dataset's files; `nil` means the kind's default location. For `csv`
+    /// and `npz`, the data file.
     public var path: String?
     /// Rows used for training, validation and test; `nil` means the kind's default split.
     public var trainRows: Int?
@@ -156,8 +168,12 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
     public var standardize: Bool
     /// Keep this fraction of variance with PCA after standardising; `nil` for none.
     public var pcaVariance: Double?
-    /// Classification or regression; `nil` when not given, which is classification for the
-    /// built-in kinds (their labels are classes). Absent from the JSON when `nil`.
+    /// The file keys of `csv`, `npy`, `npz` and `idx` datasets; `nil` for the built-in ones.
+    public var file: FileSourceSpec? = nil
+    /// A built-in dataset's task: `nil` (classification: their labels are classes) or, for
+    /// synthetic data, regression (`dataset: {name: synthetic, task: regression}`). A user's
+    /// file says its own in `file.task`, or it is inferred from its label column. Absent from
+    /// the JSON when `nil`.
     public var task: Task?
 
     public init(kind: Kind, path: String? = nil, trainRows: Int? = nil, validationRows: Int? = nil,

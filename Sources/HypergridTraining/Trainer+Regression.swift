@@ -2,6 +2,31 @@ import HypergridData
 import HypergridKernel
 import HypergridSearchSpace
 
+/// How a regression network's outputs (standardised targets) map back to the targets' own
+/// units: `output·deviation + mean` per column, with the statistics the reader fitted on the
+/// training split (``InputSchema/Target/regression(names:mean:deviation:)``). Data without such
+/// a schema (built in code) is taken as it is: mean 0, deviation 1.
+struct TargetScaling {
+    var mean: [Double]
+    var deviation: [Double]
+
+    init(_ data: DatasetSplits) {
+        let k = data.train.targetCount
+        if case .regression(_, let mean, let deviation)? = data.schema?.target, mean.count == k, deviation.count == k {
+            (self.mean, self.deviation) = (mean, deviation)
+        } else {
+            (self.mean, self.deviation) = ([Double](repeating: 0, count: k), [Double](repeating: 1, count: k))
+        }
+    }
+
+    /// Target columns.
+    var count: Int { mean.count }
+
+    /// A standardised value of column `column` in the targets' own units.
+    @inline(__always)
+    func original(_ value: Float, column: Int) -> Double { Double(value) * deviation[column] + mean[column] }
+}
+
 extension Trainer {
     /// Whether `data` is a regression dataset: its training split carries float targets.
     static func isRegression(_ data: DatasetSplits) -> Bool {
@@ -9,7 +34,7 @@ extension Trainer {
     }
 
     /// RMSE, MAE and R² of the network's predictions on the first `limit` rows of `split`, in
-    /// the targets' own units (each output mapped back through `scaling`); nil for no rows.
+    /// the targets' own units (outputs and targets mapped back through `scaling`); nil for no rows.
     ///
     /// Errors are summed in Double in row order per target column, so the figures are a pure
     /// function of the weights and the data. R² is per column, then averaged (scikit-learn's
@@ -20,7 +45,7 @@ extension Trainer {
         let rows = min(split.rows, limit), k = scaling.count
         guard rows > 0, let targets = split.targets, targets.count >= rows * k else { return nil }
         var targetMean = [Double](repeating: 0, count: k)
-        for i in 0..<rows { for j in 0..<k { targetMean[j] += Double(targets[i * k + j]) } }
+        for i in 0..<rows { for j in 0..<k { targetMean[j] += scaling.original(targets[i * k + j], column: j) } }
         for j in 0..<k { targetMean[j] /= Double(rows) }
         var squared = [Double](repeating: 0, count: k), absolute = 0.0
         var total = [Double](repeating: 0, count: k)
@@ -30,7 +55,7 @@ extension Trainer {
             let outputs = net.inferenceScores(x: split.features.base + start * split.columns, rows: n)
             for r in 0..<n {
                 for j in 0..<k {
-                    let t = Double(targets[(start + r) * k + j])
+                    let t = scaling.original(targets[(start + r) * k + j], column: j)
                     let d = scaling.original(outputs[r * k + j], column: j) - t
                     squared[j] += d * d
                     absolute += abs(d)

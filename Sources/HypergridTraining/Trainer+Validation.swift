@@ -56,7 +56,11 @@ extension Trainer {
             (merged.targets, merged.targetCount) = (t + v, train.targetCount)
             (empty.targets, empty.targetCount) = ([], train.targetCount)
         }
-        return DatasetSplits(name: data.name, classCount: data.classCount, train: merged,
-                             validation: empty, test: data.test)
+        var splits = DatasetSplits(name: data.name, classCount: data.classCount, train: merged,
+                                   validation: empty, test: data.test)
+        // The schema says how the targets were standardised (on the training split: the
+        // network learns the same numbers either way).
+        (splits.schema, splits.summary) = (data.schema, data.summary)
+        return splits
     }
 }

@@ -105,12 +105,13 @@ public struct Trainer: Sendable {
             return (TrialOutcome(metrics: TrialMetrics(status: .failed, reason: problem), history: history), nil, nil)
         }
         let train = data.train
-        // Regression: the network learns the targets standardised with the training split's
-        // statistics (`TargetScaling`); every figure below is in the targets' own units.
+        // Regression: the readers standardise the targets with the training split's statistics
+        // (the schema's `.regression` target), which the network learns; every figure below is
+        // mapped back to the targets' own units.
         let regression = Self.isRegression(data)
         let targetCount = regression ? train.targetCount : 0
-        let scaling = regression ? TargetScaling.fit(train) : nil
-        let standardizedTargets = scaling?.standardized(train.targets!) ?? []
+        let scaling = regression ? TargetScaling(data) : nil
+        let standardizedTargets = regression ? train.targets! : []
         let shape = MLPShape(inputWidth: data.featureCount, hidden: config.hidden,
                              classCount: regression ? targetCount : data.classCount, batchNorm: config.batchNorm,
                              loss: regression ? .meanSquaredError : .softmaxCrossEntropy)

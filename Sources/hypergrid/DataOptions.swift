@@ -11,8 +11,6 @@ struct DataOptions: ParsableArguments {
     var dataset: String = "fashion-mnist"
     @Option(help: "Folder with the dataset's files (default: the dataset's standard location).")
     var data: String?
-    @Option(help: "classification or regression (regression needs float targets: synthetic data or a table).")
-    var task: String?
     @Option(help: "Keep this fraction of variance with PCA (after standardising), in (0, 1].")
     var pca: Double?
     @Flag(name: .customLong("no-standardize"), help: "Only centre features; do not divide by their deviation.")
@@ -27,31 +25,37 @@ struct DataOptions: ParsableArguments {
     var cacheDir: String?
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the preprocessed-data cache.")
     var noCache = false
+    @OptionGroup var file: FileDataOptions
 
     func validate() throws {
-        guard DatasetSpec.Kind(rawValue: dataset) != nil else {
-            throw ValidationError("--dataset must be one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")); got '\(dataset)'.")
+        guard let kind = DatasetSpec.Kind(rawValue: dataset), !kind.isFileFormat else {
+            throw ValidationError("--dataset must be one of \(DatasetSpec.Kind.builtIn.map(\.rawValue).joined(separator: ", ")) (or --format csv|npy|npz|idx for your own file); got '\(dataset)'.")
         }
-        if let task, DatasetSpec.Task(rawValue: task) == nil {
-            throw ValidationError("--task must be classification or regression; got '\(task)'.")
-        }
-        if task == "regression" && dataset != DatasetSpec.Kind.synthetic.rawValue {
-            throw ValidationError("--task regression needs float targets, but \(dataset) has class labels.")
-        }
-        if let problem = spec.validationProblems().first { throw problem.validationError }
+        if let problem = try spec().validationProblems().first { throw problem.validationError }
     }
 
     /// The run-level dataset description these flags spell.
-    var spec: DatasetSpec {
-        DatasetSpec(kind: DatasetSpec.Kind(rawValue: dataset)!, path: data, trainRows: trainRows,
-                    validationRows: validationRows, testRows: testRows,
-                    standardize: !noStandardize, pcaVariance: pca,
-                    task: task.flatMap(DatasetSpec.Task.init(rawValue:)))
+    func spec() throws -> DatasetSpec {
+        var spec = DatasetSpec(kind: DatasetSpec.Kind(rawValue: dataset)!, path: data, trainRows: trainRows,
+                               validationRows: validationRows, testRows: testRows,
+                               standardize: !noStandardize, pcaVariance: pca)
+        try file.apply(to: &spec, path: data)
+        // `--task` without `--format`: a built-in dataset's (only synthetic data has float targets).
+        if file.format == nil, let task = file.task {
+            guard let t = DatasetSpec.Task(rawValue: task) else {
+                throw ValidationError("--task must be classification or regression; got '\(task)'.")
+            }
+            if t == .regression && spec.kind != .synthetic {
+                throw ValidationError("--task regression needs float targets, but \(dataset) has class labels.")
+            }
+            spec.task = t
+        }
+        return spec
     }
 
     /// Loads, splits and preprocesses the data (through the cache).
     func prepare(log: @escaping (String) -> Void) throws -> PreparedDataset {
-        try prepareDataset(DatasetRequest(spec: spec),
+        try prepareDataset(DatasetRequest(spec: try spec()),
                            cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) },
                            useCache: !noCache, log: log)
     }

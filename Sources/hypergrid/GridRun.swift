@@ -49,9 +49,12 @@ struct GridOptions: ParsableArguments {
     /// so that workers elsewhere get an absolute path.
     func prepare(logger: Logger) throws -> (GridSpec, DatasetOffer, [PlannedTrial]) {
         var spec = try GridFileParser.parse(contentsOf: grid)
-        if let path = spec.dataset.path, !path.hasPrefix("/") {
-            spec.dataset.path = URL(fileURLWithPath: path).standardizedFileURL.path
+        let absolute = { (path: String) -> String in
+            let expanded = (path as NSString).expandingTildeInPath
+            return expanded.hasPrefix("/") ? expanded : URL(fileURLWithPath: expanded).standardizedFileURL.path
         }
+        spec.dataset.path = spec.dataset.path.map(absolute)
+        spec.dataset.file?.mapPaths(absolute)
         logger.info("preparing \(spec.dataset.kind.rawValue) (standardize \(spec.dataset.standardize), PCA \(spec.dataset.pcaVariance.map { "\($0)" } ?? "none"))")
         let prepared = try prepareDataset(DatasetRequest(spec: spec.dataset),
                                           cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) },
@@ -59,6 +62,7 @@ struct GridOptions: ParsableArguments {
         let s = prepared.splits
         let shape = DatasetShape(features: s.featureCount, classes: s.classCount, trainRows: s.train.rows,
                                  validationRows: s.validation.rows)
+        if let summary = prepared.summary { logger.info("dataset \(summary)") }
         logger.info("dataset \(prepared.fingerprint.prefix(12)): train \(s.train.rows), validation \(s.validation.rows), test \(s.test.rows) rows of \(s.featureCount) features (\(prepared.cacheStatus))")
         let offer = DatasetOffer(spec: spec.dataset, fingerprint: prepared.fingerprint, shape: shape,
                                  cacheFile: prepared.cacheFile?.path)

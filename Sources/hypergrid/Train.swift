@@ -64,7 +64,7 @@ struct Train: ParsableCommand {
         if iterations != nil && epochs != nil { throw ValidationError("Give either --iterations or --epochs, not both.") }
         if heInit && initStd != nil { throw ValidationError("Give either --he-init or --init-std, not both.") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
-        if let problem = try config().validationProblems(for: data.spec).first { throw problem.validationError }
+        if let problem = try config().validationProblems(for: try data.spec()).first { throw problem.validationError }
         try data.validate()
     }
 
@@ -113,6 +113,7 @@ struct Train: ParsableCommand {
         let splits = prepared.splits
         if !json {
             let pca = prepared.pcaComponents.map { ", PCA \($0) components" } ?? ""
+            if let summary = prepared.summary, prepared.loadedFromCache { print("dataset \(summary)") }
             print("\(splits.name): train \(splits.train.rows), validation \(splits.validation.rows), test \(splits.test.rows) rows of \(splits.featureCount) features\(pca) (\(prepared.cacheStatus))")
         }
         let totalIterations = config.length.iterationCount(trainRows: splits.train.rows, batchSize: config.batchSize)

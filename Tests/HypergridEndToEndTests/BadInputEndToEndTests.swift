@@ -166,5 +166,6 @@ enum BadInputFixtures {
         for name in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"] {
             try Data(count: 1000).write(to: dir.appendingPathComponent("truncated/\(name).bin"))
         }
+        try BadDataFixtures.write(in: dir)
     }
 }

@@ -22,8 +22,9 @@ struct CLIProcess {
     let output: URL
 
     /// Starts `hypergrid arguments…` with its stdout and stderr going to a log file.
-    init(_ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
-        try self.init(executable: Self.executable, arguments, log: log, environment: environment)
+    init(_ arguments: [String], log: URL, environment: [String: String] = [:], currentDirectory: URL? = nil) throws {
+        try self.init(executable: Self.executable, arguments, log: log, environment: environment,
+                      currentDirectory: currentDirectory)
     }
 
     /// Starts `hypergrid arguments…` inside the network namespace `namespace`, through
@@ -33,9 +34,11 @@ struct CLIProcess {
     }
 
     /// Starts any executable with its stdout and stderr going to a log file.
-    init(executable: URL, _ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
+    init(executable: URL, _ arguments: [String], log: URL, environment: [String: String] = [:],
+         currentDirectory: URL? = nil) throws {
         process.executableURL = executable
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }
         process.environment = env

@@ -67,11 +67,32 @@ struct MessageFactory {
         return c
     }
     mutating func dataset() -> DatasetSpec {
-        DatasetSpec(kind: DatasetSpec.Kind.allCases[int(0...3)], path: optional { $0.string() },
-                    trainRows: optional { $0.anyInt() }, validationRows: optional { $0.anyInt() },
-                    testRows: optional { $0.anyInt() }, standardize: bool(),
-                    pcaVariance: optional { $0.double() },
-                    task: optional { DatasetSpec.Task.allCases[$0.int(0...1)] })
+        var spec = DatasetSpec(kind: DatasetSpec.Kind.allCases[int(0...7)], path: optional { $0.string() },
+                               trainRows: optional { $0.anyInt() }, validationRows: optional { $0.anyInt() },
+                               testRows: optional { $0.anyInt() }, standardize: bool(),
+                               pcaVariance: optional { $0.double() })
+        spec.task = optional { DatasetSpec.Task.allCases[$0.int(0...1)] }
+        if spec.kind.isFileFormat {
+            var f = FileSourceSpec()
+            f.label = optional { $0.string() }
+            f.delimiter = optional { $0.string() }
+            f.features = optional { g in [g.string(), g.string()] }
+            f.exclude = bool() ? [string()] : []
+            f.missing = FileSourceSpec.MissingPolicy.allCases[int(0...2)]
+            f.task = optional { FileSourceSpec.Task.allCases[$0.int(0...1)] }
+            f.x = optional { $0.string() }
+            f.y = optional { $0.string() }
+            f.images = optional { $0.string() }
+            f.labels = optional { $0.string() }
+            f.xName = string()
+            f.yName = string()
+            f.validationFraction = optional { Double($0.int(0...99)) / 100 }
+            f.testFraction = optional { Double($0.int(0...99)) / 100 }
+            f.testPath = optional { $0.string() }
+            f.splitSeed = UInt64(int(0...1_000_000))
+            spec.file = f
+        }
+        return spec
     }
     mutating func outcome(curve: Int? = nil) -> TrialOutcome {
         var metrics = TrialMetrics(
@@ -81,8 +102,7 @@ struct MessageFactory {
             iterations: anyInt(), wallSeconds: double(), samplesPerSecond: double(),
             reason: optional { $0.string() })
         metrics.resumedAt = optional { $0.anyInt() }
-        // Regression blocks in every combination of present and absent (mostly absent, as
-        // in classification results).
+        // Regression blocks in every combination of present and absent.
         metrics.trainRegression = optional { RegressionMetrics(rmse: $0.double(), mae: $0.double(), r2: $0.double()) }
         metrics.validationRegression = optional { RegressionMetrics(rmse: $0.double(), mae: $0.double(), r2: $0.double()) }
         metrics.testRegression = optional { RegressionMetrics(rmse: $0.double(), mae: $0.double(), r2: $0.double()) }

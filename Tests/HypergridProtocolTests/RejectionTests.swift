@@ -4,7 +4,7 @@ import Testing
 import HypergridData
 
 @Suite struct RejectionTests {
-    let header: [UInt8] = [0x48, 0x47, 0x00, 0x05]
+    let header: [UInt8] = [0x48, 0x47, 0x00, 0x04]
     let id = String(repeating: "ab", count: 32)
 
     /// Decodes `frame`, expecting exactly `expected`; returns the error for further checks.
@@ -32,32 +32,29 @@ import HypergridData
         let magic = reject([0x58, 0x58, 0, 1, 0x40], .badMagic(found: [0x58, 0x58]))
         #expect(magic?.description == "The frame does not start with the hypergrid magic 48 47 ('HG'); it starts with 58 58.")
         let unknown = reject(header + [0x7F], .unknownMessageType(0x7F))
-        #expect(unknown?.description == "Message type 0x7f is not defined by hypergrid protocol 5.")
+        #expect(unknown?.description == "Message type 0x7f is not defined by hypergrid protocol 4.")
         reject(header + [0x40, 0], .trailingBytes(message: "heartbeat", count: 1))
         let big = [UInt8](repeating: 0, count: 200)
         reject(big, maxFrameSize: 100, .frameTooLarge(size: 200, limit: 100))
     }
 
     @Test func versionMismatchNamesBothVersions() {
-        let v6 = reject([0x48, 0x47, 0x00, 0x06, 0x01, 0, 0], .versionMismatch(peer: 6, local: 5, refusal: nil))
-        #expect(v6?.description == "The peer speaks hypergrid protocol 6, this side speaks 5.")
-        let v1 = reject([0x48, 0x47, 0x00, 0x01, 0x03, 0, 0], .versionMismatch(peer: 1, local: 5, refusal: nil))
-        #expect(v1?.description == "The peer speaks hypergrid protocol 1, this side speaks 5.")
+        let v5 = reject([0x48, 0x47, 0x00, 0x05, 0x01, 0, 0], .versionMismatch(peer: 5, local: 4, refusal: nil))
+        #expect(v5?.description == "The peer speaks hypergrid protocol 5, this side speaks 4.")
+        let v1 = reject([0x48, 0x47, 0x00, 0x01, 0x03, 0, 0], .versionMismatch(peer: 1, local: 4, refusal: nil))
+        #expect(v1?.description == "The peer speaks hypergrid protocol 1, this side speaks 4.")
         // Version 2 was spoken by builds with assignment tokens but no halving, and by builds
         // with halving but no tokens: neither layout is this one.
-        let v2 = reject([0x48, 0x47, 0x00, 0x02, 0x03, 0, 0], .versionMismatch(peer: 2, local: 5, refusal: nil))
-        #expect(v2?.description == "The peer speaks hypergrid protocol 2, this side speaks 5.")
-        // Version 4 had no regression (dataset task, regression metrics).
-        let v4 = reject([0x48, 0x47, 0x00, 0x04, 0x03, 0, 0], .versionMismatch(peer: 4, local: 5, refusal: nil))
-        #expect(v4?.description == "The peer speaks hypergrid protocol 4, this side speaks 5.")
+        let v2 = reject([0x48, 0x47, 0x00, 0x02, 0x03, 0, 0], .versionMismatch(peer: 2, local: 4, refusal: nil))
+        #expect(v2?.description == "The peer speaks hypergrid protocol 2, this side speaks 4.")
         // Version 3 had halving and tokens but no model features.
-        let v3 = reject([0x48, 0x47, 0x00, 0x03, 0x03, 0, 0], .versionMismatch(peer: 3, local: 5, refusal: nil))
-        #expect(v3?.description == "The peer speaks hypergrid protocol 3, this side speaks 5.")
+        let v3 = reject([0x48, 0x47, 0x00, 0x03, 0x03, 0, 0], .versionMismatch(peer: 3, local: 4, refusal: nil))
+        #expect(v3?.description == "The peer speaks hypergrid protocol 3, this side speaks 4.")
         // A refuse keeps its layout in every version, so its reason is still readable,
         // even with fields a later version appended.
         let refuse = [0x48, 0x47, 0x00, 0x07, 0x83] + str("numerics hg-numerics-2 expected") + [1, 2, 3]
-        let error = reject(refuse, .versionMismatch(peer: 7, local: 5, refusal: "numerics hg-numerics-2 expected"))
-        #expect(error?.description == "The peer speaks hypergrid protocol 7, this side speaks 5; it refused: numerics hg-numerics-2 expected.")
+        let error = reject(refuse, .versionMismatch(peer: 7, local: 4, refusal: "numerics hg-numerics-2 expected"))
+        #expect(error?.description == "The peer speaks hypergrid protocol 7, this side speaks 4; it refused: numerics hg-numerics-2 expected.")
     }
 
     @Test func fieldErrors() {
@@ -123,9 +120,9 @@ import HypergridData
                                     reason: "a Gaussian standard deviation must be positive and finite, not nan"))
 
         frame = assignFrame
-        // The presence byte of pcaVariance, the dataset's last field but the task (the
-        // checkpoint flag and the checkpoint's presence byte follow).
-        frame[frame.count - 12] = 4
+        // The presence byte of pcaVariance, the dataset's last field (the checkpoint flag and
+        // the checkpoint's presence byte follow).
+        frame[frame.count - 11] = 4
         reject(frame, .invalidValue(field: "dataset.pcaVariance",
                                     reason: "an optional's presence byte must be 0 or 1, not 4"))
         frame = assignFrame
@@ -140,8 +137,8 @@ import HypergridData
         frame[features + 2] = 5  // schedule
         reject(frame, .invalidValue(field: "config.schedule", reason: "unknown tag 5"))
         frame = assignFrame
-        frame[features + 4] = 7  // dataset.kind
-        reject(frame, .invalidValue(field: "dataset.kind", reason: "unknown tag 7"))
+        frame[features + 4] = 0x7F  // dataset.kind (the high bit would announce a task)
+        reject(frame, .invalidValue(field: "dataset.kind", reason: "unknown tag 127"))
     }
 
     @Test func datasetChunkErrors() throws {

@@ -49,19 +49,19 @@ import HypergridData
     /// Pins the wire bytes of small messages: a change here breaks compatibility with
     /// deployed peers and needs a WireFormat.version bump.
     @Test func goldenFrames() throws {
-        #expect(try Message.heartbeat.encoded() == [0x48, 0x47, 0x00, 0x05, 0x40])
+        #expect(try Message.heartbeat.encoded() == [0x48, 0x47, 0x00, 0x04, 0x40])
         #expect(try Message.noWork(retryAfterMilliseconds: 500).encoded()
-                == [0x48, 0x47, 0x00, 0x05, 0x85, 0x00, 0x00, 0x01, 0xF4])
+                == [0x48, 0x47, 0x00, 0x04, 0x85, 0x00, 0x00, 0x01, 0xF4])
         #expect(try Message.refuse(reason: "no").encoded()
-                == [0x48, 0x47, 0x00, 0x05, 0x83, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
+                == [0x48, 0x47, 0x00, 0x04, 0x83, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
         #expect(try Message.datasetRequest(fingerprint: "ab", chunkIndex: 7).encoded()
-                == [0x48, 0x47, 0x00, 0x05, 0x05, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 7])
+                == [0x48, 0x47, 0x00, 0x04, 0x05, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 7])
         let id = String(repeating: "0f", count: 32)
-        #expect(try Message.ack(TrialID(hex: id)!).encoded() == [0x48, 0x47, 0x00, 0x05, 0x82, 0, 0, 0, 64] + Array(id.utf8))
+        #expect(try Message.ack(TrialID(hex: id)!).encoded() == [0x48, 0x47, 0x00, 0x04, 0x82, 0, 0, 0, 64] + Array(id.utf8))
         // CRC-32 of "abc" is 0x352441C2.
         let chunk = DatasetChunk(fingerprint: "", index: 0, total: 1, bytes: Array("abc".utf8))
         #expect(try Message.datasetChunk(chunk).encoded()
-                == [0x48, 0x47, 0x00, 0x05, 0x86, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+                == [0x48, 0x47, 0x00, 0x04, 0x86, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
                     0x35, 0x24, 0x41, 0xC2, 0, 0, 0, 3, 0x61, 0x62, 0x63])
     }
 
@@ -74,7 +74,10 @@ import HypergridData
                                           "seed", "lossEvery", "stopAfterEpochs", "refit", "dropout", "horizontalFlip",
                                           "schedule", "warmupEpochs"])
         #expect(labels(DatasetSpec(kind: .mnist)) == ["kind", "path", "trainRows", "validationRows",
-                                                     "testRows", "standardize", "pcaVariance", "task"])
+                                                     "testRows", "standardize", "pcaVariance", "file", "task"])
+        #expect(labels(FileSourceSpec()) == ["label", "delimiter", "features", "exclude", "missing", "task", "x", "y",
+                                             "images", "labels", "xName", "yName", "validationFraction",
+                                             "testFraction", "testPath", "splitSeed"])
         #expect(labels(TrialMetrics(status: .done)) == ["status", "trainAccuracy", "validationAccuracy",
                                                        "testAccuracy", "finalLoss", "iterations",
                                                        "wallSeconds", "samplesPerSecond", "reason", "resumedAt",
@@ -84,7 +87,7 @@ import HypergridData
         #expect(DatasetSpec.Task.allCases.count == 2)
         #expect(labels(TrialOutcome(metrics: TrialMetrics(status: .done), history: TrialHistory()))
                 == ["metrics", "history"])
-        #expect(OptimizerKind.allCases.count == 4 && DatasetSpec.Kind.allCases.count == 4)
+        #expect(OptimizerKind.allCases.count == 4 && DatasetSpec.Kind.allCases.count == 8)
         #expect(RefitData.allCases.count == 2)
         #expect(labels(sampleAssignment) == ["trialID", "attempt", "config", "dataset", "datasetFingerprint",
                                              "saveCheckpoint", "checkpoint", "token"])
@@ -102,7 +105,7 @@ import HypergridData
         assignment.saveCheckpoint = true
         assignment.checkpoint = [7, 8, 9]
         let frame = try Message.assign(assignment).encoded()
-        #expect(Array(frame[0..<5]) == [0x48, 0x47, 0x00, 0x05, 0x81])
+        #expect(Array(frame[0..<5]) == [0x48, 0x47, 0x00, 0x04, 0x81])
         let afterID = 5 + 4 + 64
         #expect(Array(frame[afterID..<(afterID + 10)]) == [0, 0, 0, 1, 0, 0, 0, 2, 0xA5, 0x5A])
         #expect(Array(frame.suffix(9)) == [1, 1, 0, 0, 0, 3, 7, 8, 9])
@@ -114,7 +117,7 @@ import HypergridData
             metrics: TrialMetrics(status: .done, iterations: 4), history: TrialHistory(lossEvery: 1)), checkpoint: [5])
         report.outcome.metrics.resumedAt = 2
         let result = try Message.result(report).encoded()
-        #expect(Array(result[0..<5]) == [0x48, 0x47, 0x00, 0x05, 0x03])
+        #expect(Array(result[0..<5]) == [0x48, 0x47, 0x00, 0x04, 0x03])
         #expect(Array(result[afterID..<(afterID + 9)]) == [0, 0, 0, 2, 0, 0, 0, 1, 0xEE])
         #expect(Array(result.suffix(6)) == [1, 0, 0, 0, 1, 5])
         // No reason, then resumedAt present (2).
@@ -124,22 +127,23 @@ import HypergridData
         #expect(try Message.result(report).encoded().last == 0)
     }
 
-    /// A classification result keeps the payload it had in version 4 byte for byte (only the
-    /// header's version differs); a regression result sets the status tag's high bit and
-    /// appends its block after the history.
-    @Test func regressionBlockLeavesClassificationBytesAlone() throws {
+    /// A classification result keeps its payload byte for byte (the layout below is the one
+    /// before regression existed); a regression result sets the status tag's high bit and
+    /// appends its block after the history. A built-in dataset's task does the same with the
+    /// kind tag.
+    @Test func regressionLeavesClassificationBytesAlone() throws {
         let id = String(repeating: "ab", count: 32)
         var outcome = TrialOutcome(metrics: TrialMetrics(status: .done, validationAccuracy: 0.5, iterations: 3),
                                    history: TrialHistory(lossEvery: 1, loss: [1]))
         let report = { (o: TrialOutcome) in TrialReport(trialID: TrialID(hex: id)!, attempt: 1, token: [], outcome: o, checkpoint: nil) }
         let classification = try Message.result(report(outcome)).encoded()
-        // The v4 layout written out: status, four optionals, iterations, wall, rate, reason,
-        // resumedAt, lossEvery, one loss, two empty accuracy curves, then no checkpoint.
-        var expected: [UInt8] = [0x48, 0x47, 0x00, 0x05, 0x03, 0, 0, 0, 64] + Array(id.utf8)
+        // Status, four optionals, iterations, wall, rate, reason, resumedAt, lossEvery, one
+        // loss, two empty accuracy curves, then no checkpoint.
+        var expected: [UInt8] = [0x48, 0x47, 0x00, 0x04, 0x03, 0, 0, 0, 64] + Array(id.utf8)
         expected += [0, 0, 0, 1, 0, 0, 0, 0]              // attempt 1, empty token
         expected += [0, 0, 1] + be(0.5.bitPattern) + [0, 0]   // done; train -, validation 0.5, test -, loss -
-        expected += be(UInt64(3)) + be(UInt64(0)) + be(UInt64(0)) + [0, 0]  // iterations, wall, rate, reason -, resumedAt -
-        expected += be(UInt64(1)) + [0, 0, 0, 1] + [0x3F, 0x80, 0, 0] + [0, 0, 0, 0] + [0, 0, 0, 0] + [0]
+        expected += be(3) + be(0) + be(0) + [0, 0]        // iterations, wall, rate; reason -, resumedAt -
+        expected += be(1) + [0, 0, 0, 1, 0x3F, 0x80, 0, 0] + [0, 0, 0, 0] + [0, 0, 0, 0] + [0]
         #expect(classification == expected)
 
         outcome.metrics.validationAccuracy = nil
@@ -147,15 +151,28 @@ import HypergridData
         outcome.history.validationRMSE = [3]
         let regression = try Message.result(report(outcome)).encoded()
         #expect(regression[5 + 4 + 64 + 8] == 0x80)
-        let block: [UInt8] = [0, 1] + be(2.0.bitPattern) + be(1.0.bitPattern) + be(0.25.bitPattern) + [0, 1, 0, 0, 0, 1] + be(3.0.bitPattern)
+        let block: [UInt8] = [0, 1] + be(2.0.bitPattern) + be(1.0.bitPattern) + be(0.25.bitPattern)
+            + [0, 1, 0, 0, 0, 1] + be(3.0.bitPattern)
         #expect(Array(regression.suffix(block.count + 1)) == block + [0])
         guard case .result(let decoded) = try Message(decoding: regression) else { Issue.record("not a result"); return }
         #expect(decoded.outcome == outcome)
         // The flag with nothing after it has no canonical meaning: refused.
         var flagOnly = classification
         flagOnly[5 + 4 + 64 + 8] = 0x80
-        flagOnly.insert(contentsOf: [0, 0, 0, 0], at: flagOnly.count - 1)
+        flagOnly.insert(contentsOf: [0, 0, 0, 0, 0], at: flagOnly.count - 1)
         #expect(throws: ProtocolError.self) { try Message(decoding: flagOnly) }
+
+        // The dataset: no task, the bytes as before; synthetic regression, tag 0x83 and a 1 at the end.
+        var assignment = sampleAssignment
+        assignment.dataset = DatasetSpec(kind: .synthetic)
+        let plain = try Message.assign(assignment).encoded()
+        assignment.dataset.task = .regression
+        let tagged = try Message.assign(assignment).encoded()
+        #expect(tagged.count == plain.count + 1)
+        let at = plain.indices.first { plain[$0] != tagged[$0] }!
+        #expect(plain[at] == 3 && tagged[at] == 0x83)
+        guard case .assign(let back) = try Message(decoding: tagged) else { Issue.record("not an assignment"); return }
+        #expect(back.dataset.task == .regression)
     }
 
     private func be(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> (56 - 8 * $0)) & 0xFF) } }
