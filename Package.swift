@@ -2,15 +2,20 @@
 //
 // hypergrid — distributed hyperparameter search for multi-layer perceptrons.
 //
-// The import graph is one-way:
-//   leaves:      HypergridKernel (SIMD numerics), HypergridData (datasets),
-//                HypergridSearchSpace (grid, trial config, trial id)
-//   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver)
+// The import graph is one-way (each target's `dependencies` below are exactly the modules
+// its sources import; check with `grep -rh '^import\|^@testable import' Sources/<target>`):
+//   leaves:      HypergridKernel (SIMD numerics), HypergridData (datasets; CZlib),
+//                HypergridSearchSpace (grid, trial config, trial id; Yams, Crypto),
+//                HypergridFiles (POSIX file calls and the one durable-file write)
+//   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver), CZlib, CProcessShims
 //   wrappers:    ZeroMQ (the only importer of CZeroMQ)
-//   middle:      HypergridPreprocessing (Data + Kernel + CLAPACK),
-//                HypergridProtocol (SearchSpace), HypergridTraining (Kernel + Data + SearchSpace)
-//   services:    HypergridCoordinator (never imports the kernel), HypergridWorker
-//   reports:     HypergridReport (Coordinator's journal replay -> SVG + HTML)
+//   middle:      HypergridPreprocessing (Data + Kernel + Files + CLAPACK + Crypto),
+//                HypergridProtocol (SearchSpace + Data), HypergridTraining (Kernel + Data + SearchSpace),
+//                HypergridResults (SearchSpace + Files: journal, leaderboard, checkpoints),
+//                HypergridLogging (swift-log)
+//   services:    HypergridCoordinator (SearchSpace + Results + Files + Protocol + ZeroMQ; never the kernel),
+//                HypergridWorker (Training + Protocol + Preprocessing + Data + SearchSpace + Files + ZeroMQ)
+//   reports:     HypergridReport (Results' journal replay -> SVG + HTML; no ZeroMQ, no kernel)
 //   executable:  hypergrid (parses arguments and wires the libraries together)
 import PackageDescription
 import class Foundation.ProcessInfo
@@ -31,6 +36,14 @@ let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=\(march)"])]
 let cpuFlags: [SwiftSetting] = []
 #endif
 let language: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+// On Linux, libzmq's header is in /usr/include and module.modulemap links it; asking
+// pkg-config there only adds krb5's `-isystem` (a Requires.private of Debian's libzmq),
+// which SwiftPM refuses with a warning on every build. Homebrew's prefix needs pkg-config.
+#if os(macOS)
+let zmqPkgConfig: String? = "libzmq"
+#else
+let zmqPkgConfig: String? = nil
+#endif
 
 let package = Package(
     name: "hypergrid",
@@ -46,8 +59,8 @@ let package = Package(
     ],
     targets: [
         // MARK: C system libraries
-        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq",
-                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CZeroMQ", pkgConfig: zmqPkgConfig,
+                       providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
         .systemLibrary(name: "CLAPACK",
                        providers: [.apt(["liblapack-dev", "libopenblas-dev"])]),
         // Benchmark baseline only: the kernel never links OpenBLAS.
@@ -58,6 +71,8 @@ let package = Package(
         .target(name: "HypergridKernel",
                 swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "HypergridData", dependencies: ["CZlib"], swiftSettings: language),
+        // POSIX file calls and the one durable (temp file, fsync, rename, fsync dir) write.
+        .target(name: "HypergridFiles", swiftSettings: language),
         .target(name: "HypergridSearchSpace",
                 dependencies: [.product(name: "Yams", package: "Yams"),
                                .product(name: "Crypto", package: "swift-crypto")],
@@ -66,38 +81,42 @@ let package = Package(
         // MARK: wrappers and middle layers
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: language),
         .target(name: "HypergridPreprocessing",
-                dependencies: ["HypergridData", "HypergridKernel", "CLAPACK",
+                dependencies: ["HypergridData", "HypergridKernel", "HypergridFiles", "CLAPACK",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language + cpuFlags),
         .target(name: "HypergridProtocol", dependencies: ["HypergridSearchSpace", "HypergridData"],
                 swiftSettings: language),
         .target(name: "HypergridTraining",
-                dependencies: ["HypergridKernel", "HypergridData", "HypergridPreprocessing",
-                               "HypergridSearchSpace"],
+                dependencies: ["HypergridKernel", "HypergridData", "HypergridSearchSpace"],
                 swiftSettings: language + cpuFlags),
+
+        // The results store: journal, leaderboard, checkpoints (docs/results-store.md).
+        .target(name: "HypergridResults", dependencies: ["HypergridSearchSpace", "HypergridFiles"],
+                swiftSettings: language),
 
         // MARK: services
         .target(name: "HypergridCoordinator",
-                dependencies: ["HypergridSearchSpace", "HypergridProtocol", "ZeroMQ",
+                dependencies: ["HypergridSearchSpace", "HypergridResults", "HypergridFiles", "HypergridProtocol", "ZeroMQ",
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language),
         // Renders a run's journal as standalone SVG charts and an HTML page; reads the
-        // run through the coordinator's journal replay and never imports the kernel.
-        .target(name: "HypergridReport", dependencies: ["HypergridCoordinator", "HypergridSearchSpace"],
+        // run through the results store's journal replay (no ZeroMQ, no kernel).
+        .target(name: "HypergridReport", dependencies: ["HypergridResults", "HypergridFiles", "HypergridSearchSpace"],
                 swiftSettings: language),
         .target(name: "CProcessShims"),
         // The plain `12:04:05 worker: …` log lines shared by every process hypergrid starts.
         .target(name: "HypergridLogging", dependencies: [.product(name: "Logging", package: "swift-log")],
                 swiftSettings: language),
         .target(name: "HypergridWorker",
-                dependencies: ["HypergridTraining", "HypergridProtocol", "ZeroMQ", "CProcessShims",
+                dependencies: ["HypergridTraining", "HypergridProtocol", "HypergridPreprocessing", "HypergridData",
+                               "HypergridSearchSpace", "HypergridFiles", "ZeroMQ", "CProcessShims",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: language + cpuFlags),
 
         // MARK: the executable
         .executableTarget(name: "hypergrid",
-                          dependencies: ["HypergridTraining", "HypergridCoordinator", "HypergridReport",
+                          dependencies: ["HypergridTraining", "HypergridCoordinator", "HypergridResults", "HypergridReport",
                                          "HypergridWorker", "HypergridPreprocessing",
                                          "HypergridData", "HypergridSearchSpace", "HypergridLogging", "ZeroMQ",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -112,7 +131,7 @@ let package = Package(
                           swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
         // The coordinator's overhead with no-op workers; never links the kernel.
         .executableTarget(name: "hypergrid-coordinator-bench",
-                          dependencies: ["HypergridCoordinator", "HypergridProtocol", "HypergridSearchSpace", "ZeroMQ",
+                          dependencies: ["HypergridCoordinator", "HypergridResults", "HypergridProtocol", "HypergridSearchSpace", "ZeroMQ",
                                          "HypergridLogging", .product(name: "Logging", package: "swift-log")],
                           path: "Sources/CoordinatorBench", swiftSettings: language),
 
@@ -120,24 +139,33 @@ let package = Package(
         .testTarget(name: "HypergridKernelTests", dependencies: ["HypergridKernel"],
                     swiftSettings: language + cpuFlags),
         .testTarget(name: "HypergridDataTests",
-                    dependencies: ["HypergridData", "HypergridPreprocessing"],
+                    dependencies: ["HypergridData", "HypergridPreprocessing", "CZlib"],
                     swiftSettings: language),
         .testTarget(name: "HypergridSearchSpaceTests", dependencies: ["HypergridSearchSpace"],
                     swiftSettings: language),
         .testTarget(name: "HypergridTrainingTests",
                     dependencies: ["HypergridTraining", "HypergridPreprocessing", "HypergridData",
-                                   "HypergridSearchSpace"], swiftSettings: language),
+                                   "HypergridSearchSpace", "HypergridKernel"], swiftSettings: language),
+        // Temporary directories, tiny file systems and trial fixtures shared by the tests.
+        .target(name: "HypergridTestSupport", dependencies: ["HypergridSearchSpace"],
+                path: "Tests/HypergridTestSupport", swiftSettings: language),
+        .testTarget(name: "HypergridResultsTests",
+                    dependencies: ["HypergridResults", "HypergridFiles", "HypergridSearchSpace", "HypergridTestSupport"],
+                    swiftSettings: language),
         .testTarget(name: "HypergridCoordinatorTests",
-                    dependencies: ["HypergridCoordinator"], swiftSettings: language),
+                    dependencies: ["HypergridCoordinator", "HypergridResults", "HypergridFiles", "HypergridProtocol", "HypergridSearchSpace",
+                                   "ZeroMQ", "HypergridTestSupport", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: language),
         .testTarget(name: "HypergridReportTests",
-                    dependencies: ["HypergridReport", "HypergridCoordinator", "HypergridSearchSpace"],
+                    dependencies: ["HypergridReport", "HypergridResults", "HypergridSearchSpace"],
                     swiftSettings: language),
         .testTarget(name: "HypergridEndToEndTests",
-                    dependencies: ["HypergridCoordinator", "HypergridSearchSpace", "HypergridProtocol", "ZeroMQ", "CZlib"],
+                    dependencies: ["HypergridCoordinator", "HypergridResults", "HypergridSearchSpace", "HypergridProtocol",
+                                   "ZeroMQ", "CZlib"],
                     swiftSettings: language),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: language),
         .testTarget(name: "HypergridProtocolTests",
-                    dependencies: ["HypergridProtocol", "HypergridSearchSpace", "HypergridData"],
+                    dependencies: ["HypergridProtocol", "HypergridSearchSpace", "HypergridData", "HypergridTestSupport"],
                     swiftSettings: language),
         .testTarget(name: "HypergridWorkerTests",
                     dependencies: ["HypergridWorker", "HypergridProtocol", "HypergridSearchSpace",

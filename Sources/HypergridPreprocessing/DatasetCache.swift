@@ -1,5 +1,6 @@
 import Foundation
 import HypergridData
+import HypergridFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -150,7 +151,7 @@ public enum DatasetCache {
         let json = try JSONEncoder().encode(metadata)
         let fileLength = offset + json.count
 
-        try AtomicFile.write(to: url) { fd in
+        try CacheFile.replace(url) { fd in
             var crc: UInt32 = 0
             var position = headerBytes
             let zeros = [UInt8](repeating: 0, count: 64)
@@ -161,10 +162,10 @@ public enum DatasetCache {
                 }
                 guard count > 0, let bytes else { return }
                 crc = CRC32.checksum(bytes, count: count, continuing: crc)
-                try AtomicFile.writeAll(fd, bytes, count, url: url)
+                try CacheFile.writeAll(fd, bytes, count, url: url)
                 position = at + count
             }
-            try zeros.withUnsafeBytes { try AtomicFile.writeAll(fd, $0.baseAddress, headerBytes, url: url) }
+            try zeros.withUnsafeBytes { try CacheFile.writeAll(fd, $0.baseAddress, headerBytes, url: url) }
             for (m, place) in zip(matrices, layout) {
                 try emit(m.features.base, m.rows * m.columns * 4, at: place.featuresOffset)
                 try m.labels.withUnsafeBytes { try emit($0.baseAddress, $0.count, at: place.labelsOffset) }
@@ -182,7 +183,7 @@ public enum DatasetCache {
             for v in [UInt64(fileLength), UInt64(offset), UInt64(json.count)] { append(&header, v) }
             header += [UInt8](repeating: 0, count: headerBytes - header.count)
             guard header.withUnsafeBytes({ pwrite(fd, $0.baseAddress, headerBytes, 0) }) == headerBytes else {
-                throw AtomicFile.ioError("write the header of", url)
+                throw FileSystemError(path: url.path, operation: "write the header of", errno: errno)
             }
         }
     }
@@ -192,16 +193,16 @@ public enum DatasetCache {
     /// `corruptCache` for anything else wrong, each naming the file.
     public static func load(cacheFile url: URL, expectedFingerprint: String?) throws -> PreparedDataset {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw AtomicFile.ioError("open", url) }
+        guard fd >= 0 else { throw CacheFile.readError("open", url) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw AtomicFile.ioError("read", url) }
+        guard fstat(fd, &st) == 0 else { throw CacheFile.readError("read", url) }
         let size = Int(st.st_size)
         guard size >= headerBytes else {
             throw DatasetError(.corruptCache, "Cache file \(url.path) is truncated: \(size) bytes, shorter than its header.")
         }
         guard let base = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
-            throw AtomicFile.ioError("memory-map", url)
+            throw CacheFile.readError("memory-map", url)
         }
         let mapping = Mapping(base: base, size: size)
         return try decode(UnsafeRawBufferPointer(start: base, count: size), url: url,
@@ -218,7 +219,7 @@ public enum DatasetCache {
             _ = try decode(raw, url: url, expectedFingerprint: expectedFingerprint, owner: nil)
         }
         try prepareDirectory(directory)
-        try AtomicFile.write(data, to: url)
+        try CacheFile.replace(url, with: [UInt8](data))
         return url
     }
 

@@ -127,7 +127,7 @@ public final class ContentHashIndex {
         guard dirty else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFile.write(encoder.encode(entries), to: url)
+        try CacheFile.replace(url, with: [UInt8](encoder.encode(entries)))
         dirty = false
     }
 

@@ -61,6 +61,25 @@ extension WireWriter {
         case .cosine?: u8(2)
         }
         optional(c.warmupEpochs)
+        // Fields added through the field table (TrialFieldExtension), in table order; none
+        // before protocol version 5, so older layouts are unchanged.
+        for (_, added) in TrialField.extensions { try fieldValue(added.value(of: c)) }
+    }
+
+    /// A tagged ``FieldValue``: 0 null, 1 false, 2 true, 3 whole number, 4 number, 5 text,
+    /// 6 list of whole numbers.
+    mutating func fieldValue(_ value: FieldValue) throws(ProtocolError) {
+        switch value {
+        case .null: u8(0)
+        case .bool(let b): u8(b ? 2 : 1)
+        case .int(let n): u8(3); i64(n)
+        case .double(let x): u8(4); f64(x)
+        case .string(let s): u8(5); try string(s, "config.added")
+        case .ints(let list):
+            u8(6)
+            try count(list.count, "config.added")
+            for n in list { i64(n) }
+        }
     }
 
     mutating func dataset(_ d: DatasetSpec) throws(ProtocolError) {
@@ -213,7 +232,42 @@ extension WireReader {
         case let tag: throw unknownTag(tag, "config.schedule")
         }
         c.warmupEpochs = try optionalF64("config.warmupEpochs")
+        for (field, added) in TrialField.extensions {
+            let value = try fieldValue()
+            added.assign(value, to: &c)
+            // Canonical: only a value the field keeps as it is (its type, its off value)
+            // is accepted, so that an accepted frame re-encodes to the same bytes.
+            guard Self.sameBytes(added.value(of: c), value) else {
+                throw .invalidValue(field: "config.added", reason: "\(field.gridKey) cannot hold \(value)")
+            }
+        }
         return c
+    }
+
+    /// Whether two values have the same wire bytes (NaN included, unlike `==`).
+    static func sameBytes(_ a: FieldValue, _ b: FieldValue) -> Bool {
+        var x = WireWriter(type: .heartbeat, capacity: 16, limit: WireFormat.defaultMaxFrameSize)
+        var y = x
+        do { try x.fieldValue(a); try y.fieldValue(b) } catch { return false }
+        return x.bytes == y.bytes
+    }
+
+    /// A value written by `WireWriter.fieldValue(_:)`.
+    mutating func fieldValue() throws(ProtocolError) -> FieldValue {
+        switch try u8("config.added") {
+        case 0: return .null
+        case 1: return .bool(false)
+        case 2: return .bool(true)
+        case 3: return .int(try i64("config.added"))
+        case 4: return .double(try f64("config.added"))
+        case 5: return .string(try string("config.added"))
+        case 6:
+            let n = try count("config.added", minimumSize: 8)
+            var list: [Int] = []
+            for _ in 0..<n { list.append(try i64("config.added")) }
+            return .ints(list)
+        case let tag: throw unknownTag(tag, "config.added")
+        }
     }
 
     mutating func dataset() throws(ProtocolError) -> DatasetSpec {

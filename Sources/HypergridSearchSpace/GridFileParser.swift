@@ -109,7 +109,8 @@ public enum GridFileParser {
     }
 
     private static func parseModel(_ node: Node, _ r: NodeReader, into axes: inout ParameterAxes) throws {
-        let m = try r.mapping(node, key: "model", allowed: ["hidden", "batch_norm", "init", "dropout"])
+        let m = try r.mapping(node, key: "model", allowed: Set(["hidden", "batch_norm", "init", "dropout"]).union(addedKeys("model")))
+        try parseAddedFields(m, r, section: "model", into: &axes)
         if let d = m["dropout"] { axes.dropout = try r.list(d, key: "model.dropout") { try r.double($0, .dropout) } }
         if let h = m["hidden"] { axes.hidden = try parseHidden(h, r) }
         if let b = m["batch_norm"] { axes.batchNorm = try r.list(b, key: "model.batch_norm") { try r.bool($0, key: "model.batch_norm") } }
@@ -142,8 +143,9 @@ public enum GridFileParser {
 
     private static func parseTraining(_ node: Node, _ r: NodeReader, into axes: inout ParameterAxes,
                                       dataset: DatasetSpec) throws {
-        let m = try r.mapping(node, key: "training", allowed: ["optimizer", "momentum", "learning_rate", "decay", "reg", "batch_size", "iterations", "epochs", "loss_every",
-                                                               "horizontal_flip", "schedule", "warmup_epochs"])
+        let m = try r.mapping(node, key: "training", allowed: Set(["optimizer", "momentum", "learning_rate", "decay", "reg", "batch_size", "iterations", "epochs", "loss_every",
+                                                                   "horizontal_flip", "schedule", "warmup_epochs"]).union(addedKeys("training")))
+        try parseAddedFields(m, r, section: "training", into: &axes)
         try parseTrainingFeatures(m, r, into: &axes, dataset: dataset)
         if let n = m["optimizer"] {
             axes.optimizer = try r.list(n, key: "training.optimizer") { item in
@@ -194,6 +196,28 @@ public enum GridFileParser {
         }
         if let n = m["warmup_epochs"] {
             axes.warmupEpochs = try r.list(n, key: "training.warmup_epochs") { try r.double($0, .warmupEpochs) }
+        }
+    }
+
+    /// The keys of `section` that fields join through the field table (TrialFieldExtension).
+    private static func addedKeys(_ section: String) -> [String] {
+        TrialField.extensions.compactMap { entry in
+            entry.field.gridKey.hasPrefix(section + ".") ? String(entry.field.gridKey.dropFirst(section.count + 1)) : nil
+        }
+    }
+
+    /// The values of the fields that join through the field table, as their table entries
+    /// describe them; each key takes a value or a list, like every other.
+    private static func parseAddedFields(_ m: [String: Node], _ r: NodeReader, section: String,
+                                         into axes: inout ParameterAxes) throws {
+        for (field, added) in TrialField.extensions where field.gridKey.hasPrefix(section + ".") {
+            guard let node = m[String(field.gridKey.dropFirst(section.count + 1))] else { continue }
+            axes.added[field.gridKey] = try r.list(node, key: field.gridKey) { item in
+                switch added.parse(try r.scalarText(item, key: field.gridKey)) {
+                case .success(let value): return value
+                case .failure(let problem): throw r.error(item, field.gridKey, problem.description)
+                }
+            }
         }
     }
 

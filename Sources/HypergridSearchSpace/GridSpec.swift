@@ -47,6 +47,9 @@ public struct ParameterAxes: Sendable, Hashable {
     public var horizontalFlip: [Bool] = [false]
     public var schedule: [LearningRateSchedule] = [.step]
     public var warmupEpochs: [Double] = [0]
+    /// The fields that join through the field table (TrialFieldExtension), by grid key; a
+    /// field not listed takes its `off` value. They vary slowest, after every axis above.
+    public var added: [String: [FieldValue]] = [:]
 
     public init() {}
 
@@ -55,6 +58,7 @@ public struct ParameterAxes: Sendable, Hashable {
         hidden.count * batchNorm.count * optimizer.count * momentum.count * learningRate.count
             * learningRateDecay.count * reg.count * batchSize.count * length.count * initScheme.count
             * dropout.count * horizontalFlip.count * schedule.count * warmupEpochs.count
+            * added.values.reduce(1) { $0 * $1.count }
     }
 
     /// The names of the parameters that take more than one value, in grid-file spelling.
@@ -74,6 +78,9 @@ public struct ParameterAxes: Sendable, Hashable {
         if horizontalFlip.count > 1 { names.append("horizontal_flip") }
         if schedule.count > 1 { names.append("schedule") }
         if warmupEpochs.count > 1 { names.append("warmup_epochs") }
+        for (field, _) in TrialField.extensions where (added[field.gridKey]?.count ?? 0) > 1 {
+            names.append(String(field.gridKey.split(separator: ".").last!))
+        }
         return names
     }
 
@@ -106,6 +113,9 @@ public struct ParameterAxes: Sendable, Hashable {
         config.horizontalFlip = pick(self.horizontalFlip)
         config.schedule = pick(self.schedule)
         config.warmupEpochs = pick(self.warmupEpochs)
+        for (field, fieldAdded) in TrialField.extensions {
+            fieldAdded.assign(pick(added[field.gridKey] ?? [fieldAdded.off]), to: &config)
+        }
         return config.canonicalized
     }
 }

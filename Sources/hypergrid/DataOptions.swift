@@ -66,31 +66,6 @@ extension ConfigProblem {
     var validationError: ValidationError { ValidationError("\(field.flag) \(message).") }
 }
 
-extension ConfigField {
-    /// The `train` flag that sets this field.
-    var flag: String {
-        switch self {
-        case .trainRows: "--train-rows"
-        case .validationRows: "--validation-rows"
-        case .testRows: "--test-rows"
-        case .pca: "--pca"
-        case .hidden: "--hidden"
-        case .initStd: "--init-std"
-        case .momentum: "--momentum"
-        case .learningRate: "--lr"
-        case .decay: "--decay"
-        case .reg: "--reg"
-        case .batchSize: "--batch-size"
-        case .iterations: "--iterations"
-        case .epochs: "--epochs"
-        case .lossEvery: "--loss-every"
-        case .dropout: "--dropout"
-        case .horizontalFlip: "--horizontal-flip"
-        case .warmupEpochs: "--warmup-epochs"
-        }
-    }
-}
-
 /// Writes a line to standard error.
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))

@@ -4,6 +4,7 @@ import HypergridCoordinator
 import HypergridData
 import HypergridPreprocessing
 import HypergridReport
+import HypergridResults
 import HypergridSearchSpace
 import HypergridTraining
 import Logging
@@ -26,6 +27,8 @@ struct GridOptions: ParsableArguments {
     var cacheDir: String?
     @Option(help: "Leaderboard rows to print at the end.")
     var top: Int = 10
+    @Flag(help: "Print every leaderboard column at the end, not only those that vary in the grid.")
+    var wide = false
     @Flag(help: "Keep RUN_DIR/report.html (and its SVG charts) current while the run is in progress; see `hypergrid report`.")
     var report = false
 
@@ -90,7 +93,7 @@ func finish(_ server: CoordinatorServer, _ summary: RunSummary, options: GridOpt
     let page = report?.finish()
     print("")
     print("run \(stopped ? "stopped" : (summary.haltReason == nil ? "complete" : "halted")): \(summary.done) done, \(summary.diverged) diverged, \(summary.failed) failed, \(summary.skipped) already in the journal, \(summary.unfinished) unfinished, \(String(format: "%.1f", summary.elapsedSeconds)) s")
-    if options.top > 0 { print(server.leaderboardTable(top: options.top)) }
+    if options.top > 0 { print(server.leaderboardTable(top: options.top, wide: options.wide)) }
     for line in server.searchReport { print(line) }
     print("leaderboard: \(options.runDirectory)/leaderboard.csv")
     if let page { print("report: \(page)") }

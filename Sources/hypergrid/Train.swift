@@ -53,6 +53,10 @@ struct Train: ParsableCommand {
     var schedule: String = "step"
     @Option(name: .customLong("warmup-epochs"), help: "Epochs of linear learning-rate warm-up (default 0: none).")
     var warmupEpochs: Double = 0
+    @Option(name: .customLong("set"), parsing: .singleValue,
+            help: ArgumentHelp("Set a trial field that has no flag of its own, by its grid key (repeatable); "
+                               + "the keys: " + Train.settableKeys + ".", valueName: "key=value"))
+    var settings: [String] = []
     @Option(help: "Threads for this trial; the results are bit-identical at any count.")
     var threads: Int = 1
     @Flag(help: "Print one JSON object (configuration, metrics, history) instead of text.")
@@ -102,8 +106,27 @@ struct Train: ParsableCommand {
         config.horizontalFlip = horizontalFlip
         config.schedule = try parsedSchedule()
         config.warmupEpochs = warmupEpochs
+        for setting in settings { try apply(setting, to: &config) }
         // Off is nil, as in grid files: the same trial id for the same training.
         return config.canonicalized
+    }
+
+    /// The grid keys `--set` takes: the fields added through the field table.
+    static var settableKeys: String {
+        let keys = TrialField.extensions.map(\.field.gridKey)
+        return keys.isEmpty ? "none in this version" : keys.joined(separator: ", ")
+    }
+
+    /// Applies one `--set KEY=VALUE` through the field table (TrialFieldExtension).
+    func apply(_ setting: String, to config: inout TrialConfig) throws {
+        let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let (_, added) = TrialField.extensionField(gridKey: parts[0]) else {
+            throw ValidationError("--set takes KEY=VALUE with the grid key of a trial field listed by hypergrid train --help; got '\(setting)'.")
+        }
+        switch added.parse(parts[1]) {
+        case .success(let value): added.assign(value, to: &config)
+        case .failure(let problem): throw ValidationError("--set \(parts[0]) \(problem).")
+        }
     }
 
     func run() throws {

@@ -77,6 +77,7 @@ struct TrainReport: Encodable {
     var summary: String {
         func pct(_ x: Double?) -> String { x.map { String(format: "%.2f %%", $0 * 100) } ?? "-" }
         var lines = [
+            "config: \(config.summary)",
             "status \(status)\(reason.map { " (\($0))" } ?? "") after \(iterations) iterations",
             valRegression == nil && trainRegression == nil
                 ? "accuracy: train \(pct(trainAccuracy)), validation \(pct(valAccuracy)), test \(pct(testAccuracy))"

@@ -1,6 +1,9 @@
 import Foundation
+import HypergridFiles
 import HypergridProtocol
+import HypergridResults
 import HypergridSearchSpace
+import HypergridTestSupport
 import Logging
 import Testing
 import ZeroMQ

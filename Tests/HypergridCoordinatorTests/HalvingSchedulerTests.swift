@@ -1,4 +1,6 @@
+import HypergridResults
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
 @testable import HypergridCoordinator
 

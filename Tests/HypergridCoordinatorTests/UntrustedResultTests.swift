@@ -1,5 +1,6 @@
 import Foundation
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
 @testable import HypergridCoordinator
 

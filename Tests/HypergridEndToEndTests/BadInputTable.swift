@@ -164,5 +164,9 @@ enum BadInputTable {
                  command: "hypergrid worker --connect tcp://127.0.0.1:$PORT --heartbeat 0.2",
                  message: "The coordinator at tcp://127.0.0.1:$PORT refused this worker: numerics $NUMERICS differ from the coordinator's hg-numerics-0.",
                  status: 3, setup: .fakeCoordinator(version: WireFormat.version, reason: "numerics $NUMERICS differ from the coordinator's hg-numerics-0")),
+        // The field table's generic setter.
+        BadInput(what: "an unknown trial field for --set", command: "hypergrid train --set model.width=3",
+                 message: "Error: --set takes KEY=VALUE with the grid key of a trial field listed by hypergrid train --help; got 'model.width=3'.",
+                 status: 64),
     ]
 }

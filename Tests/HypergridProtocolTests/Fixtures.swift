@@ -1,19 +1,6 @@
 import HypergridProtocol
 import HypergridSearchSpace
-
-/// A small seeded generator (SplitMix64), so that every fuzz and round-trip run sees the
-/// same inputs and a failure can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import HypergridTestSupport
 
 /// Builds valid messages of every type, with values chosen to reach edge cases: empty and
 /// multi-byte strings, NaN/∞/-0 floats, Int.min/max, absent and present optionals.

@@ -1,4 +1,5 @@
 import HypergridProtocol
+import HypergridTestSupport
 import Testing
 
 /// Mutation fuzzing of the decoder: no input may trap, and any input it accepts must be the

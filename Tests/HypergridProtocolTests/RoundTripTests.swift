@@ -1,9 +1,13 @@
 import HypergridProtocol
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
 import HypergridData
 
 @Suite struct RoundTripTests {
+    /// Magic and version, the first four bytes of every frame.
+    let header: [UInt8] = [0x48, 0x47, UInt8(WireFormat.version >> 8), UInt8(WireFormat.version & 0xFF)]
+
     /// Decoding an encoded message gives it back; re-encoding gives the same bytes.
     private func checkRoundTrip(_ message: Message) throws {
         let frame = try message.encoded()
@@ -48,20 +52,26 @@ import HypergridData
 
     /// Pins the wire bytes of small messages: a change here breaks compatibility with
     /// deployed peers and needs a WireFormat.version bump.
+    /// The protocol version, pinned: a wire change must be made on purpose (the field
+    /// table's highest `wireVersion`, TrialFieldExtension).
+    @Test func protocolVersion() {
+        #expect(WireFormat.version == 4)
+    }
+
     @Test func goldenFrames() throws {
-        #expect(try Message.heartbeat.encoded() == [0x48, 0x47, 0x00, 0x04, 0x40])
+        #expect(try Message.heartbeat.encoded() == header + [0x40])
         #expect(try Message.noWork(retryAfterMilliseconds: 500).encoded()
-                == [0x48, 0x47, 0x00, 0x04, 0x85, 0x00, 0x00, 0x01, 0xF4])
+                == header + [0x85, 0x00, 0x00, 0x01, 0xF4])
         #expect(try Message.refuse(reason: "no").encoded()
-                == [0x48, 0x47, 0x00, 0x04, 0x83, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
+                == header + [0x83, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
         #expect(try Message.datasetRequest(fingerprint: "ab", chunkIndex: 7).encoded()
-                == [0x48, 0x47, 0x00, 0x04, 0x05, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 7])
+                == header + [0x05, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 7])
         let id = String(repeating: "0f", count: 32)
-        #expect(try Message.ack(TrialID(hex: id)!).encoded() == [0x48, 0x47, 0x00, 0x04, 0x82, 0, 0, 0, 64] + Array(id.utf8))
+        #expect(try Message.ack(TrialID(hex: id)!).encoded() == header + [0x82, 0, 0, 0, 64] + Array(id.utf8))
         // CRC-32 of "abc" is 0x352441C2.
         let chunk = DatasetChunk(fingerprint: "", index: 0, total: 1, bytes: Array("abc".utf8))
         #expect(try Message.datasetChunk(chunk).encoded()
-                == [0x48, 0x47, 0x00, 0x04, 0x86, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+                == header + [0x86, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
                     0x35, 0x24, 0x41, 0xC2, 0, 0, 0, 3, 0x61, 0x62, 0x63])
     }
 
@@ -72,7 +82,7 @@ import HypergridData
         #expect(labels(TrialConfig()) == ["hidden", "batchNorm", "optimizer", "momentum", "learningRate",
                                           "learningRateDecay", "reg", "batchSize", "length", "initScheme",
                                           "seed", "lossEvery", "stopAfterEpochs", "refit", "dropout", "horizontalFlip",
-                                          "schedule", "warmupEpochs"])
+                                          "schedule", "warmupEpochs"] + TrialField.extensions.map(\.added.propertyName))
         #expect(labels(DatasetSpec(kind: .mnist)) == ["kind", "path", "trainRows", "validationRows",
                                                      "testRows", "standardize", "pcaVariance", "file", "task"])
         #expect(labels(FileSourceSpec()) == ["label", "delimiter", "features", "exclude", "missing", "task", "x", "y",
@@ -97,6 +107,19 @@ import HypergridData
     /// Pins where version 3 puts the token (right after the attempt) and the halving fields
     /// (the config's budget and refit after `lossEvery`; the checkpoint flag and blob last in
     /// `assign`, the checkpoint last in `result`, `resumedAt` after the reason).
+    /// Every field added through the field table crosses the wire, off and on.
+    @Test func fieldsAddedThroughTheTableRoundTrip() throws {
+        for (field, added) in TrialField.extensions {
+            for value in [added.off, added.example] {
+                var assignment = sampleAssignment
+                added.assign(value, to: &assignment.config)
+                let decoded = try Message(decoding: try Message.assign(assignment).encoded())
+                guard case .assign(let back) = decoded else { Issue.record("not an assignment"); continue }
+                #expect(added.value(of: back.config) == value, "\(field.gridKey)")
+            }
+        }
+    }
+
     @Test func goldenTokenAndHalvingFields() throws {
         var assignment = sampleAssignment
         assignment.token = [0xA5, 0x5A]
@@ -105,7 +128,7 @@ import HypergridData
         assignment.saveCheckpoint = true
         assignment.checkpoint = [7, 8, 9]
         let frame = try Message.assign(assignment).encoded()
-        #expect(Array(frame[0..<5]) == [0x48, 0x47, 0x00, 0x04, 0x81])
+        #expect(Array(frame[0..<5]) == header + [0x81])
         let afterID = 5 + 4 + 64
         #expect(Array(frame[afterID..<(afterID + 10)]) == [0, 0, 0, 1, 0, 0, 0, 2, 0xA5, 0x5A])
         #expect(Array(frame.suffix(9)) == [1, 1, 0, 0, 0, 3, 7, 8, 9])
@@ -117,7 +140,7 @@ import HypergridData
             metrics: TrialMetrics(status: .done, iterations: 4), history: TrialHistory(lossEvery: 1)), checkpoint: [5])
         report.outcome.metrics.resumedAt = 2
         let result = try Message.result(report).encoded()
-        #expect(Array(result[0..<5]) == [0x48, 0x47, 0x00, 0x04, 0x03])
+        #expect(Array(result[0..<5]) == header + [0x03])
         #expect(Array(result[afterID..<(afterID + 9)]) == [0, 0, 0, 2, 0, 0, 0, 1, 0xEE])
         #expect(Array(result.suffix(6)) == [1, 0, 0, 0, 1, 5])
         // No reason, then resumedAt present (2).

@@ -1,3 +1,4 @@
+import HypergridResults
 import HypergridSearchSpace
 import Logging
 
@@ -86,6 +87,8 @@ public struct SchedulerStatus: Sendable, Equatable {
     /// Connected workers, idle or busy.
     public var workers: Int
     public var bestValidationAccuracy: Double?
+    /// Regression runs: the lowest validation RMSE so far (then `bestValidationAccuracy` is nil).
+    public var bestValidationRMSE: Double? = nil
     public var bestTrial: TrialID?
     /// Seconds until the last trial should finish: the remaining cost (pending trials, plus
     /// the unfinished fraction of running ones) at the seconds-per-cost of this run's
@@ -101,31 +104,8 @@ public struct SchedulerStatus: Sendable, Equatable {
         if let best = bestValidationAccuracy {
             parts.append("best val " + formatFixed(best, digits: 4))
         }
+        if let best = bestValidationRMSE { parts.append("best val RMSE " + formatFixed(best, digits: 4)) }
         if let eta = etaSeconds { parts.append("ETA " + formatDuration(eta)) }
         return parts.joined(separator: ", ")
     }
-}
-
-/// `3h02m`, `4m10s`, `12s`.
-package func formatDuration(_ seconds: Double) -> String {
-    guard seconds.isFinite else { return "?" }
-    let s = Int(seconds.rounded())
-    if s >= 3600 { return "\(s / 3600)h" + pad2((s % 3600) / 60) + "m" }
-    if s >= 60 { return "\(s / 60)m" + pad2(s % 60) + "s" }
-    return "\(s)s"
-}
-
-private func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-
-/// Fixed-point text without Foundation's locale-dependent `String(format:)`.
-package func formatFixed(_ value: Double, digits: Int) -> String {
-    guard value.isFinite else { return "\(value)" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (abs(value) * scale).rounded()
-    let whole = Int(scaled / scale)
-    var fraction = String(Int(scaled.truncatingRemainder(dividingBy: scale)))
-    while fraction.count < digits { fraction = "0" + fraction }
-    let sign = value < 0 && scaled != 0 ? "-" : ""
-    return digits == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HypergridFiles
 import HypergridSearchSpace
 #if canImport(Glibc)
 import Glibc
@@ -21,13 +22,16 @@ import Darwin
 public struct AssignmentTokens: Sendable {
     /// The secret's file name inside a run directory.
     public static let fileName = "assignment.secret"
-    /// Made once: every assignment and every result is signed or checked with it.
-    private let key: SymmetricKey
+    /// The secret's bytes. Kept as bytes, not as swift-crypto's `SymmetricKey` (which is
+    /// not `Sendable`): the key is rebuilt per token, a 32-byte copy next to an HMAC.
+    private let secret: [UInt8]
 
     /// Tokens keyed with `secret` (32 bytes).
     public init(secret: [UInt8]) {
-        key = SymmetricKey(data: secret)
+        self.secret = secret
     }
+
+    private var key: SymmetricKey { SymmetricKey(data: secret) }
 
     /// The run directory's secret, created (atomically, mode 0600) if there is none.
     /// The caller holds the journal's lock, so two coordinators never race to create it.

@@ -1,5 +1,6 @@
 import Foundation
 import HypergridProtocol
+import HypergridResults
 import HypergridSearchSpace
 
 extension CoordinatorServer {

@@ -2,7 +2,9 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import HypergridFiles
 import HypergridProtocol
+import HypergridResults
 import HypergridSearchSpace
 import Logging
 import ZeroMQ
@@ -102,7 +104,7 @@ public final class CoordinatorServer {
         var plan = plan
         if let search, search.isStaged {
             var recorded: [TrialID: Double?] = [:]
-            for (id, r) in replay.results { recorded[id] = .some(r.metrics.status == .failed ? nil : r.metrics.validationAccuracy) }
+            for (id, r) in replay.results { recorded[id] = .some(r.metrics.status == .failed ? nil : r.metrics.validationScore) }
             for id in replay.failures.keys { recorded[id] = .some(nil) }
             stages = SearchStages(grid: search, fingerprint: offer.fingerprint, shape: offer.shape, recorded: recorded)
             plan = stages!.planned
@@ -321,9 +323,10 @@ public final class CoordinatorServer {
         nextLeaderboardWrite = end + max(Self.leaderboardInterval, 20 * (end - start))
     }
 
-    /// The top rows of the leaderboard as an aligned table.
-    public func leaderboardTable(top: Int) -> String {
-        Leaderboard.render(leaderboard.rows, format: .table, top: top)
+    /// The top rows of the leaderboard as an aligned table: the columns that vary in the
+    /// grid and the metrics, or every column when `wide`.
+    public func leaderboardTable(top: Int, wide: Bool = false) -> String {
+        Leaderboard.render(leaderboard.rows, format: .table, top: top, wide: wide)
     }
 
     func name(_ worker: WorkerID) -> String { workerNames[worker] ?? worker.description }
@@ -346,32 +349,13 @@ public final class CoordinatorServer {
         case .trialResult(let r):
             // formatFixed rather than String(format:), which costs microseconds per call
             // through Foundation's locale machinery: this line is written for every result.
-            let val = r.metrics.validationAccuracy.map { formatFixed($0, digits: 4) } ?? "-"
+            let val = r.metrics.validationRegression.map { "RMSE " + formatFixed($0.rmse, digits: 4) }
+                ?? r.metrics.validationAccuracy.map { formatFixed($0, digits: 4) } ?? "-"
             logger.info("trial \(r.trial.short) \(r.metrics.status.rawValue): val \(val) in \(formatFixed(r.metrics.wallSeconds, digits: 1)) s on \(r.worker) — \(scheduler.status.line)")
         case .trialFailed(let r):
             logger.warning("trial \(r.trial.short) failed after \(r.attempts) attempts: \(r.reason)")
         case .runStarted:
             break
         }
-    }
-}
-
-extension TrialConfig {
-    /// `hidden 256-128 bn adam lr 0.001 reg 0.001 5000 it` — for logs.
-    public var summary: String {
-        var parts = ["hidden \(hidden.map(String.init).joined(separator: "-"))"]
-        if batchNorm { parts.append("bn") }
-        parts.append(optimizer.rawValue)
-        parts.append("lr \(learningRate)")
-        parts.append("reg \(reg)")
-        switch length {
-        case .iterations(let n): parts.append("\(n) it")
-        case .epochs(let e): parts.append("\(e) ep")
-        }
-        if let stop = stopAfterEpochs { parts.append("stop after \(stop) ep") }
-        if let refit { parts.append("refit on \(refit.rawValue)") }
-        if !featureSummary.isEmpty { parts.append(featureSummary) }
-        parts.append("seed \(seed)")
-        return parts.joined(separator: " ")
     }
 }

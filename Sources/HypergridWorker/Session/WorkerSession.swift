@@ -315,7 +315,7 @@ public struct WorkerSession: Sendable {
 
     mutating func start(_ assignment: Assignment, _ out: inout [WorkerSessionAction]) {
         current = assignment
-        out.append(.log(.info, "assigned trial \(assignment.trialID.short) (attempt \(assignment.attempt)): \(Self.summary(assignment.config))"))
+        out.append(.log(.info, "assigned trial \(assignment.trialID.short) (attempt \(assignment.attempt)): \(assignment.config.summary)"))
         out.append(.startTrial(assignment))
     }
 
@@ -391,22 +391,6 @@ public struct WorkerSession: Sendable {
         }
     }
 
-    // MARK: text
-
-    /// `hidden 256,128 +bn, adam lr 0.001, reg 0.0001, batch 200, 10 epochs, init he`.
-    static func summary(_ c: TrialConfig) -> String {
-        var parts = ["hidden " + c.hidden.map(String.init).joined(separator: ",") + (c.batchNorm ? " +bn" : "")]
-        parts.append("\(c.optimizer.rawValue) lr \(c.learningRate)")
-        if c.reg != 0 { parts.append("reg \(c.reg)") }
-        parts.append("batch \(c.batchSize)")
-        switch c.length {
-        case .iterations(let n): parts.append("\(n) iterations")
-        case .epochs(let e): parts.append("\(e) epochs")
-        }
-        parts.append("init \(c.initScheme.description)")
-        if !c.featureSummary.isEmpty { parts.append(c.featureSummary) }
-        return parts.joined(separator: ", ")
-    }
 }
 
 /// `1.5 s`, `32 s`.

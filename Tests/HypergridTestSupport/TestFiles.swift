@@ -3,25 +3,28 @@ import Foundation
 import Glibc
 #endif
 
-/// A fresh directory under the system's temporary folder, removed by `remove()`.
-struct TemporaryDirectory {
-    let path: String
+// Shared by the test targets that need real files (results store, coordinator), so that
+// each does not keep its own copy.
 
-    init(_ label: String = #function) {
+/// A fresh directory under the system's temporary folder, removed by `remove()`.
+public struct TemporaryDirectory: Sendable {
+    public let path: String
+
+    public init(_ label: String = #function) {
         let name = "hypergrid-\(label.filter { $0.isLetter || $0.isNumber })-\(UUID().uuidString.prefix(8))"
         path = (NSTemporaryDirectory() as NSString).appendingPathComponent(name)
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
-    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+    public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    public func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
 /// Tiny tmpfs mounts, to run out of space or write to a read-only file system for real.
 /// They need root and mount privileges; tests that use them are skipped elsewhere.
-enum TinyFileSystem {
-    static let available: Bool = {
+public enum TinyFileSystem {
+    public static let available: Bool = {
         guard getuid() == 0 else { return false }
         let probe = TemporaryDirectory("probe")
         defer { probe.remove() }
@@ -30,17 +33,17 @@ enum TinyFileSystem {
     }()
 
     /// Mounts a tmpfs of `size` (e.g. `16k`) on a new directory and returns it.
-    static func mount(size: String) -> TemporaryDirectory? {
+    public static func mount(size: String) -> TemporaryDirectory? {
         let directory = TemporaryDirectory("tmpfs")
         guard shell("mount -t tmpfs -o size=\(size) tmpfs '\(directory.path)'") else { directory.remove(); return nil }
         return directory
     }
 
-    static func remount(_ directory: TemporaryDirectory, options: String) -> Bool {
+    public static func remount(_ directory: TemporaryDirectory, options: String) -> Bool {
         shell("mount -o remount,\(options) '\(directory.path)'")
     }
 
-    static func unmount(_ directory: TemporaryDirectory) {
+    public static func unmount(_ directory: TemporaryDirectory) {
         _ = shell("umount '\(directory.path)'")
         directory.remove()
     }

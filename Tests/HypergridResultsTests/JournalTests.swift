@@ -1,7 +1,9 @@
 import Foundation
+import HypergridFiles
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
-@testable import HypergridCoordinator
+@testable import HypergridResults
 
 private func resultRecord(_ seed: UInt64, accuracy: Double, historyLength: Int = 3) -> JournalRecord {
     var o = outcome(accuracy)

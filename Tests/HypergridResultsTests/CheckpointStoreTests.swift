@@ -1,7 +1,8 @@
 import Foundation
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
-@testable import HypergridCoordinator
+@testable import HypergridResults
 
 @Suite struct CheckpointStoreTests {
     @Test func storesByTrialIDDurablyAndReadsBack() throws {
@@ -22,7 +23,7 @@ import Testing
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         // A file where the checkpoints directory should be.
-        FileManager.default.createFile(atPath: dir.file("checkpoints"), contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.file("checkpoints"), contents: Data())
         let id = trial(4, cost: 1).id
         #expect {
             try CheckpointStore(runDirectory: dir.path).save([1, 2, 3], for: id)

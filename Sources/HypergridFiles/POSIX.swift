@@ -7,7 +7,9 @@ import Darwin
 #endif
 import Foundation
 
-/// A failed system call, with the path and what was being done, for people.
+/// A failed system call, with the path and what was being done, for people: the one error
+/// type of every file the results store, the dataset cache and the worker's pending results
+/// write (see ``DurableFile``).
 public struct FileSystemError: Error, Equatable, CustomStringConvertible {
     public var path: String
     /// What was being attempted, e.g. `append to`.
@@ -31,7 +33,7 @@ public struct FileSystemError: Error, Equatable, CustomStringConvertible {
 
 /// Thin wrappers over POSIX calls that retry on EINTR and throw ``FileSystemError``.
 package enum POSIX {
-    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644, operation: String) throws -> Int32 {
+    package static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644, operation: String) throws -> Int32 {
         while true {
             let fd = systemOpen(path, flags | O_CLOEXEC, mode)
             if fd >= 0 { return fd }
@@ -41,7 +43,7 @@ package enum POSIX {
 
     /// Writes every byte: `write` may write fewer than asked (a signal, a nearly full
     /// disk), so loop until done or a real error.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String, operation: String) throws {
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String, operation: String) throws {
         var offset = 0
         while offset < bytes.count {
             let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -53,26 +55,26 @@ package enum POSIX {
         }
     }
 
-    static func fsync(_ fd: Int32, path: String) throws {
+    package static func fsync(_ fd: Int32, path: String) throws {
         while systemFsync(fd) != 0 {
             if errno != EINTR { throw FileSystemError(path: path, operation: "fsync", errno: errno) }
         }
     }
 
     /// Makes a new or renamed directory entry durable: fsync the directory itself.
-    static func fsyncDirectory(_ directory: String) throws {
+    package static func fsyncDirectory(_ directory: String) throws {
         let fd = try open(directory, O_RDONLY | O_DIRECTORY, operation: "open directory")
         defer { closeDescriptor(fd) }
         try fsync(fd, path: directory)
     }
 
-    static func truncate(_ fd: Int32, to size: Int64, path: String) throws {
+    package static func truncate(_ fd: Int32, to size: Int64, path: String) throws {
         while ftruncate(fd, off_t(size)) != 0 {
             if errno != EINTR { throw FileSystemError(path: path, operation: "truncate", errno: errno) }
         }
     }
 
-    static func size(_ fd: Int32, path: String) throws -> Int64 {
+    package static func size(_ fd: Int32, path: String) throws -> Int64 {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw FileSystemError(path: path, operation: "stat", errno: errno) }
         return Int64(info.st_size)
@@ -81,7 +83,7 @@ package enum POSIX {
     /// Reads the file's bytes from offset 0 up to its size when called (with `pread`, so an
     /// O_APPEND descriptor's position does not matter). Stopping at the size also makes a
     /// snapshot of a journal that another process is appending to.
-    static func readAll(_ fd: Int32, path: String) throws -> [UInt8] {
+    package static func readAll(_ fd: Int32, path: String) throws -> [UInt8] {
         let size = Int(try self.size(fd, path: path))
         var bytes = [UInt8](repeating: 0, count: size)
         var offset = 0
@@ -109,43 +111,9 @@ package enum POSIX {
         }
     }
 
-    static func rename(_ from: String, _ to: String) throws {
+    package static func rename(_ from: String, _ to: String) throws {
         guard systemRename(from, to) == 0 else { throw FileSystemError(path: to, operation: "rename \(from) to", errno: errno) }
     }
-}
-
-extension POSIX {
-    /// Writes `temporary` (in the same directory as `path`, so that rename stays within
-    /// one file system), fsyncs it, renames it over `path`, and fsyncs the directory so
-    /// that the rename itself survives a crash: readers see the old file or the complete
-    /// new one, never a partial one, and a crash leaves one of the two.
-    static func replaceAtomically(_ path: String, with bytes: [UInt8], temporary: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let fd = try open(temporary, O_WRONLY | O_CREAT | O_TRUNC, operation: "create")
-        do {
-            try bytes.withUnsafeBytes { try writeAll(fd, $0, path: temporary, operation: "write") }
-            try fsync(fd, path: temporary)
-            closeDescriptor(fd)
-        } catch {
-            closeDescriptor(fd)
-            _ = unlink(temporary)
-            throw error
-        }
-        do { try rename(temporary, path) } catch { _ = unlink(temporary); throw error }
-        try fsyncDirectory(directory.isEmpty ? "." : directory)
-    }
-}
-
-/// Replaces the file at `path` atomically with `bytes` (see
-/// ``POSIX/replaceAtomically(_:with:temporary:)``) through a temporary file of its own, so
-/// that several processes may rewrite the same file at once — the last rename wins.
-/// For files a browser or another reader may open at any moment, such as a run's report.
-/// - Throws: ``FileSystemError`` naming the file and the failed step.
-package func replaceFileAtomically(_ path: String, with bytes: [UInt8]) throws {
-    let name = (path as NSString).lastPathComponent
-    let directory = (path as NSString).deletingLastPathComponent
-    let temporary = (directory as NSString).appendingPathComponent(".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
-    try POSIX.replaceAtomically(path, with: bytes, temporary: temporary)
 }
 
 // The module-level names, reachable from inside `enum POSIX` whose members shadow them.
@@ -154,4 +122,4 @@ package func replaceFileAtomically(_ path: String, with bytes: [UInt8]) throws {
 @inline(__always) private func systemRename(_ from: String, _ to: String) -> Int32 { rename(from, to) }
 
 /// `close(2)`, named so that types with their own `close()` can call it.
-func closeDescriptor(_ fd: Int32) { _ = close(fd) }
+package func closeDescriptor(_ fd: Int32) { _ = close(fd) }

@@ -1,4 +1,5 @@
 import Foundation
+import HypergridFiles
 import HypergridSearchSpace
 
 /// What a journal holds: every record, and the trials it has finished.

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import HypergridFiles
 import HypergridSearchSpace
 
 /// The run's durable memory: `DIR/journal.jsonl`, one JSON record per line, appended
@@ -14,6 +15,11 @@ import HypergridSearchSpace
 /// Opening a journal replays it, takes an exclusive `flock` so that two coordinators
 /// cannot interleave lines, and cuts away a torn last line left by a crash, so that the
 /// next append starts on a clean line. One coordinator thread uses it; it is not `Sendable`.
+///
+/// The store's contract (docs/results-store.md): one writer process, enforced by the lock;
+/// a record is fsync'd before `append` returns, and only then may its result be
+/// acknowledged; a reader (``read(_:)``, taking no lock) sees complete lines only — a torn
+/// last line, an append in progress or a crash's, is left out.
 public final class Journal {
     /// The journal's file name inside a run directory.
     public static let fileName = "journal.jsonl"
@@ -28,7 +34,7 @@ public final class Journal {
     private let encoder = JournalJSON.encoder()
     /// Tests only: runs after each successful fsync with the records it made durable; an
     /// error it throws counts as a failed fsync. It lets a test see what is durable when.
-    var afterSync: (([JournalRecord]) throws -> Void)?
+    package var afterSync: (([JournalRecord]) throws -> Void)?
 
     /// Opens (creating if needed) `directory/journal.jsonl` for appending.
     ///

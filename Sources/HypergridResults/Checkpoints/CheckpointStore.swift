@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import HypergridFiles
 import HypergridSearchSpace
 
 /// The training states that halving survivors continue from, in the run directory:
@@ -20,6 +21,9 @@ import HypergridSearchSpace
 ///
 /// A lost or damaged checkpoint costs time, not correctness: continuing from a checkpoint
 /// is bit-identical to training from scratch, which is what a worker does without one.
+///
+/// The store's contract (docs/results-store.md): one writer (the coordinator); a blob is
+/// durable when ``save(_:for:)`` returns; a reader sees a whole blob or none.
 public struct CheckpointStore: Sendable {
     public let directory: String
 
@@ -40,10 +44,10 @@ public struct CheckpointStore: Sendable {
         let target = path(trial)
         do {
             try POSIX.makeDirectories(directory)
-            // Temporary file, fsync, rename, fsync of the directory: the leaderboard's routine.
-            try POSIX.replaceAtomically(target, with: bytes, temporary: target + ".tmp")
+            // Temporary file, fsync, rename, fsync of the directory: the store's one routine.
+            try DurableFile.replace(target, with: bytes)
         } catch let error as FileSystemError {
-            throw CoordinatorError("cannot store the checkpoint of trial \(trial.short): \(error)")
+            throw CheckpointStoreError(trial: trial, io: error)
         }
     }
 
@@ -54,4 +58,12 @@ public struct CheckpointStore: Sendable {
         defer { closeDescriptor(fd) }
         return try? POSIX.readAll(fd, path: file)
     }
+}
+
+/// A checkpoint that could not be stored: which trial, and the file step that failed.
+public struct CheckpointStoreError: Error, Equatable, CustomStringConvertible {
+    public var trial: TrialID
+    public var io: FileSystemError
+
+    public var description: String { "cannot store the checkpoint of trial \(trial.short): \(io)" }
 }

@@ -6,18 +6,28 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import HypergridFiles
 import HypergridSearchSpace
 
 extension Leaderboard {
     /// The leaderboard's file name inside a run directory.
     public static let fileName = "leaderboard.csv"
 
-    /// The CSV header, in order.
+    /// The CSV header, in order: the results, the trial fields of the first leaderboard
+    /// (``TrialField/all``), the repeats' bookkeeping, the search columns, and the trial
+    /// fields added since, at the end.
     public static let columns = [
         "rank", "val_acc", "val_acc_std", "val_acc_n", "train_acc", "test_acc", "final_loss", "status",
-        "hidden", "batch_norm", "optimizer", "momentum", "lr", "lr_decay", "reg", "batch_size",
-        "iterations", "epochs", "init", "seed", "repeats", "retries", "wall_s", "workers", "trials",
-    ] + searchColumns + ["features"]
+    ] + originalFields.flatMap(\.columns) + [
+        "seed", "repeats", "retries", "wall_s", "workers", "trials",
+    ] + searchColumns + appendedFields.flatMap(\.columns) + regressionColumns
+
+    /// Regression's figures (empty for classification), last: `val_acc_std`, `val_acc_n` and
+    /// the interval are then over the validation RMSEs. Optional when parsing.
+    public static let regressionColumns = ["val_rmse", "val_mae", "val_r2", "train_rmse", "test_rmse", "test_mae", "test_r2"]
+
+    static let originalFields = TrialField.all.filter { $0.placement == .original }
+    static let appendedFields = TrialField.all.filter { $0.placement == .appended }
 
     /// The columns of halving, repeats and refit (Leaderboard+Search.swift). A CSV written
     /// before they existed still reads: they are optional when parsing.
@@ -33,20 +43,28 @@ extension Leaderboard {
     }
 
     /// Columns a CSV may lack because older versions did not write them.
-    static let optionalColumns = Set(["retries", "features"] + searchColumns)
+    static let optionalColumns = Set(["retries"] + searchColumns + appendedFields.flatMap(\.columns) + regressionColumns)
 
     static func fields(_ r: LeaderboardRow) -> [String] {
         func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "" }
-        return [
+        // In parts: one array literal of this size takes the type checker too long.
+        let results: [String] = [
             "\(r.rank)", text(r.validationAccuracy), text(r.validationStd), "\(r.validationCount)",
             text(r.trainAccuracy), text(r.testAccuracy), text(r.finalLoss), r.status.rawValue,
-            r.hiddenText, "\(r.batchNorm)", r.optimizer.rawValue, text(r.momentum), "\(r.learningRate)",
-            "\(r.learningRateDecay)", "\(r.reg)", "\(r.batchSize)", text(r.iterations), text(r.epochs),
-            r.initScheme.description, text(r.seed), "\(r.repeats)", "\(r.retries)", text(r.wallSeconds), r.workers,
-            r.trials.map(\.hex).joined(separator: " "),
-            text(r.validationInterval?.lowerBound), text(r.validationInterval?.upperBound), text(r.separable),
-            text(r.budgetEpochs), "\(r.samplesTrained)", r.refit.map { "refit on \($0.rawValue)" } ?? "", r.features,
         ]
+        let bookkeeping: [String] = [
+            text(r.seed), "\(r.repeats)", "\(r.retries)", text(r.wallSeconds), r.workers,
+            r.trials.map(\.hex).joined(separator: " "),
+        ]
+        let refit: String = r.refit.map { "refit on \($0.rawValue)" } ?? ""
+        let search: [String] = [
+            text(r.validationInterval?.lowerBound), text(r.validationInterval?.upperBound), text(r.separable),
+            text(r.budgetEpochs), "\(r.samplesTrained)", refit,
+        ]
+        let regression: [String] = [r.validationRMSE, r.validationMAE, r.validationR2, r.trainRMSE,
+                                    r.testRMSE, r.testMAE, r.testR2].map(text)
+        return results + originalFields.flatMap { $0.csv(r.config) } + bookkeeping + search
+            + appendedFields.flatMap { $0.csv(r.config) } + regression
     }
 
     /// Parses a leaderboard CSV written by ``csv(_:)``; columns are found by name.
@@ -83,9 +101,13 @@ extension Leaderboard {
             guard let value = parse(text) else { throw bad(name) }
             return value
         }
-        let hiddenText = field("hidden")
-        let hidden = hiddenText.isEmpty ? [] : hiddenText.split(separator: "-").map { Int($0) }
-        guard hidden.allSatisfy({ $0 != nil }) else { throw bad("hidden") }
+        var config = TrialConfig()
+        for trialField in TrialField.all where !trialField.parse(trialField.columns.map(field), into: &config) {
+            throw bad(trialField.columns.first { !field($0).isEmpty } ?? trialField.columns[0])
+        }
+        config.stopAfterEpochs = try optional("budget_epochs") { Int($0) }
+        let final = field("final")
+        if final.hasPrefix("refit on ") { config.refit = RefitData(rawValue: String(final.dropFirst("refit on ".count))) }
         let trialsText = field("trials")
         let trials = trialsText.split(separator: " ").map { TrialID(hex: String($0)) }
         guard trials.allSatisfy({ $0 != nil }) else { throw bad("trials") }
@@ -97,31 +119,24 @@ extension Leaderboard {
             trainAccuracy: try optional("train_acc") { Double($0) },
             testAccuracy: try optional("test_acc") { Double($0) },
             finalLoss: try optional("final_loss") { Double($0) },
-            status: try required("status") { TrialStatus(rawValue: $0) },
-            hidden: hidden.map { $0! },
-            batchNorm: try required("batch_norm") { Bool($0) },
-            optimizer: try required("optimizer") { OptimizerKind(rawValue: $0) },
-            momentum: try optional("momentum") { Double($0) },
-            learningRate: try required("lr") { Double($0) },
-            learningRateDecay: try required("lr_decay") { Double($0) },
-            reg: try required("reg") { Double($0) },
-            batchSize: try required("batch_size") { Int($0) },
-            iterations: try optional("iterations") { Int($0) },
-            epochs: try optional("epochs") { Int($0) },
-            initScheme: try required("init") { InitScheme(parsing: $0) },
+            status: try required("status") { TrialStatus(rawValue: $0) }, config: config,
             seed: try optional("seed") { UInt64($0) },
             repeats: try required("repeats") { Int($0) },
             retries: try optional("retries") { Int($0) } ?? 0,
             wallSeconds: try optional("wall_s") { Double($0) },
             workers: field("workers"),
-            trials: trials.map { $0! }, features: field("features"))
+            trials: trials.map { $0! })
         let low = try optional("val_ci95_low") { Double($0) }, high = try optional("val_ci95_high") { Double($0) }
         if let low, let high, low <= high { parsed.validationInterval = low...high }
         parsed.separable = try optional("separable") { Bool($0) }
-        parsed.budgetEpochs = try optional("budget_epochs") { Int($0) }
         parsed.samplesTrained = try optional("samples") { Int($0) } ?? 0
-        let final = field("final")
-        if final.hasPrefix("refit on ") { parsed.refit = RefitData(rawValue: String(final.dropFirst("refit on ".count))) }
+        parsed.validationRMSE = try optional("val_rmse") { Double($0) }
+        parsed.validationMAE = try optional("val_mae") { Double($0) }
+        parsed.validationR2 = try optional("val_r2") { Double($0) }
+        parsed.trainRMSE = try optional("train_rmse") { Double($0) }
+        parsed.testRMSE = try optional("test_rmse") { Double($0) }
+        parsed.testMAE = try optional("test_mae") { Double($0) }
+        parsed.testR2 = try optional("test_r2") { Double($0) }
         return parsed
     }
 
@@ -132,11 +147,11 @@ extension Leaderboard {
                                    with: Array(Self.csv(rows).utf8))
     }
 
-    /// Replaces `path` through the fixed temporary `path.tmp` (see ``POSIX/replaceAtomically(_:with:temporary:)``):
-    /// one coordinator owns a run's leaderboard.
+    /// Replaces `path` durably (``DurableFile``): a reader sees the old leaderboard or the
+    /// whole new one.
     static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws {
         do {
-            try POSIX.replaceAtomically(path, with: bytes, temporary: path + ".tmp")
+            try DurableFile.replace(path, with: bytes)
         } catch let error as FileSystemError {
             throw LeaderboardError.io(error)
         }

@@ -4,9 +4,10 @@ import HypergridSearchSpace
 public struct LeaderboardRow: Sendable, Equatable {
     /// 1-based place: best mean validation accuracy first.
     public var rank: Int
-    /// Mean validation accuracy over the repeats that have one.
+    /// Mean validation accuracy over the repeats that have one (nil for regression).
     public var validationAccuracy: Double?
-    /// Sample standard deviation (n − 1) of those; `nil` with fewer than two.
+    /// Sample standard deviation (n − 1) of those (for regression, of the validation
+    /// RMSEs); `nil` with fewer than two.
     public var validationStd: Double?
     /// How many repeats the mean is over.
     public var validationCount: Int
@@ -18,19 +19,12 @@ public struct LeaderboardRow: Sendable, Equatable {
     /// point with an unstable repeat is flagged; ``validationCount`` says how many counted.
     public var status: TrialStatus
 
-    public var hidden: [Int]
-    public var batchNorm: Bool
-    public var optimizer: OptimizerKind
-    /// Only for the optimizers that use it (momentum, Nesterov).
-    public var momentum: Double?
-    public var learningRate: Double
-    public var learningRateDecay: Double
-    public var reg: Double
-    public var batchSize: Int
-    /// One of the two is set, as the grid gave the training length.
-    public var iterations: Int?
-    public var epochs: Int?
-    public var initScheme: InitScheme
+    /// The grid point: its hyperparameters as ``TrialField/all`` describes them. Its seed is
+    /// 0 (see ``seed``); its `stopAfterEpochs` is the halving budget the metrics are at
+    /// (``budgetEpochs``); its `refit` marks the final refit row. Values the leaderboard
+    /// does not record (`lossEvery`, and `momentum` for optimizers without momentum) are
+    /// at ``TrialConfig``'s defaults, so that a row read back from the CSV equals the row.
+    public var config: TrialConfig
     /// The seed when the point has a single trial; `nil` for several repeats.
     public var seed: UInt64?
     /// Trials of this point: results and failures.
@@ -47,9 +41,6 @@ public struct LeaderboardRow: Sendable, Equatable {
     public var workers: String
     /// The point's trial ids, by repetition.
     public var trials: [TrialID]
-    /// The model features that are on (`TrialConfig.featureSummary`), empty for none.
-    public var features: String
-
     // Search columns (see Leaderboard+Search.swift), set after init.
     /// 95 % confidence interval of the mean validation accuracy (Student t over the
     /// repeats); nil with fewer than two.
@@ -60,23 +51,39 @@ public struct LeaderboardRow: Sendable, Equatable {
     public var separable: Bool? = nil
     /// Successive halving: the epochs the metrics are at (the furthest rung the point
     /// reached); nil when the point trained its whole length.
-    public var budgetEpochs: Int? = nil
+    public var budgetEpochs: Int? {
+        get { config.stopAfterEpochs }
+        set { config.stopAfterEpochs = newValue }
+    }
     /// Minibatch samples trained by all of this point's trials (rungs and repeats), not
     /// counting the part a trial continued from a checkpoint: the search's compute.
     public var samplesTrained: Int = 0
     /// The final refit row, with the data it was refitted on; nil for searched points.
-    public var refit: RefitData? = nil
+    public var refit: RefitData? { config.refit }
 
-    /// `256-128-64`; empty for a network without hidden layers.
-    public var hiddenText: String { hidden.map(String.init).joined(separator: "-") }
+    // Regression (nil for classification), set after init: means over the repeats, in the
+    // targets' units. ``validationStd``, ``validationCount`` and ``validationInterval`` are
+    // then those of the validation RMSEs.
+    public var validationRMSE: Double? = nil
+    public var validationMAE: Double? = nil
+    public var validationR2: Double? = nil
+    public var trainRMSE: Double? = nil
+    /// The refit's test figures.
+    public var testRMSE: Double? = nil
+    public var testMAE: Double? = nil
+    public var testR2: Double? = nil
+
+    /// What rows are ranked by, higher is better: the validation accuracy, or the validation
+    /// RMSE negated (``TrialMetrics/validationScore``).
+    public var score: Double? { validationAccuracy ?? validationRMSE.map { -$0 } }
+
+    /// The model features that are on (`TrialConfig.featureSummary`), empty for none.
+    public var features: String { config.featureSummary }
 
     public init(rank: Int, validationAccuracy: Double?, validationStd: Double?, validationCount: Int,
                 trainAccuracy: Double?, testAccuracy: Double?, finalLoss: Double?, status: TrialStatus,
-                hidden: [Int], batchNorm: Bool, optimizer: OptimizerKind, momentum: Double?,
-                learningRate: Double, learningRateDecay: Double, reg: Double, batchSize: Int,
-                iterations: Int?, epochs: Int?, initScheme: InitScheme, seed: UInt64?, repeats: Int,
-                retries: Int = 0, wallSeconds: Double?, workers: String, trials: [TrialID],
-                features: String = "") {
+                config: TrialConfig, seed: UInt64?, repeats: Int, retries: Int = 0, wallSeconds: Double?,
+                workers: String, trials: [TrialID]) {
         self.rank = rank
         self.validationAccuracy = validationAccuracy
         self.validationStd = validationStd
@@ -85,28 +92,32 @@ public struct LeaderboardRow: Sendable, Equatable {
         self.testAccuracy = testAccuracy
         self.finalLoss = finalLoss
         self.status = status
-        self.hidden = hidden
-        self.batchNorm = batchNorm
-        self.optimizer = optimizer
-        self.momentum = momentum
-        self.learningRate = learningRate
-        self.learningRateDecay = learningRateDecay
-        self.reg = reg
-        self.batchSize = batchSize
-        self.iterations = iterations
-        self.epochs = epochs
-        self.initScheme = initScheme
+        self.config = Self.recorded(config)
         self.seed = seed
         self.repeats = repeats
         self.retries = retries
         self.wallSeconds = wallSeconds
         self.workers = workers
         self.trials = trials
-        self.features = features
+    }
+
+    /// `config` with what the leaderboard does not record at the defaults (see ``config``).
+    static func recorded(_ config: TrialConfig) -> TrialConfig {
+        var c = config.canonicalized
+        let defaults = TrialConfig()
+        c.seed = 0
+        c.lossEvery = defaults.lossEvery
+        if !c.usesMomentum { c.momentum = defaults.momentum }
+        return c
     }
 }
 
 /// Results grouped by grid point and ranked; fed from the journal, one record at a time.
+///
+/// `leaderboard.csv` is a view of the journal, rewritten whole through ``DurableFile``
+/// (temporary file, fsync, rename, fsync of the directory) by the one coordinator: a reader
+/// sees the previous file or the complete new one, and it may lag the journal, never lead
+/// it (docs/results-store.md).
 ///
 /// A grid point is a configuration up to its seed, so that repeats aggregate even when
 /// the journal holds several runs of differently ordered grids.
@@ -164,8 +175,8 @@ public struct Leaderboard: Sendable {
     /// Trials on the board.
     public var trialCount: Int { seen.count }
 
-    /// The ranked rows: best mean validation accuracy first, points without one last,
-    /// ties by (smallest) trial id.
+    /// The ranked rows: best mean validation accuracy (lowest RMSE for regression) first,
+    /// points without one last, ties by (smallest) trial id.
     public var rows: [LeaderboardRow] {
         var rows = groups.map { Self.row(point: $0.key, members: Array($0.value.values)) }
         rows.sort { a, b in
@@ -174,7 +185,7 @@ public struct Leaderboard: Sendable {
             if (a.refit != nil) != (b.refit != nil) { return a.refit != nil }
             let (budgetA, budgetB) = (a.budgetEpochs ?? Int.max, b.budgetEpochs ?? Int.max)
             if budgetA != budgetB { return budgetA > budgetB }
-            switch (a.validationAccuracy, b.validationAccuracy) {
+            switch (a.score, b.score) {
             case let (x?, y?) where x != y: return x > y
             case (_?, nil): return true
             case (nil, _?): return false
@@ -192,36 +203,38 @@ public struct Leaderboard: Sendable {
         let unsorted = all.filter { $0.budget == furthest }
         let members = unsorted.sorted { ($0.repetition, $0.trial) < ($1.repetition, $1.trial) }
         let metrics = members.compactMap(\.metrics)
-        let validation = metrics.compactMap(\.validationAccuracy).filter(\.isFinite)
+        // Regression rows summarise the validation RMSEs where classification rows summarise accuracies.
+        let regression = metrics.contains { $0.isRegression }
+        let validation = (regression ? metrics.compactMap { $0.validationRegression?.rmse }
+                                     : metrics.compactMap(\.validationAccuracy)).filter(\.isFinite)
         let status: TrialStatus = members.contains { $0.status == .failed } ? .failed
             : members.contains { $0.status == .diverged } ? .diverged : .done
         var workers: [String] = []
         for name in members.compactMap(\.worker) where !workers.contains(name) { workers.append(name) }
-        var iterations: Int?, epochs: Int?
-        switch point.length {
-        case .iterations(let n): iterations = n
-        case .epochs(let n): epochs = n
-        }
-        let usesMomentum = point.optimizer == .momentum || point.optimizer == .nesterov
+        var config = point
+        config.stopAfterEpochs = furthest == Int.max ? nil : furthest
         var row = LeaderboardRow(
-            rank: 0, validationAccuracy: mean(validation), validationStd: sampleStd(validation),
+            rank: 0, validationAccuracy: regression ? nil : mean(validation), validationStd: sampleStd(validation),
             validationCount: validation.count,
             trainAccuracy: mean(metrics.compactMap(\.trainAccuracy)),
             testAccuracy: mean(metrics.compactMap(\.testAccuracy)),
-            finalLoss: mean(metrics.compactMap(\.finalLoss)), status: status,
-            hidden: point.hidden, batchNorm: point.batchNorm, optimizer: point.optimizer,
-            momentum: usesMomentum ? point.momentum : nil, learningRate: point.learningRate,
-            learningRateDecay: point.learningRateDecay, reg: point.reg, batchSize: point.batchSize,
-            iterations: iterations, epochs: epochs, initScheme: point.initScheme,
+            finalLoss: mean(metrics.compactMap(\.finalLoss)), status: status, config: config,
             seed: members.count == 1 ? members[0].seed : nil, repeats: members.count,
             // Like the compute, the lost attempts of every rung.
             retries: all.reduce(0) { $0 + $1.retries },
             wallSeconds: mean(metrics.map(\.wallSeconds)), workers: workers.joined(separator: ", "),
-            trials: members.map(\.trial), features: point.featureSummary)
+            trials: members.map(\.trial))
         row.validationInterval = confidenceInterval95(validation)
-        row.budgetEpochs = furthest == Int.max ? nil : furthest
         row.samplesTrained = all.reduce(0) { $0 + $1.samples }
-        row.refit = point.refit
+        if regression {
+            row.validationRMSE = mean(validation)
+            row.validationMAE = mean(metrics.compactMap { $0.validationRegression?.mae })
+            row.validationR2 = mean(metrics.compactMap { $0.validationRegression?.r2 })
+            row.trainRMSE = mean(metrics.compactMap { $0.trainRegression?.rmse })
+            row.testRMSE = mean(metrics.compactMap { $0.testRegression?.rmse })
+            row.testMAE = mean(metrics.compactMap { $0.testRegression?.mae })
+            row.testR2 = mean(metrics.compactMap { $0.testRegression?.r2 })
+        }
         return row
     }
 

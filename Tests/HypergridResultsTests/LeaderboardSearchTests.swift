@@ -1,6 +1,7 @@
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
-@testable import HypergridCoordinator
+@testable import HypergridResults
 
 /// A result of hidden width `point`, seed `seed`, with an optional halving budget or refit.
 private func record(point: Int, seed: UInt64 = 0, accuracy: Double?, stop: Int? = nil, refit: RefitData? = nil,
@@ -38,7 +39,7 @@ private func rows(_ records: [JournalRecord]) -> [LeaderboardRow] {
         let values: [Int: [Double]] = [1: [0.50, 0.52, 0.54], 2: [0.49, 0.51, 0.53], 3: [0.30, 0.31, 0.32]]
         let records = values.flatMap { point, accs in accs.enumerated().map { record(point: point, seed: UInt64($0), accuracy: $1) } }
         let r = rows(records)
-        #expect(r.map(\.hidden) == [[1], [2], [3]])
+        #expect(r.map(\.config.hidden) == [[1], [2], [3]])
         let interval = try #require(r[0].validationInterval)
         let half = 4.3027 * 0.02 / 3.0.squareRoot()
         #expect(abs(interval.lowerBound - (0.52 - half)) < 1e-4 && abs(interval.upperBound - (0.52 + half)) < 1e-4)
@@ -58,7 +59,7 @@ private func rows(_ records: [JournalRecord]) -> [LeaderboardRow] {
             record(point: 2, accuracy: 0.55, iterations: 90, resumedAt: 30),
             record(point: 2, accuracy: nil, refit: .trainValidation, iterations: 100, test: 0.56),
         ])
-        #expect(r.map(\.hidden) == [[2], [2], [1], [3]])
+        #expect(r.map(\.config.hidden) == [[2], [2], [1], [3]])
         #expect(r[0].refit == .trainValidation && r[0].testAccuracy == 0.56 && r[0].samplesTrained == 100 * 50)
         // Point 2 reached the last rung: its row shows that rung, and counts every rung's new samples.
         #expect(r[1].budgetEpochs == nil && r[1].validationAccuracy == 0.55 && r[1].samplesTrained == 90 * 50)

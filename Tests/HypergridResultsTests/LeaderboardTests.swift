@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
-@testable import HypergridCoordinator
+@testable import HypergridResults
 
 /// A result record for grid point `point` (its hidden width), repeat `repetition`.
 private func result(point: Int, repetition: Int = 0, accuracy: Double?, status: TrialStatus = .done,
@@ -32,7 +33,7 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         let rows = board([result(point: 1, accuracy: 0.5), result(point: 2, accuracy: 0.7), failed,
                           result(point: 3, accuracy: 0.5)]).rows
         #expect(rows.map(\.rank) == [1, 2, 3, 4])
-        #expect(rows.map(\.hidden.first) == [2, rows[1].hidden.first, rows[2].hidden.first, 9])
+        #expect(rows.map(\.config.hidden.first) == [2, rows[1].config.hidden.first, rows[2].config.hidden.first, 9])
         #expect(rows[1].validationAccuracy == 0.5 && rows[2].validationAccuracy == 0.5)
         #expect(rows[1].trials[0] < rows[2].trials[0])
         #expect(rows[3].status == .failed && rows[3].validationAccuracy == nil && rows[3].workers == "")
@@ -47,18 +48,18 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
             result(point: 3, repetition: 0, accuracy: 0.9),
             result(point: 3, repetition: 1, accuracy: nil, status: .diverged),
         ]).rows
-        let three = try #require(rows.first { $0.hidden.first == 1 })
+        let three = try #require(rows.first { $0.config.hidden.first == 1 })
         #expect(abs(three.validationAccuracy! - 0.6) < 1e-12)
         #expect(abs(three.validationStd! - 0.1) < 1e-12)
         #expect(three.validationCount == 3 && three.repeats == 3 && three.seed == nil)
         #expect(three.workers == "a, b" && three.status == .done)
         #expect(three.trials == [0, 1, 2].map { trial(UInt64($0), cost: 1, hidden: [1, 32]).id })
-        let single = try #require(rows.first { $0.hidden.first == 2 })
+        let single = try #require(rows.first { $0.config.hidden.first == 2 })
         #expect(single.validationStd == nil && single.seed == 0 && single.repeats == 1)
         // A diverged repeat flags the point but does not enter the mean.
-        let unstable = try #require(rows.first { $0.hidden.first == 3 })
+        let unstable = try #require(rows.first { $0.config.hidden.first == 3 })
         #expect(unstable.status == .diverged && unstable.validationAccuracy == 0.9 && unstable.validationCount == 1)
-        #expect(rows.map(\.hidden.first) == [3, 1, 2])
+        #expect(rows.map(\.config.hidden.first) == [3, 1, 2])
     }
 
     @Test func firstRecordOfATrialWins() {
@@ -80,10 +81,10 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
             result(point: 2, accuracy: 0.7),
             failed,
         ]).rows
-        #expect(rows.map(\.retries) == [0, 3, 2], "\(rows.map(\.hidden))")
+        #expect(rows.map(\.retries) == [0, 3, 2], "\(rows.map(\.config.hidden))")
         let text = Leaderboard.csv(rows)
         #expect(try Leaderboard.rows(fromCSV: text).map(\.retries) == [0, 3, 2])
-        #expect(Leaderboard.table(rows).split(separator: "\n")[0].contains("retries"))
+        #expect(Leaderboard.render(rows, format: .table, wide: true).split(separator: "\n")[0].contains("retries"))
         // A leaderboard written before the column existed still reads, as no retries.
         let header = Leaderboard.columns.joined(separator: ",")
         let old = text.replacingOccurrences(of: header, with: Leaderboard.columns.filter { $0 != "retries" }.joined(separator: ","))
@@ -133,8 +134,11 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         #expect(try Leaderboard.rows(fromCSV: text) == rows)
         #expect(Leaderboard.render(rows, format: .table).contains("dropout=0.3 flip cosine"))
         #expect(Leaderboard.render(rows, format: .json).contains("\"features\" : \"dropout=0.3 flip cosine\""))
-        // The same file without its last column, as an older hypergrid wrote it.
-        let older = try CSV.parse(text).map { CSV.line(Array($0.dropLast())) }.joined()
+        // The same file without its features column, as an older hypergrid wrote it.
+        let featuresColumn = try #require(Leaderboard.columns.firstIndex(of: "features"))
+        let older = try CSV.parse(text).map { record in
+            CSV.line(record.enumerated().filter { $0.offset != featuresColumn }.map(\.element))
+        }.joined()
         #expect(try Leaderboard.rows(fromCSV: older).map(\.features) == ["", ""])
     }
 
@@ -173,18 +177,28 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         #expect(parsed?[1][3] as? String == awkward)
     }
 
-    @Test func failedRewriteLeavesTheOldFile() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
+    /// A directory the new version cannot be written into: read-only by its mode, or, for
+    /// root (whom modes do not stop), a tmpfs remounted read-only.
+    @Test(.enabled(if: getuid() != 0 || TinyFileSystem.available, "root needs to mount a tmpfs"))
+    func failedRewriteLeavesTheOldFile() throws {
         let old = board([result(point: 1, accuracy: 0.5)])
+        let dir: TemporaryDirectory
+        if getuid() == 0 {
+            dir = try #require(TinyFileSystem.mount(size: "64k"))
+        } else {
+            dir = TemporaryDirectory()
+        }
+        defer {
+            if getuid() == 0 { TinyFileSystem.unmount(dir) } else { chmod(dir.path, 0o755); dir.remove() }
+        }
         try old.write(toDirectory: dir.path)
         let before = try String(contentsOfFile: dir.file(Leaderboard.fileName), encoding: .utf8)
-        // Block the temporary file's name so the new version cannot be written.
-        try FileManager.default.createDirectory(atPath: dir.file(Leaderboard.fileName + ".tmp"), withIntermediateDirectories: false)
+        if getuid() == 0 { #expect(TinyFileSystem.remount(dir, options: "ro")) } else { chmod(dir.path, 0o555) }
         #expect(throws: LeaderboardError.self) {
             try board([result(point: 1, accuracy: 0.5), result(point: 2, accuracy: 0.9)]).write(toDirectory: dir.path)
         }
         #expect(try String(contentsOfFile: dir.file(Leaderboard.fileName), encoding: .utf8) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [Leaderboard.fileName])
     }
 
     @Test func readersSeeTheOldOrTheNewFileNeverAHalf() throws {
@@ -197,11 +211,13 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         try small.write(toDirectory: dir.path)
         let path = dir.file(Leaderboard.fileName)
         let group = DispatchGroup()
-        var writeError: Error?
+        // Written by the writer, read after group.wait has seen it finish.
+        final class Failure: @unchecked Sendable { var error: Error? }
+        let failure = Failure()
         DispatchQueue.global().async(group: group) {
             do {
                 for i in 0..<60 { try (i % 2 == 0 ? large : small).write(toDirectory: dir.path) }
-            } catch { writeError = error }
+            } catch { failure.error = error }
         }
         var reads = 0, torn = 0
         while group.wait(timeout: .now()) == .timedOut {
@@ -209,7 +225,7 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
             reads += 1
             if !versions.contains(text) { torn += 1 }
         }
-        #expect(writeError == nil)
+        #expect(failure.error == nil)
         #expect(reads > 0 && torn == 0, "\(torn) of \(reads) reads saw a partial file")
     }
 
@@ -240,10 +256,47 @@ private func board(_ records: [JournalRecord]) -> Leaderboard {
         #expect(throws: LeaderboardError.self) { try Leaderboard.load(dir.file("missing")) }
     }
 
+    /// The default table fits a terminal: rank, trial, the metrics that have values and the
+    /// hyperparameters that vary; the rest is one "every row" line, and `wide` has them all.
+    @Test func defaultTableShowsWhatVaries() throws {
+        var records: [JournalRecord] = []
+        for (point, lr) in [(1, 0.1), (2, 0.01), (3, 0.001)] {
+            var r = result(point: 64, accuracy: 0.5 + Double(point) / 10)
+            if case .trialResult(var t) = r {
+                t.config.learningRate = lr
+                t.trial = TrialID(config: t.config, datasetFingerprint: "fixture")
+                r = .trialResult(t)
+            }
+            records.append(r)
+        }
+        let rows = board(records).rows
+        let narrow = Leaderboard.render(rows, format: .table)
+        let lines = narrow.split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: " ").map(String.init)
+        #expect(header == ["#", "val_acc", "train", "test", "loss", "lr", "trial"], "\(narrow)")
+        #expect(lines[1].hasPrefix("1   0.8000") && lines[1].contains("0.001"))
+        #expect(lines.allSatisfy { $0.count <= 100 }, "\(narrow)")
+        // What is the same in every row is said once, not dropped.
+        let note = lines.dropFirst(4).joined(separator: " ")
+        #expect(note.hasPrefix("every row: hidden 64-32, bn no, optimizer sgd, decay 0.95"), "\(narrow)")
+        #expect(note.contains("(--wide shows all columns)"))
+
+        let wide = Leaderboard.render(rows, format: .table, wide: true)
+        let wideHeader = wide.split(separator: "\n")[0]
+        for column in ["hidden", "bn", "optimizer", "decay", "reg", "batch", "length", "init", "features",
+                       "workers", "wall", "samples"] {
+            #expect(wideHeader.contains(column), "\(column) missing from the wide table")
+        }
+        #expect(!wide.contains("every row:"))
+        // --top keeps the columns of the whole grid.
+        let top1 = Leaderboard.render(rows, format: .table, top: 1)
+        #expect(top1.split(separator: "\n")[0].split(separator: " ").contains("lr"))
+    }
+
     @Test func rendersTableCSVAndJSON() throws {
         let rows = board([result(point: 256, accuracy: 0.5), result(point: 64, accuracy: 0.8, worker: "gpu-2"),
                           result(point: 128, accuracy: nil, status: .diverged)]).rows
-        let table = Leaderboard.render(rows, format: .table, top: 2)
+        let table = Leaderboard.render(rows, format: .table, top: 2, wide: true)
         let lines = table.split(separator: "\n")
         #expect(lines.count == 3)
         #expect(lines[0].hasPrefix("#  val_acc"))

@@ -1,5 +1,4 @@
 import Crypto
-import HypergridSearchSpace
 
 /// A fingerprint of a plan: SHA-256 over its sorted trial ids, as 64 hex digits.
 ///
