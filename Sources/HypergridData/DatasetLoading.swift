@@ -43,18 +43,26 @@ extension DatasetRequest {
         try validateParameters()
         if kind.isFileFormat { return try FileDataset.load(self, log: log) }
         guard let dir = resolvedDirectory else {
-            return SyntheticDataset.generate(sizes: try SyntheticDataset.splitSizes(self),
-                                             features: syntheticFeatures, classes: syntheticClasses,
-                                             seed: syntheticSeed)
+            return try generateSynthetic()
         }
         switch kind {
         case .cifar10: return try CIFAR10.load(self, directory: dir)
         case .fashionMNIST, .mnist: return try IDXDataset.load(self, directory: dir)
         case .csv, .npy, .npz, .idx: return try FileDataset.load(self, log: log)
-        case .synthetic:
-            return SyntheticDataset.generate(sizes: try SyntheticDataset.splitSizes(self),
-                                             features: syntheticFeatures, classes: syntheticClasses,
+        case .synthetic: return try generateSynthetic()
+        }
+    }
+
+    /// The synthetic splits of this request's task.
+    private func generateSynthetic() throws -> DatasetSplits {
+        let sizes = try SyntheticDataset.splitSizes(self)
+        switch task {
+        case .classification:
+            return SyntheticDataset.generate(sizes: sizes, features: syntheticFeatures, classes: syntheticClasses,
                                              seed: syntheticSeed)
+        case .regression:
+            return SyntheticDataset.generateRegression(sizes: sizes, features: syntheticFeatures,
+                                                       targets: syntheticTargets, seed: syntheticSeed)
         }
     }
 }

@@ -11,6 +11,13 @@ import Foundation
 /// subtracted; `standardize` also divides each feature by its training deviation; PCA works on
 /// standardised data, so a `pcaVariance` implies standardisation whatever `standardize` says.
 public struct DatasetRequest: Sendable, Hashable, Codable {
+    /// What the labels are: classes, or float targets to regress. Raw values match
+    /// `DatasetSpec.Task`.
+    public enum Task: String, Sendable, Hashable, Codable, CaseIterable {
+        case classification
+        case regression
+    }
+
     /// The dataset families hypergrid can read. Raw values match `DatasetSpec.Kind`.
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         /// CIFAR-10, binary version (`data_batch_1..5.bin`, `test_batch.bin`).
@@ -64,6 +71,12 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     public var syntheticClasses: Int
     /// Synthetic data only: seeds the cluster centres and every row.
     public var syntheticSeed: UInt64
+    /// The built-in datasets' task: classification (their labels), or for synthetic data
+    /// regression (``SyntheticDataset/generateRegression(sizes:features:targets:seed:)``'s
+    /// rows). A user's file says its own in `file.task` (or it is inferred from the label).
+    public var task: Task
+    /// Synthetic regression only: target columns per row.
+    public var syntheticTargets: Int
     /// The user's-files formats only (`csv`, `npy`, `npz`, `idx`): how the files are read,
     /// encoded and split; `nil` means the defaults. For `csv` and `npz`, `directory` is the
     /// data file's path. `validationRows`, `testRows` and `trainRows` count rows as for the
@@ -74,7 +87,7 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     public init(kind: Kind, directory: String? = nil, trainRows: Int? = nil,
                 validationRows: Int? = nil, testRows: Int? = nil, standardize: Bool = true,
                 pcaVariance: Double? = nil, syntheticFeatures: Int = 64, syntheticClasses: Int = 10,
-                syntheticSeed: UInt64 = 0) {
+                syntheticSeed: UInt64 = 0, task: Task = .classification, syntheticTargets: Int = 1) {
         self.kind = kind
         self.directory = directory
         self.trainRows = trainRows
@@ -85,6 +98,8 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         self.syntheticFeatures = syntheticFeatures
         self.syntheticClasses = syntheticClasses
         self.syntheticSeed = syntheticSeed
+        self.task = task
+        self.syntheticTargets = syntheticTargets
     }
 
     /// Where each kind's files are looked for when `directory` is `nil`.
@@ -118,8 +133,9 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     public var dividesByDeviation: Bool { standardize || pcaVariance != nil }
 
     /// The number of classes of this kind of dataset (the built-in ones; a user's file says
-    /// its own, known once it is read).
-    public var classCount: Int { kind == .synthetic ? syntheticClasses : 10 }
+    /// its own, known once it is read); for synthetic regression, the target columns (the
+    /// network's outputs).
+    public var classCount: Int { task == .regression ? syntheticTargets : kind == .synthetic ? syntheticClasses : 10 }
 
     /// Checks the fields that do not depend on the files; throws ``DatasetError`` (`invalidParameter`).
     public func validateParameters() throws {
@@ -137,6 +153,9 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         if pcaVariance != nil, let t = trainRows, t < 2 {
             throw DatasetError(.invalidParameter, "trainRows \(t) is too few for PCA, which needs at least 2 training rows.")
         }
+        if task == .regression && kind != .synthetic {
+            throw DatasetError(.invalidParameter, "task regression needs float targets, but \(kind.rawValue) has class labels; use task classification.")
+        }
         if kind.isFileFormat, let f = file {
             for (name, value) in [("validation", f.validationFraction), ("test", f.testFraction)] {
                 if let v = value, !(v >= 0 && v < 1) {
@@ -153,6 +172,9 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
             }
             if syntheticClasses < 2 || syntheticClasses > Int(Int32.max) {
                 throw DatasetError(.invalidParameter, "syntheticClasses \(syntheticClasses) must be at least 2.")
+            }
+            if syntheticTargets < 1 {
+                throw DatasetError(.invalidParameter, "syntheticTargets \(syntheticTargets) must be at least 1.")
             }
         }
     }

@@ -23,8 +23,16 @@ public enum DatasetFingerprint {
                                      fileHashes: [(name: String, sha256: String)]) -> String {
         var lines = ["hypergrid-dataset v\(formatVersion)", "kind \(request.kind.rawValue)"]
         for file in fileHashes { lines.append("file \(file.name) sha256 \(file.sha256)") }
-        if request.kind == .synthetic {
+        if request.kind == .synthetic && request.task == .classification {
             lines.append("synthetic features \(request.syntheticFeatures) classes \(request.syntheticClasses) seed \(request.syntheticSeed) generator \(SyntheticDataset.generatorVersion)")
+        }
+        // Regression is a line of its own, absent for classification: those fingerprints (and
+        // so their trial ids and cache files) are unchanged.
+        if request.task == .regression {
+            lines.append("task regression")
+            if request.kind == .synthetic {
+                lines.append("synthetic features \(request.syntheticFeatures) targets \(request.syntheticTargets) seed \(request.syntheticSeed) generator \(SyntheticDataset.regressionGeneratorVersion)")
+            }
         }
         lines.append("rows train \(sizes.train) validation \(sizes.validation) test \(sizes.test)")
         // The effective steps, not the raw flags: PCA implies dividing by the deviation.

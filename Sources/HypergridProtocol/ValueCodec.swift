@@ -83,15 +83,18 @@ extension WireWriter {
     }
 
     mutating func dataset(_ d: DatasetSpec) throws(ProtocolError) {
+        // A built-in dataset's task (issue #15) sets the kind tag's high bit and follows the
+        // other fields; without one (every spec before it) the bytes are those they were.
+        let task: UInt8 = d.task == nil ? 0 : taskFlag
         switch d.kind {
-        case .cifar10: u8(0)
-        case .fashionMNIST: u8(1)
-        case .mnist: u8(2)
-        case .synthetic: u8(3)
-        case .csv: u8(4)
-        case .npy: u8(5)
-        case .npz: u8(6)
-        case .idx: u8(7)
+        case .cifar10: u8(0 | task)
+        case .fashionMNIST: u8(1 | task)
+        case .mnist: u8(2 | task)
+        case .synthetic: u8(3 | task)
+        case .csv: u8(4 | task)
+        case .npy: u8(5 | task)
+        case .npz: u8(6 | task)
+        case .idx: u8(7 | task)
         }
         try optional(d.path, "dataset.path")
         optional(d.trainRows)
@@ -107,6 +110,11 @@ extension WireWriter {
         if d.kind.isFileFormat {
             try string(Self.fileJSON(d.file ?? FileSourceSpec()), "dataset.file")
         }
+        switch d.task {
+        case nil: break
+        case .classification?: u8(0)
+        case .regression?: u8(1)
+        }
     }
 
     static func fileJSON(_ file: FileSourceSpec) -> String {
@@ -118,10 +126,16 @@ extension WireWriter {
 
     mutating func outcome(_ o: TrialOutcome) throws(ProtocolError) {
         let m = o.metrics
+        // Regression results (issue #15) set the status tag's high bit and append their block
+        // after the history: a classification result, which has no such block, keeps exactly
+        // the bytes it had (tested), and a decoder knows from the first byte whether it follows.
+        let regression = m.trainRegression != nil || m.validationRegression != nil
+            || m.testRegression != nil || o.history.validationRMSE != nil
+        let flag: UInt8 = regression ? regressionFlag : 0
         switch m.status {
-        case .done: u8(0)
-        case .diverged: u8(1)
-        case .failed: u8(2)
+        case .done: u8(0 | flag)
+        case .diverged: u8(1 | flag)
+        case .failed: u8(2 | flag)
         }
         optional(m.trainAccuracy)
         optional(m.validationAccuracy)
@@ -140,8 +154,23 @@ extension WireWriter {
         words(h.trainAccuracy.map(\.bitPattern))
         try count(h.validationAccuracy.count, "outcome.history.validationAccuracy")
         words(h.validationAccuracy.map(\.bitPattern))
+        guard regression else { return }
+        for r in [m.trainRegression, m.validationRegression, m.testRegression] {
+            presence(r != nil)
+            if let r { f64(r.rmse); f64(r.mae); f64(r.r2) }
+        }
+        presence(h.validationRMSE != nil)
+        if let curve = h.validationRMSE {
+            try count(curve.count, "outcome.history.validationRMSE")
+            words(curve.map(\.bitPattern))
+        }
     }
 }
+
+/// The bit of the status tag that says a regression block follows the history.
+private let regressionFlag: UInt8 = 0x80
+/// The bit of the dataset kind tag that says a task byte follows the dataset's fields.
+private let taskFlag: UInt8 = 0x80
 
 private func invalidStd(_ std: Double) -> ProtocolError {
     .invalidValue(field: "config.initScheme", reason: "a Gaussian standard deviation must be positive and finite, not \(std)")
@@ -243,7 +272,8 @@ extension WireReader {
 
     mutating func dataset() throws(ProtocolError) -> DatasetSpec {
         let kind: DatasetSpec.Kind
-        switch try u8("dataset.kind") {
+        let kindTag = try u8("dataset.kind")
+        switch kindTag & ~taskFlag {
         case 0: kind = .cifar10
         case 1: kind = .fashionMNIST
         case 2: kind = .mnist
@@ -268,12 +298,21 @@ extension WireReader {
             }
             spec.file = file
         }
+        if kindTag & taskFlag != 0 {
+            switch try u8("dataset.task") {
+            case 0: spec.task = .classification
+            case 1: spec.task = .regression
+            case let tag: throw unknownTag(tag, "dataset.task")
+            }
+        }
         return spec
     }
 
     mutating func outcome() throws(ProtocolError) -> TrialOutcome {
         let status: TrialStatus
-        switch try u8("outcome.metrics.status") {
+        let statusTag = try u8("outcome.metrics.status")
+        let regression = statusTag & regressionFlag != 0
+        switch statusTag & ~regressionFlag {
         case 0: status = .done
         case 1: status = .diverged
         case 2: status = .failed
@@ -300,6 +339,26 @@ extension WireReader {
         let validation = try count("outcome.history.validationAccuracy", minimumSize: 8)
         let validationBits: [UInt64] = try words(validation, "outcome.history.validationAccuracy")
         history.validationAccuracy = validationBits.map(Double.init(bitPattern:))
+        if regression {
+            func block(_ field: StaticString) throws(ProtocolError) -> RegressionMetrics? {
+                guard try presence(field) else { return nil }
+                return RegressionMetrics(rmse: try f64(field), mae: try f64(field), r2: try f64(field))
+            }
+            metrics.trainRegression = try block("outcome.metrics.trainRegression")
+            metrics.validationRegression = try block("outcome.metrics.validationRegression")
+            metrics.testRegression = try block("outcome.metrics.testRegression")
+            if try presence("outcome.history.validationRMSE") {
+                let n = try count("outcome.history.validationRMSE", minimumSize: 8)
+                let bits: [UInt64] = try words(n, "outcome.history.validationRMSE")
+                history.validationRMSE = bits.map(Double.init(bitPattern:))
+            }
+            // The flag is set exactly when something follows, so that every outcome has one encoding.
+            guard metrics.trainRegression != nil || metrics.validationRegression != nil
+                    || metrics.testRegression != nil || history.validationRMSE != nil else {
+                throw ProtocolError.invalidValue(field: "outcome.metrics.status",
+                                                 reason: "the regression flag is set but no regression value follows")
+            }
+        }
         return TrialOutcome(metrics: metrics, history: history)
     }
 }

@@ -59,8 +59,15 @@ struct ReportPage {
         }
         var text = "<p class=\"summary\">Run directory <code>\(e(results.directory))</code>. \(e(parts.joined(separator: "; "))).</p>\n"
         let best = results.points[0]
-        text += "<p class=\"summary\">Best: <strong>\(e(ReportFormat.percent(best.row.validationAccuracy, digits: 2))) validation</strong>"
-        if let test = best.row.testAccuracy { text += ", \(e(ReportFormat.percent(test, digits: 2))) test" }
+        if let rmse = best.row.validationRMSE {
+            // Regression: ranked by validation RMSE (lower is better), in the targets' units.
+            text += "<p class=\"summary\">Best: <strong>validation RMSE \(e(formatFixed(rmse, digits: 4)))</strong>"
+            if let r2 = best.row.validationR2 { text += " (R² \(e(formatFixed(r2, digits: 3))))" }
+            if let test = best.row.testRMSE { text += ", test RMSE \(e(formatFixed(test, digits: 4)))" }
+        } else {
+            text += "<p class=\"summary\">Best: <strong>\(e(ReportFormat.percent(best.row.validationAccuracy, digits: 2))) validation</strong>"
+            if let test = best.row.testAccuracy { text += ", \(e(ReportFormat.percent(test, digits: 2))) test" }
+        }
         text += " — \(e(best.config.fieldSummary))"
         text += " (<a href=\"#trial-\(best.row.trials[0].hex)\">details</a>).</p>\n"
         text += "<p class=\"generated\">Generated \(Self.timestamp(time)) UTC by hypergrid \(e(HypergridVersion.program))"
@@ -76,12 +83,40 @@ struct ReportPage {
         return formatter.string(from: Date(timeIntervalSince1970: time))
     }
 
+    /// A row's validation, spread, count, train and test cells in accuracies.
+    private func accuracyCells(_ r: LeaderboardRow) -> String {
+        numberCell(r.validationAccuracy, ReportFormat.percent(r.validationAccuracy, digits: 2))
+            + numberCell(r.validationStd, r.validationStd.map { ReportFormat.percent($0, digits: 2) } ?? "")
+            + numberCell(Double(r.validationCount), "\(r.validationCount)")
+            + numberCell(r.trainAccuracy, ReportFormat.percent(r.trainAccuracy, digits: 2))
+            + numberCell(r.testAccuracy, ReportFormat.percent(r.testAccuracy, digits: 2))
+    }
+
+    /// The same cells in RMSEs (the targets' units) for a regression run.
+    private func rmseCells(_ r: LeaderboardRow) -> String {
+        func rmse(_ x: Double?) -> String { x.map { formatFixed($0, digits: 4) } ?? "–" }
+        return numberCell(r.validationRMSE, rmse(r.validationRMSE))
+            + numberCell(r.validationStd, r.validationStd.map { formatFixed($0, digits: 4) } ?? "")
+            + numberCell(Double(r.validationCount), "\(r.validationCount)")
+            + numberCell(r.trainRMSE, rmse(r.trainRMSE))
+            + numberCell(r.testRMSE, rmse(r.testRMSE))
+    }
+
+    /// A numeric cell that sorts by `x` (missing and non-finite values last).
+    private func numberCell(_ x: Double?, _ text: String) -> String {
+        let key = x.flatMap { $0.isFinite ? "\($0)" : nil } ?? ""
+        return "<td class=\"num\" data-sort=\"\(key)\">\(ReportFormat.escape(text))</td>"
+    }
+
     /// The leaderboard as a table; every cell carries a `data-sort` key so that numbers
     /// sort as numbers and missing values last.
     func leaderboard() -> String {
         let e = ReportFormat.escape
         // The trial fields' columns come from the one table of them (TrialField).
-        let headings = ["#", "val", "±std", "n", "train", "test", "loss", "status"]
+        // A regression run's result columns are RMSEs (lower is better), not accuracies.
+        let regression = results.points.contains { $0.row.validationRMSE != nil }
+        let headings = (regression ? ["#", "val RMSE", "±std", "n", "train RMSE", "test RMSE", "loss", "status"]
+                                   : ["#", "val", "±std", "n", "train", "test", "loss", "status"])
             + TrialField.tableColumns.map(\.tableHeader) + ["repeats", "wall", "workers", "trial"]
         var h = "<table id=\"leaderboard-table\" class=\"sortable\">\n<thead><tr>"
         for (i, name) in headings.enumerated() { h += "<th data-column=\"\(i)\" title=\"sort\">\(e(name))</th>" }
@@ -97,11 +132,7 @@ struct ReportPage {
             if r.trials.count > 1 { trial += " +\(r.trials.count - 1)" }
             h += "<tr id=\"point-\(r.rank)\">"
                 + number(Double(r.rank), "\(r.rank)")
-                + number(r.validationAccuracy, ReportFormat.percent(r.validationAccuracy, digits: 2))
-                + number(r.validationStd, r.validationStd.map { ReportFormat.percent($0, digits: 2) } ?? "")
-                + number(Double(r.validationCount), "\(r.validationCount)")
-                + number(r.trainAccuracy, ReportFormat.percent(r.trainAccuracy, digits: 2))
-                + number(r.testAccuracy, ReportFormat.percent(r.testAccuracy, digits: 2))
+                + (regression ? rmseCells(r) : accuracyCells(r))
                 + number(r.finalLoss, r.finalLoss.map { $0.isFinite ? formatFixed($0, digits: 4) : "\($0)" } ?? "–")
                 + word(r.status.rawValue)
                 + TrialField.tableColumns.map { field in

@@ -78,7 +78,8 @@ public enum GridFileParser {
             let hint = DatasetSpec.Kind(rawValue: name)?.isFileFormat == true ? " (for your own file write format: \(name))" : ""
             throw r.error(nameNode, "dataset.name", "unknown dataset '\(name)'; one of \(builtIn)\(hint)")
         }
-        if let key = fileDatasetKeys.first(where: { m[$0] != nil }) {
+        // `task` also applies to the built-in synthetic data (regression, below).
+        if let key = fileDatasetKeys.first(where: { $0 != "task" && m[$0] != nil }) {
             throw r.error(m[key]!, "dataset.\(key)", "applies to your own files (dataset.format), not to the built-in dataset \(name)")
         }
         var spec = DatasetSpec(kind: kind)
@@ -89,6 +90,16 @@ public enum GridFileParser {
         if let n = m["test_rows"] { spec.testRows = try r.int(n, .testRows) }
         if let s = m["standardize"] { spec.standardize = try r.bool(s, key: "dataset.standardize") }
         if let p = m["pca"] { spec.pcaVariance = try r.double(p, .pca) }
+        if let t = m["task"] {
+            let text = try r.string(t, key: "dataset.task")
+            guard let task = DatasetSpec.Task(rawValue: text) else {
+                throw r.error(t, "dataset.task", "must be classification or regression, got '\(text)'")
+            }
+            if task == .regression && kind != .synthetic {
+                throw r.error(t, "dataset.task", "regression needs float targets, but \(kind.rawValue) has class labels")
+            }
+            spec.task = task
+        }
         // Each value passed its own rule above; what is left are rules across keys.
         if let problem = spec.validationProblems().first {
             let key = problem.field.rawValue

@@ -151,6 +151,11 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
         public static var fileFormats: [Kind] { [.csv, .npy, .npz, .idx] }
         public var isFileFormat: Bool { Self.fileFormats.contains(self) }
     }
+    /// What the labels are: classes, or float targets to regress (`dataset.task`).
+    public enum Task: String, Codable, Sendable, CaseIterable {
+        case classification
+        case regression
+    }
     public var kind: Kind
     /// Folder with the dataset's files; `nil` means the kind's default location. For `csv`
     /// and `npz`, the data file.
@@ -165,9 +170,15 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
     public var pcaVariance: Double?
     /// The file keys of `csv`, `npy`, `npz` and `idx` datasets; `nil` for the built-in ones.
     public var file: FileSourceSpec? = nil
+    /// A built-in dataset's task: `nil` (classification: their labels are classes) or, for
+    /// synthetic data, regression (`dataset: {name: synthetic, task: regression}`). A user's
+    /// file says its own in `file.task`, or it is inferred from its label column. Absent from
+    /// the JSON when `nil`.
+    public var task: Task?
 
     public init(kind: Kind, path: String? = nil, trainRows: Int? = nil, validationRows: Int? = nil,
-                testRows: Int? = nil, standardize: Bool = true, pcaVariance: Double? = nil) {
+                testRows: Int? = nil, standardize: Bool = true, pcaVariance: Double? = nil,
+                task: Task? = nil) {
         self.kind = kind
         self.path = path
         self.trainRows = trainRows
@@ -175,5 +186,9 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
         self.testRows = testRows
         self.standardize = standardize
         self.pcaVariance = pcaVariance
+        self.task = task
     }
+
+    /// True for regression: results carry RMSE, MAE and R², ranked by RMSE (lower is better).
+    public var isRegression: Bool { task == .regression }
 }

@@ -75,6 +75,8 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         w.u64(sampler.blockIndex)
         w.i64(sampler.used)
         w.optional(sampler.spareGaussian)
+        // Regression's curve, only when there is one: classification checkpoints keep their bytes.
+        if let curve = history.validationRMSE { w.doubles(curve) }
         w.seal()
         return w.bytes
     }
@@ -106,6 +108,7 @@ public struct TrainingCheckpoint: Sendable, Equatable {
             optimizerBuffers = try r.floats()
             network = try r.floats()
             sampler = PhiloxPosition(blockIndex: try r.u64(), used: try r.i64(), spareGaussian: try r.optional())
+            if !r.isAtEnd { history.validationRMSE = try r.doubles() }
         } catch let error as BlobFormatError {
             throw CheckpointError(error.description)
         }

@@ -40,6 +40,16 @@ struct DataOptions: ParsableArguments {
                                validationRows: validationRows, testRows: testRows,
                                standardize: !noStandardize, pcaVariance: pca)
         try file.apply(to: &spec, path: data)
+        // `--task` without `--format`: a built-in dataset's (only synthetic data has float targets).
+        if file.format == nil, let task = file.task {
+            guard let t = DatasetSpec.Task(rawValue: task) else {
+                throw ValidationError("--task must be classification or regression; got '\(task)'.")
+            }
+            if t == .regression && spec.kind != .synthetic {
+                throw ValidationError("--task regression needs float targets, but \(dataset) has class labels.")
+            }
+            spec.task = t
+        }
         return spec
     }
 

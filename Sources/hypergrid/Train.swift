@@ -149,10 +149,16 @@ struct Train: ParsableCommand {
             config: config, data: splits, evaluateTest: true, saveCheckpoint: modelURL != nil) { report in
             if !json {
                 let loss = report.loss.map { String(format: "%.4f", $0) } ?? "-"
-                let val = report.validationAccuracy.map { String(format: "%.4f", $0) } ?? "-"
-                print(String(format: "epoch %3d/%d  iteration %6d/%d  lr %.3g  loss %@  train %.4f  val %@",
-                             report.epoch, totalEpochs, report.iteration, report.totalIterations,
-                             report.learningRate, loss, report.trainAccuracy, val))
+                if let rmse = report.validationRMSE {
+                    print(String(format: "epoch %3d/%d  iteration %6d/%d  lr %.3g  loss %@  val RMSE %.4g",
+                                 report.epoch, totalEpochs, report.iteration, report.totalIterations,
+                                 report.learningRate, loss, rmse))
+                } else {
+                    let val = report.validationAccuracy.map { String(format: "%.4f", $0) } ?? "-"
+                    print(String(format: "epoch %3d/%d  iteration %6d/%d  lr %.3g  loss %@  train %.4f  val %@",
+                                 report.epoch, totalEpochs, report.iteration, report.totalIterations,
+                                 report.learningRate, loss, report.trainAccuracy, val))
+                }
                 fflush(stdout)
             }
             return true

@@ -59,6 +59,7 @@ struct MessageFactory {
                                trainRows: optional { $0.anyInt() }, validationRows: optional { $0.anyInt() },
                                testRows: optional { $0.anyInt() }, standardize: bool(),
                                pcaVariance: optional { $0.double() })
+        spec.task = optional { DatasetSpec.Task.allCases[$0.int(0...1)] }
         if spec.kind.isFileFormat {
             var f = FileSourceSpec()
             f.label = optional { $0.string() }
@@ -89,10 +90,15 @@ struct MessageFactory {
             iterations: anyInt(), wallSeconds: double(), samplesPerSecond: double(),
             reason: optional { $0.string() })
         metrics.resumedAt = optional { $0.anyInt() }
+        // Regression blocks in every combination of present and absent.
+        metrics.trainRegression = optional { RegressionMetrics(rmse: $0.double(), mae: $0.double(), r2: $0.double()) }
+        metrics.validationRegression = optional { RegressionMetrics(rmse: $0.double(), mae: $0.double(), r2: $0.double()) }
+        metrics.testRegression = optional { RegressionMetrics(rmse: $0.double(), mae: $0.double(), r2: $0.double()) }
         let epochs = int(0...5)
-        let history = TrialHistory(lossEvery: anyInt(), loss: (0..<(curve ?? int(0...20))).map { _ in float() },
+        var history = TrialHistory(lossEvery: anyInt(), loss: (0..<(curve ?? int(0...20))).map { _ in float() },
                                    trainAccuracy: (0..<epochs).map { _ in double() },
                                    validationAccuracy: (0..<epochs).map { _ in double() })
+        history.validationRMSE = optional { f in (0..<epochs).map { _ in f.double() } }
         return TrialOutcome(metrics: metrics, history: history)
     }
 

@@ -139,8 +139,9 @@ import HypergridData
         reject(frame, .invalidValue(field: "config.schedule", reason: "unknown tag 5"))
         frame = assignFrame
         // After the features, one tag byte per field added through the table (all off here).
-        frame[features + 4 + TrialField.extensions.count] = 8  // dataset.kind (0-3 built in, 4-7 the user's file formats)
-        reject(frame, .invalidValue(field: "dataset.kind", reason: "unknown tag 8"))
+        // (The high bit of dataset.kind would announce a task: 0x7F is no kind at all.)
+        frame[features + 4 + TrialField.extensions.count] = 0x7F  // dataset.kind
+        reject(frame, .invalidValue(field: "dataset.kind", reason: "unknown tag 127"))
     }
 
     @Test func datasetChunkErrors() throws {

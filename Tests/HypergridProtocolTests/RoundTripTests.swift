@@ -95,14 +95,17 @@ import HypergridData
                                           "seed", "lossEvery", "stopAfterEpochs", "refit", "dropout", "horizontalFlip",
                                           "schedule", "warmupEpochs"] + TrialField.extensions.map(\.added.propertyName))
         #expect(labels(DatasetSpec(kind: .mnist)) == ["kind", "path", "trainRows", "validationRows",
-                                                     "testRows", "standardize", "pcaVariance", "file"])
+                                                     "testRows", "standardize", "pcaVariance", "file", "task"])
         #expect(labels(FileSourceSpec()) == ["label", "delimiter", "features", "exclude", "missing", "task", "x", "y",
                                              "images", "labels", "xName", "yName", "validationFraction",
                                              "testFraction", "testPath", "splitSeed"])
         #expect(labels(TrialMetrics(status: .done)) == ["status", "trainAccuracy", "validationAccuracy",
                                                        "testAccuracy", "finalLoss", "iterations",
-                                                       "wallSeconds", "samplesPerSecond", "reason", "resumedAt"])
-        #expect(labels(TrialHistory()) == ["lossEvery", "loss", "trainAccuracy", "validationAccuracy"])
+                                                       "wallSeconds", "samplesPerSecond", "reason", "resumedAt",
+                                                       "trainRegression", "validationRegression", "testRegression"])
+        #expect(labels(TrialHistory()) == ["lossEvery", "loss", "trainAccuracy", "validationAccuracy", "validationRMSE"])
+        #expect(labels(RegressionMetrics(rmse: 0, mae: 0, r2: 0)) == ["rmse", "mae", "r2"])
+        #expect(DatasetSpec.Task.allCases.count == 2)
         #expect(labels(TrialOutcome(metrics: TrialMetrics(status: .done), history: TrialHistory()))
                 == ["metrics", "history"])
         #expect(OptimizerKind.allCases.count == 4 && DatasetSpec.Kind.allCases.count == 8)
@@ -157,6 +160,56 @@ import HypergridData
         report.checkpoint = nil
         #expect(try Message.result(report).encoded().last == 0)
     }
+
+    /// A classification result keeps its payload byte for byte (the layout below is the one
+    /// before regression existed); a regression result sets the status tag's high bit and
+    /// appends its block after the history. A built-in dataset's task does the same with the
+    /// kind tag.
+    @Test func regressionLeavesClassificationBytesAlone() throws {
+        let id = String(repeating: "ab", count: 32)
+        var outcome = TrialOutcome(metrics: TrialMetrics(status: .done, validationAccuracy: 0.5, iterations: 3),
+                                   history: TrialHistory(lossEvery: 1, loss: [1]))
+        let report = { (o: TrialOutcome) in TrialReport(trialID: TrialID(hex: id)!, attempt: 1, token: [], outcome: o, checkpoint: nil) }
+        let classification = try Message.result(report(outcome)).encoded()
+        // Status, four optionals, iterations, wall, rate, reason, resumedAt, lossEvery, one
+        // loss, two empty accuracy curves, then no checkpoint.
+        var expected: [UInt8] = [0x48, 0x47, 0x00, 0x04, 0x03, 0, 0, 0, 64] + Array(id.utf8)
+        expected += [0, 0, 0, 1, 0, 0, 0, 0]              // attempt 1, empty token
+        expected += [0, 0, 1] + be(0.5.bitPattern) + [0, 0]   // done; train -, validation 0.5, test -, loss -
+        expected += be(3) + be(0) + be(0) + [0, 0]        // iterations, wall, rate; reason -, resumedAt -
+        expected += be(1) + [0, 0, 0, 1, 0x3F, 0x80, 0, 0] + [0, 0, 0, 0] + [0, 0, 0, 0] + [0]
+        #expect(classification == expected)
+
+        outcome.metrics.validationAccuracy = nil
+        outcome.metrics.validationRegression = RegressionMetrics(rmse: 2, mae: 1, r2: 0.25)
+        outcome.history.validationRMSE = [3]
+        let regression = try Message.result(report(outcome)).encoded()
+        #expect(regression[5 + 4 + 64 + 8] == 0x80)
+        let block: [UInt8] = [0, 1] + be(2.0.bitPattern) + be(1.0.bitPattern) + be(0.25.bitPattern)
+            + [0, 1, 0, 0, 0, 1] + be(3.0.bitPattern)
+        #expect(Array(regression.suffix(block.count + 1)) == block + [0])
+        guard case .result(let decoded) = try Message(decoding: regression) else { Issue.record("not a result"); return }
+        #expect(decoded.outcome == outcome)
+        // The flag with nothing after it has no canonical meaning: refused.
+        var flagOnly = classification
+        flagOnly[5 + 4 + 64 + 8] = 0x80
+        flagOnly.insert(contentsOf: [0, 0, 0, 0, 0], at: flagOnly.count - 1)
+        #expect(throws: ProtocolError.self) { try Message(decoding: flagOnly) }
+
+        // The dataset: no task, the bytes as before; synthetic regression, tag 0x83 and a 1 at the end.
+        var assignment = sampleAssignment
+        assignment.dataset = DatasetSpec(kind: .synthetic)
+        let plain = try Message.assign(assignment).encoded()
+        assignment.dataset.task = .regression
+        let tagged = try Message.assign(assignment).encoded()
+        #expect(tagged.count == plain.count + 1)
+        let at = plain.indices.first { plain[$0] != tagged[$0] }!
+        #expect(plain[at] == 3 && tagged[at] == 0x83)
+        guard case .assign(let back) = try Message(decoding: tagged) else { Issue.record("not an assignment"); return }
+        #expect(back.dataset.task == .regression)
+    }
+
+    private func be(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> (56 - 8 * $0)) & 0xFF) } }
 
     @Test func sendersAreClassified() {
         #expect(MessageType.ready.sender == .worker)

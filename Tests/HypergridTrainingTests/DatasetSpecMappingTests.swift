@@ -33,5 +33,12 @@ import Testing
 
     @Test func kindsAgree() {
         #expect(Set(DatasetSpec.Kind.allCases.map(\.rawValue)) == Set(DatasetRequest.Kind.allCases.map(\.rawValue)))
+        #expect(Set(DatasetSpec.Task.allCases.map(\.rawValue)) == Set(DatasetRequest.Task.allCases.map(\.rawValue)))
+    }
+
+    @Test func taskMaps() {
+        #expect(DatasetRequest(spec: DatasetSpec(kind: .synthetic)).task == .classification)
+        #expect(DatasetRequest(spec: DatasetSpec(kind: .synthetic, task: .classification)).task == .classification)
+        #expect(DatasetRequest(spec: DatasetSpec(kind: .synthetic, task: .regression)).task == .regression)
     }
 }

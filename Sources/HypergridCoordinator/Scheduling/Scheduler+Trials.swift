@@ -90,9 +90,11 @@ extension Scheduler {
         case .failed: failedCount += 1
         }
         if let metrics {
-            if let accuracy = metrics.validationAccuracy, accuracy.isFinite,
+            // The score: the accuracy, or for regression the negated RMSE (higher is better).
+            if let accuracy = metrics.validationScore, accuracy.isFinite,
                best == nil || accuracy > best!.accuracy || (accuracy == best!.accuracy && trialID < best!.trial) {
                 best = (accuracy, trialID)
+                bestIsRegression = metrics.isRegression
             }
             let cost = trials[trialID]!.planned.cost
             if status != .failed, cost > 0, cost.isFinite, metrics.wallSeconds > 0, metrics.wallSeconds.isFinite {
@@ -102,8 +104,8 @@ extension Scheduler {
         }
         for id in ackWaiters.removeValue(forKey: trialID) ?? [] { out.append(.ack(id, trialID)) }
         if stages != nil {
-            let accuracy = status == .failed ? nil : metrics?.validationAccuracy
-            enqueue(stages!.record(trialID, validationAccuracy: accuracy))
+            let score = status == .failed ? nil : metrics?.validationScore
+            enqueue(stages!.record(trialID, validationAccuracy: score))
             logStageDecisions(&out)
         }
     }
@@ -271,10 +273,12 @@ extension Scheduler {
         if measuredCost > 0, !workers.isEmpty {
             eta = remainingCost * (measuredSeconds / measuredCost) / Double(workers.count)
         }
-        return SchedulerStatus(total: trials.count + skipped.count, finished: finishedCount + skipped.count,
-                               skipped: skipped.count, running: runningTrials.count, pending: pending.count,
-                               recording: recordingCount, failed: failedCount, diverged: divergedCount,
-                               workers: workers.count, bestValidationAccuracy: best?.accuracy,
-                               bestTrial: best?.trial, etaSeconds: eta)
+        var status = SchedulerStatus(total: trials.count + skipped.count, finished: finishedCount + skipped.count,
+                                     skipped: skipped.count, running: runningTrials.count, pending: pending.count,
+                                     recording: recordingCount, failed: failedCount, diverged: divergedCount,
+                                     workers: workers.count, bestValidationAccuracy: best?.accuracy,
+                                     bestTrial: best?.trial, etaSeconds: eta)
+        if let best, bestIsRegression { (status.bestValidationAccuracy, status.bestValidationRMSE) = (nil, -best.accuracy) }
+        return status
     }
 }

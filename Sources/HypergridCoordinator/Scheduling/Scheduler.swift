@@ -111,7 +111,10 @@ public struct Scheduler: Sendable {
     var doneCount = 0
     var divergedCount = 0
     var failedCount = 0
+    /// The best score so far (``TrialMetrics/validationScore``: the accuracy, or the negated RMSE).
     var best: (accuracy: Double, trial: TrialID)?
+    /// Whether the scores are negated RMSEs (a regression run).
+    var bestIsRegression = false
     var measuredCost = 0.0
     var measuredSeconds = 0.0
     /// Summed cost estimates and wall seconds of each worker's results, by name: its

@@ -112,6 +112,8 @@ public struct SchedulerStatus: Sendable, Equatable {
     /// Connected workers, idle or busy.
     public var workers: Int
     public var bestValidationAccuracy: Double?
+    /// Regression runs: the lowest validation RMSE so far (then `bestValidationAccuracy` is nil).
+    public var bestValidationRMSE: Double? = nil
     public var bestTrial: TrialID?
     /// Seconds until the last trial should finish: the remaining cost (pending trials, plus
     /// the unfinished fraction of running ones) at the seconds-per-cost of this run's
@@ -127,6 +129,7 @@ public struct SchedulerStatus: Sendable, Equatable {
         if let best = bestValidationAccuracy {
             parts.append("best val " + formatFixed(best, digits: 4))
         }
+        if let best = bestValidationRMSE { parts.append("best val RMSE " + formatFixed(best, digits: 4)) }
         if let eta = etaSeconds { parts.append("ETA " + formatDuration(eta)) }
         return parts.joined(separator: ", ")
     }

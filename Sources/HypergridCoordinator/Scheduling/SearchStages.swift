@@ -12,7 +12,8 @@ public struct SearchStages: Sendable {
     let fingerprint: String
     let shape: DatasetShape
     let numerics: String
-    /// Validation accuracy of every recorded trial (nil: it failed or diverged).
+    /// Validation score of every recorded trial, higher is better: the accuracy, or for
+    /// regression the negated RMSE (``TrialMetrics/validationScore``); nil: it failed or diverged.
     private(set) var recorded: [TrialID: Double?] = [:]
     /// The stages planned so far, in order; the last is the one running.
     public private(set) var stages: [[PlannedTrial]] = []

@@ -116,7 +116,7 @@ public final class CoordinatorServer {
         var plan = plan
         if let search, search.isStaged {
             var recorded: [TrialID: Double?] = [:]
-            for (id, r) in replay.results { recorded[id] = .some(r.metrics.status == .failed ? nil : r.metrics.validationAccuracy) }
+            for (id, r) in replay.results { recorded[id] = .some(r.metrics.status == .failed ? nil : r.metrics.validationScore) }
             for id in replay.failures.keys { recorded[id] = .some(nil) }
             stages = SearchStages(grid: search, fingerprint: offer.fingerprint, shape: offer.shape, recorded: recorded)
             plan = stages!.planned
@@ -402,7 +402,8 @@ public final class CoordinatorServer {
         case .trialResult(let r):
             // formatFixed rather than String(format:), which costs microseconds per call
             // through Foundation's locale machinery: this line is written for every result.
-            let val = r.metrics.validationAccuracy.map { formatFixed($0, digits: 4) } ?? "-"
+            let val = r.metrics.validationRegression.map { "RMSE " + formatFixed($0.rmse, digits: 4) }
+                ?? r.metrics.validationAccuracy.map { formatFixed($0, digits: 4) } ?? "-"
             logger.info("trial \(r.trial.short) \(r.metrics.status.rawValue): val \(val) in \(formatFixed(r.metrics.wallSeconds, digits: 1)) s on \(r.worker) — \(scheduler.status.line)")
         case .trialFailed(let r):
             logger.warning("trial \(r.trial.short) failed after \(r.attempts) attempts: \(r.reason)")

@@ -20,7 +20,11 @@ extension Leaderboard {
         "rank", "val_acc", "val_acc_std", "val_acc_n", "train_acc", "test_acc", "final_loss", "status",
     ] + originalFields.flatMap(\.columns) + [
         "seed", "repeats", "retries", "wall_s", "workers", "trials",
-    ] + searchColumns + appendedFields.flatMap(\.columns)
+    ] + searchColumns + appendedFields.flatMap(\.columns) + regressionColumns
+
+    /// Regression's figures (empty for classification), last: `val_acc_std`, `val_acc_n` and
+    /// the interval are then over the validation RMSEs. Optional when parsing.
+    public static let regressionColumns = ["val_rmse", "val_mae", "val_r2", "train_rmse", "test_rmse", "test_mae", "test_r2"]
 
     static let originalFields = TrialField.all.filter { $0.placement == .original }
     static let appendedFields = TrialField.all.filter { $0.placement == .appended }
@@ -39,7 +43,7 @@ extension Leaderboard {
     }
 
     /// Columns a CSV may lack because older versions did not write them.
-    static let optionalColumns = Set(["retries"] + searchColumns + appendedFields.flatMap(\.columns))
+    static let optionalColumns = Set(["retries"] + searchColumns + appendedFields.flatMap(\.columns) + regressionColumns)
 
     static func fields(_ r: LeaderboardRow) -> [String] {
         func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "" }
@@ -57,8 +61,10 @@ extension Leaderboard {
             text(r.validationInterval?.lowerBound), text(r.validationInterval?.upperBound), text(r.separable),
             text(r.budgetEpochs), "\(r.samplesTrained)", refit,
         ]
+        let regression: [String] = [r.validationRMSE, r.validationMAE, r.validationR2, r.trainRMSE,
+                                    r.testRMSE, r.testMAE, r.testR2].map(text)
         return results + originalFields.flatMap { $0.csv(r.config) } + bookkeeping + search
-            + appendedFields.flatMap { $0.csv(r.config) }
+            + appendedFields.flatMap { $0.csv(r.config) } + regression
     }
 
     /// Parses a leaderboard CSV written by ``csv(_:)``; columns are found by name.
@@ -124,6 +130,13 @@ extension Leaderboard {
         if let low, let high, low <= high { parsed.validationInterval = low...high }
         parsed.separable = try optional("separable") { Bool($0) }
         parsed.samplesTrained = try optional("samples") { Int($0) } ?? 0
+        parsed.validationRMSE = try optional("val_rmse") { Double($0) }
+        parsed.validationMAE = try optional("val_mae") { Double($0) }
+        parsed.validationR2 = try optional("val_r2") { Double($0) }
+        parsed.trainRMSE = try optional("train_rmse") { Double($0) }
+        parsed.testRMSE = try optional("test_rmse") { Double($0) }
+        parsed.testMAE = try optional("test_mae") { Double($0) }
+        parsed.testR2 = try optional("test_r2") { Double($0) }
         return parsed
     }
 

@@ -71,6 +71,10 @@ extension Leaderboard {
             for field in appendedFields {
                 for (column, value) in zip(field.columns, field.json(r.config)) { try c.encode(value, forKey: Key(column)) }
             }
+            for (column, value) in zip(regressionColumns, [r.validationRMSE, r.validationMAE, r.validationR2, r.trainRMSE,
+                                                            r.testRMSE, r.testMAE, r.testR2]) {
+                try put(column, value)
+            }
         }
 
         struct Key: CodingKey {

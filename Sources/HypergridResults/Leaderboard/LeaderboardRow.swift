@@ -4,9 +4,10 @@ import HypergridSearchSpace
 public struct LeaderboardRow: Sendable, Equatable {
     /// 1-based place: best mean validation accuracy first.
     public var rank: Int
-    /// Mean validation accuracy over the repeats that have one.
+    /// Mean validation accuracy over the repeats that have one (nil for regression).
     public var validationAccuracy: Double?
-    /// Sample standard deviation (n − 1) of those; `nil` with fewer than two.
+    /// Sample standard deviation (n − 1) of those (for regression, of the validation
+    /// RMSEs); `nil` with fewer than two.
     public var validationStd: Double?
     /// How many repeats the mean is over.
     public var validationCount: Int
@@ -59,6 +60,22 @@ public struct LeaderboardRow: Sendable, Equatable {
     public var samplesTrained: Int = 0
     /// The final refit row, with the data it was refitted on; nil for searched points.
     public var refit: RefitData? { config.refit }
+
+    // Regression (nil for classification), set after init: means over the repeats, in the
+    // targets' units. ``validationStd``, ``validationCount`` and ``validationInterval`` are
+    // then those of the validation RMSEs.
+    public var validationRMSE: Double? = nil
+    public var validationMAE: Double? = nil
+    public var validationR2: Double? = nil
+    public var trainRMSE: Double? = nil
+    /// The refit's test figures.
+    public var testRMSE: Double? = nil
+    public var testMAE: Double? = nil
+    public var testR2: Double? = nil
+
+    /// What rows are ranked by, higher is better: the validation accuracy, or the validation
+    /// RMSE negated (``TrialMetrics/validationScore``).
+    public var score: Double? { validationAccuracy ?? validationRMSE.map { -$0 } }
 
     /// The model features that are on (`TrialConfig.featureSummary`), empty for none.
     public var features: String { config.featureSummary }
@@ -158,8 +175,8 @@ public struct Leaderboard: Sendable {
     /// Trials on the board.
     public var trialCount: Int { seen.count }
 
-    /// The ranked rows: best mean validation accuracy first, points without one last,
-    /// ties by (smallest) trial id.
+    /// The ranked rows: best mean validation accuracy (lowest RMSE for regression) first,
+    /// points without one last, ties by (smallest) trial id.
     public var rows: [LeaderboardRow] {
         var rows = groups.map { Self.row(point: $0.key, members: Array($0.value.values)) }
         rows.sort { a, b in
@@ -168,7 +185,7 @@ public struct Leaderboard: Sendable {
             if (a.refit != nil) != (b.refit != nil) { return a.refit != nil }
             let (budgetA, budgetB) = (a.budgetEpochs ?? Int.max, b.budgetEpochs ?? Int.max)
             if budgetA != budgetB { return budgetA > budgetB }
-            switch (a.validationAccuracy, b.validationAccuracy) {
+            switch (a.score, b.score) {
             case let (x?, y?) where x != y: return x > y
             case (_?, nil): return true
             case (nil, _?): return false
@@ -186,7 +203,10 @@ public struct Leaderboard: Sendable {
         let unsorted = all.filter { $0.budget == furthest }
         let members = unsorted.sorted { ($0.repetition, $0.trial) < ($1.repetition, $1.trial) }
         let metrics = members.compactMap(\.metrics)
-        let validation = metrics.compactMap(\.validationAccuracy).filter(\.isFinite)
+        // Regression rows summarise the validation RMSEs where classification rows summarise accuracies.
+        let regression = metrics.contains { $0.isRegression }
+        let validation = (regression ? metrics.compactMap { $0.validationRegression?.rmse }
+                                     : metrics.compactMap(\.validationAccuracy)).filter(\.isFinite)
         let status: TrialStatus = members.contains { $0.status == .failed } ? .failed
             : members.contains { $0.status == .diverged } ? .diverged : .done
         var workers: [String] = []
@@ -194,7 +214,7 @@ public struct Leaderboard: Sendable {
         var config = point
         config.stopAfterEpochs = furthest == Int.max ? nil : furthest
         var row = LeaderboardRow(
-            rank: 0, validationAccuracy: mean(validation), validationStd: sampleStd(validation),
+            rank: 0, validationAccuracy: regression ? nil : mean(validation), validationStd: sampleStd(validation),
             validationCount: validation.count,
             trainAccuracy: mean(metrics.compactMap(\.trainAccuracy)),
             testAccuracy: mean(metrics.compactMap(\.testAccuracy)),
@@ -206,6 +226,15 @@ public struct Leaderboard: Sendable {
             trials: members.map(\.trial))
         row.validationInterval = confidenceInterval95(validation)
         row.samplesTrained = all.reduce(0) { $0 + $1.samples }
+        if regression {
+            row.validationRMSE = mean(validation)
+            row.validationMAE = mean(metrics.compactMap { $0.validationRegression?.mae })
+            row.validationR2 = mean(metrics.compactMap { $0.validationRegression?.r2 })
+            row.trainRMSE = mean(metrics.compactMap { $0.trainRegression?.rmse })
+            row.testRMSE = mean(metrics.compactMap { $0.testRegression?.rmse })
+            row.testMAE = mean(metrics.compactMap { $0.testRegression?.mae })
+            row.testR2 = mean(metrics.compactMap { $0.testRegression?.r2 })
+        }
         return row
     }
 

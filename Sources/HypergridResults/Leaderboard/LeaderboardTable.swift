@@ -1,3 +1,4 @@
+import Foundation
 import HypergridSearchSpace
 
 /// The terminal table of `hypergrid leaderboard --format table` and of the end of a run.
@@ -33,10 +34,14 @@ extension Leaderboard {
         return [
             TableColumn("#", .key, right: true) { "\($0.rank)" },
             TableColumn("val_acc", .metric, right: true) { acc($0.validationAccuracy) },
+            // Regression's columns replace the accuracies (a metric column shows when a row has it).
+            TableColumn("val_rmse", .metric, right: true) { r in r.validationRMSE.map { formatSignificant($0) } ?? "-" },
             TableColumn("±std", .metric, right: true) { acc($0.validationStd) },
             TableColumn("n", .detail, right: true) { "\($0.validationCount)" },
             TableColumn("train", .metric, right: true) { acc($0.trainAccuracy) },
             TableColumn("test", .metric, right: true) { acc($0.testAccuracy) },
+            TableColumn("val_r2", .metric, right: true) { acc($0.validationR2) },
+            TableColumn("test_rmse", .metric, right: true) { r in r.testRMSE.map { formatSignificant($0) } ?? "-" },
             TableColumn("loss", .metric, right: true) { r in
                 r.finalLoss.map { $0.isFinite ? formatFixed($0, digits: 4) : "\($0)" } ?? "-"
             },
@@ -63,6 +68,13 @@ extension Leaderboard {
             TableColumn("final", .varying) { r in r.refit.map { "refit(\($0.rawValue))" } ?? "" },
         ]
     }()
+
+    /// Four significant digits (`59.31`, `0.8124`, `1234`): RMSEs are in the targets' units.
+    static func formatSignificant(_ x: Double) -> String {
+        guard x.isFinite, x != 0 else { return "\(x)" }
+        let digits = max(0, 3 - Int((log10(abs(x))).rounded(.down)))
+        return formatFixed(x, digits: min(digits, 6))
+    }
 
     /// `shown` as an aligned table; which columns a narrow table keeps is decided over
     /// `allRows` (the whole grid so far), so that `--top` does not change the columns.

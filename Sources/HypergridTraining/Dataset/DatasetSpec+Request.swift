@@ -10,7 +10,8 @@ extension DatasetRequest {
         let kind = DatasetRequest.Kind(rawValue: spec.kind.rawValue)!
         self.init(kind: kind, directory: spec.path, trainRows: spec.trainRows,
                   validationRows: spec.validationRows, testRows: spec.testRows,
-                  standardize: spec.standardize, pcaVariance: spec.pcaVariance)
+                  standardize: spec.standardize, pcaVariance: spec.pcaVariance,
+                  task: spec.task.flatMap { DatasetRequest.Task(rawValue: $0.rawValue) } ?? .classification)
         file = spec.file.map(FileSource.init(spec:))
     }
 }
