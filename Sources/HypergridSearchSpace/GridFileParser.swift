@@ -234,6 +234,7 @@ public enum GridFileParser {
             let v = try r.int(n, key: "search.keep_models")
             guard v >= 0 else { throw r.error(n, "search.keep_models", "must be zero or positive, got \(v)") }
             spec.keepModels = v
+        }
         if let n = m["trial_timeout"] {
             let seconds = try r.double(n, key: "search.trial_timeout")
             guard seconds > 0, seconds.isFinite else { throw r.error(n, "search.trial_timeout", "must be a positive number of seconds, got \(seconds)") }
