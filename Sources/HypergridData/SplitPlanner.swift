@@ -1,3 +1,4 @@
+import HypergridPrimitives
 /// Deals the rows of a user's file to the training, validation and test splits: shuffled with
 /// the split seed and, for classification, stratified — every class is spread over the
 /// splits in proportion to its size.

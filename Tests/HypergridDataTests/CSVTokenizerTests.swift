@@ -1,4 +1,5 @@
 import Foundation
+import HypergridPrimitives
 import Testing
 @testable import HypergridData
 

@@ -1,5 +1,6 @@
 import Foundation
 import HypergridCoordinator
+import HypergridPrimitives
 import HypergridResults
 import HypergridSearchSpace
 import Testing
@@ -48,7 +49,7 @@ extension FaultToleranceTests {
             // A lost attempt must not fail a trial here: kills are the point.
             let coordinatorArguments = scenario.coordinatorArguments(grid: grid, heartbeat: 0.25, liveness: 4,
                                                                      extra: ["--max-attempts", "50"])
-            var rng = SplitMix(seed: seed)
+            var rng = SplitMix64(seed: seed)
             var figures = ChaosFigures()
             let start = Date()
             var coordinatorLogs: [URL] = []
@@ -171,18 +172,5 @@ struct ChaosFigures {
 
     var line: String {
         "\(trials) trials each recorded once (0 lost, 0 twice); survived \(workerKills) worker SIGKILLs, \(stops) SIGSTOP/SIGCONTs, \(coordinatorKills) coordinator SIGKILLs with \(tornWrites) torn journal write(s); \(requeues) requeues; \(String(format: "%.1f", wall)) s wall"
-    }
-}
-
-/// SplitMix64: a seeded generator, so that a chaos round's choices repeat for a seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
