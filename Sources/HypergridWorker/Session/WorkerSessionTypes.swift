@@ -46,7 +46,7 @@ public struct WorkerSessionPolicy: HeartbeatTiming, Sendable, Equatable {
         self.chunkAttempts = chunkAttempts
         self.giveUpAfter = giveUpAfter
         self.shutdownGrace = shutdownGrace ?? Self.expiry(heartbeatInterval: heartbeatInterval, liveness: liveness)
-        self.abandonGrace = expiry
+        self.abandonGrace = Self.expiry(heartbeatInterval: heartbeatInterval, liveness: liveness)
     }
 }
 
