@@ -146,7 +146,7 @@ struct Train: ParsableCommand {
         let totalIterations = config.length.iterationCount(trainRows: splits.train.rows, batchSize: config.batchSize)
         let totalEpochs = (totalIterations + max(splits.train.rows / config.batchSize, 1) - 1) / max(splits.train.rows / config.batchSize, 1)
         let (outcome, finalState, _) = Trainer(threads: threads).trainWithCheckpoints(
-            config: config, data: splits, evaluateTest: true, saveCheckpoint: modelURL != nil) { report in
+            config: config, data: splits, evaluateTest: true, saveCheckpoint: modelURL != nil, progress: { report in
             if !json {
                 let loss = report.loss.map { String(format: "%.4f", $0) } ?? "-"
                 if let rmse = report.validationRMSE {
@@ -162,7 +162,7 @@ struct Train: ParsableCommand {
                 fflush(stdout)
             }
             return true
-        }
+        })
         let report = TrainReport(config: config, prepared: prepared, outcome: outcome,
                                  peakRSSBytes: ResourceUsage.peakResidentBytes())
         if json {

@@ -100,7 +100,9 @@ import Glibc
             stat(runDir + "/" + name, &st)
             modes[name] = Int(st.st_mode & 0o777)
         }
-        #expect(modes == ["journal.jsonl": 0o644, "leaderboard.csv": 0o644, "assignment.secret": 0o600], "\(modes)")
+        // models/ holds the kept best model (search.keep_models defaults to 1).
+        #expect(modes == ["journal.jsonl": 0o644, "leaderboard.csv": 0o644, "assignment.secret": 0o600,
+                          "models": 0o755], "\(modes)")
     }
 
     @Test func unlistedWorkerIsRefusedAndLogged() throws {

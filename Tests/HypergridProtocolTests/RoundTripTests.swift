@@ -111,8 +111,8 @@ import HypergridData
         #expect(OptimizerKind.allCases.count == 4 && DatasetSpec.Kind.allCases.count == 8)
         #expect(RefitData.allCases.count == 2)
         #expect(labels(sampleAssignment) == ["trialID", "attempt", "config", "dataset", "datasetFingerprint",
-                                             "saveCheckpoint", "checkpoint", "token"])
-        #expect(labels(sampleReport(lossCount: 1)) == ["trialID", "attempt", "token", "outcome", "checkpoint"])
+                                             "saveCheckpoint", "saveModel", "checkpoint", "token"])
+        #expect(labels(sampleReport(lossCount: 1)) == ["trialID", "attempt", "token", "outcome", "checkpoint", "model"])
     }
 
     /// Pins where version 3 puts the token (right after the attempt) and the halving fields

@@ -49,15 +49,25 @@ extension Scheduler {
         }
     }
 
+    /// Whether `id` belongs to a quarantined worker (which gets no work).
+    func isQuarantined(_ id: WorkerID) -> Bool {
+        guard !quarantinedWorkers.isEmpty, let name = workers[id]?.name else { return false }
+        return quarantineReason(of: name) != nil
+    }
+
     /// Why `name` is quarantined, or nil.
     func quarantineReason(of name: String) -> String? {
         quarantinedWorkers.first { $0.name == name }?.reason
     }
 
     /// Tells every idle quarantined worker so and forgets it. Run before dispatching.
+    /// A worker whose last result is not yet durable (pipelining makes it idle as soon as the
+    /// result arrives) is told only after its ack, so that it never drops a result the
+    /// journal has not kept; ``dispatch(_:)`` gives it no work meanwhile.
     mutating func turnAwayQuarantined(_ out: inout [SchedulerAction]) {
         guard !quarantinedWorkers.isEmpty else { return }
-        for id in idleQueue {
+        let awaitingAck = Set(ackWaiters.values.joined())
+        for id in idleQueue where !awaitingAck.contains(id) {
             guard let name = workers[id]?.name, let reason = quarantineReason(of: name) else { continue }
             out.append(.quarantine(id, reason: reason))
             forget(id)

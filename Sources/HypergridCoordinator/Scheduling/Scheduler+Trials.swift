@@ -213,8 +213,11 @@ extension Scheduler {
 
     mutating func dispatch(_ out: inout [SchedulerAction]) {
         guard haltReason == nil, !isFinished else { return }
+        var held: [WorkerID] = []   // quarantined, told once their last ack is out
+        defer { idleQueue.insert(contentsOf: held, at: 0) }
         while !idleQueue.isEmpty, !pending.isEmpty {
             let id = idleQueue.removeFirst()
+            if isQuarantined(id) { held.append(id); continue }
             let trialID = order[pending.removeLast()]
             trials[trialID]!.assignments += 1
             let attempt = trials[trialID]!.assignments
