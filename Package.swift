@@ -3,9 +3,10 @@
 // hypergrid — distributed hyperparameter search for multi-layer perceptrons.
 //
 // The import graph is one-way:
-//   leaves:      HypergridKernel (SIMD numerics), HypergridData (datasets),
-//                HypergridSearchSpace (grid, trial config, trial id)
-//   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver)
+//   leaves:      HypergridGEMMAVX2 / HypergridGEMMAVX512 (one GEMM source, two target CPUs),
+//                HypergridData (datasets), HypergridSearchSpace (grid, trial config, trial id)
+//   kernel:      HypergridKernel (SIMD numerics; picks a GEMM copy at run time via CCPUFeatures)
+//   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver), CCPUFeatures (CPUID)
 //   wrappers:    ZeroMQ (the only importer of CZeroMQ)
 //   middle:      HypergridPreprocessing (Data + Kernel + CLAPACK),
 //                HypergridProtocol (SearchSpace), HypergridTraining (Kernel + Data + SearchSpace)
@@ -17,18 +18,19 @@ import class Foundation.ProcessInfo
 
 // The kernel needs real FMA/AVX instructions: without a target CPU, `addProduct`
 // lowers to a libm `fmaf` call and training runs ~100x slower. x86-64-v3 (AVX2+FMA)
-// runs on any x86-64 from the last decade; set HYPERGRID_MARCH=x86-64-v4 (AVX-512)
-// or `native` when building to opt into a wider target.
+// runs on any x86-64 from the last decade and is the baseline of the whole binary;
+// HYPERGRID_MARCH (e.g. `native`) raises it for a machine-specific build.
 let march = ProcessInfo.processInfo.environment["HYPERGRID_MARCH"] ?? "x86-64-v3"
-// The GEMM picks its micro-kernel width at compile time: 16-lane SIMD16 kernels when
-// the target surely has AVX-512 (x86-64-v4 or an explicit avx512 -march), 8-lane
-// otherwise (including `native`, which cannot be resolved here).
-let wideSIMD = march.contains("v4") || march.contains("avx512")
+// The GEMM micro-kernels are compiled twice from Sources/HypergridGEMMKernels: for the
+// baseline (8 lanes) and for x86-64-v4 (AVX-512, 16 lanes, through the symlinks in
+// Sources/HypergridGEMMAVX512). HypergridKernel picks one at start-up from CPUID
+// (GEMMKernelPath), so one binary runs at full width on every x86-64 CPU.
 #if arch(x86_64)
 let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=\(march)"])]
-    + (wideSIMD ? [.define("HYPERGRID_AVX512")] : [])
+let avx512Flags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4"]), .define("HYPERGRID_AVX512")]
 #else
 let cpuFlags: [SwiftSetting] = []
+let avx512Flags: [SwiftSetting] = []
 #endif
 let language: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
@@ -55,7 +57,16 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: leaves
+        // CPUID/XGETBV: which GEMM copy this CPU can run.
+        .target(name: "CCPUFeatures"),
+        // One source, two compiled copies of the GEMM micro-kernels (see GEMMKernels.swift).
+        // Only HypergridKernel imports them, and calls the AVX-512 copy only on a CPU with it.
+        .target(name: "HypergridGEMMAVX2", path: "Sources/HypergridGEMMKernels",
+                swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "HypergridGEMMAVX512", path: "Sources/HypergridGEMMAVX512",
+                swiftSettings: language + avx512Flags + [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "HypergridKernel",
+                dependencies: ["CCPUFeatures", "HypergridGEMMAVX2", "HypergridGEMMAVX512"],
                 swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "HypergridData", dependencies: ["CZlib"], swiftSettings: language),
         .target(name: "HypergridSearchSpace",
@@ -91,13 +102,13 @@ let package = Package(
         .target(name: "HypergridLogging", dependencies: [.product(name: "Logging", package: "swift-log")],
                 swiftSettings: language),
         .target(name: "HypergridWorker",
-                dependencies: ["HypergridTraining", "HypergridProtocol", "ZeroMQ", "CProcessShims",
+                dependencies: ["HypergridTraining", "HypergridKernel", "HypergridProtocol", "ZeroMQ", "CProcessShims",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: language + cpuFlags),
 
         // MARK: the executable
         .executableTarget(name: "hypergrid",
-                          dependencies: ["HypergridTraining", "HypergridCoordinator", "HypergridReport",
+                          dependencies: ["HypergridTraining", "HypergridKernel", "HypergridCoordinator", "HypergridReport",
                                          "HypergridWorker", "HypergridPreprocessing",
                                          "HypergridData", "HypergridSearchSpace", "HypergridLogging", "ZeroMQ",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),

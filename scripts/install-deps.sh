@@ -7,7 +7,7 @@
 #
 # --deploy-tests adds what the deployment tests use (scripts/test passes it): an SSH server,
 # Slurm and munge, iproute2 for network namespaces, systemd-analyze, kubectl (for
-# `kubectl kustomize`, offline) and PyPI's kubernetes-validate in the venv
+# `kubectl kustomize`, offline), qemu-user (runs the binary on an emulated AVX2-only CPU) and PyPI's kubernetes-validate in the venv
 # $HYPERGRID_DEPLOY_VENV (default ~/.cache/hypergrid/deploy-venv).
 set -euo pipefail
 
@@ -32,6 +32,7 @@ if $deploy_tests; then
     slurm-wlm munge  # a single-node Slurm cluster for deploy/slurm (scripts/test-slurm)
     python3-venv     # the venv for kubernetes-validate
     systemd          # systemd-analyze verify for deploy/systemd (runs without a running systemd)
+    qemu-user        # qemu-x86_64 -cpu Haswell: proves the binary runs without AVX-512
   )
   # kubectl renders deploy/kubernetes offline (`kubectl kustomize`); Debian calls it kubernetes-client.
   command -v kubectl >/dev/null || packages+=(kubernetes-client)

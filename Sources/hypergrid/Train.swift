@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HypergridData
+import HypergridKernel
 import HypergridPreprocessing
 import HypergridSearchSpace
 import HypergridTraining
@@ -64,6 +65,7 @@ struct Train: ParsableCommand {
         if iterations != nil && epochs != nil { throw ValidationError("Give either --iterations or --epochs, not both.") }
         if heInit && initStd != nil { throw ValidationError("Give either --he-init or --init-std, not both.") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        try applyKernelChoice()
         if let problem = try config().validationProblems(for: data.spec).first { throw problem.validationError }
         try data.validate()
     }
@@ -109,6 +111,7 @@ struct Train: ParsableCommand {
     func run() throws {
         let config = try config()
         let log: (String) -> Void = { line in if !json { printError(line) } }
+        log("GEMM kernels: \(GEMMKernelPath.active)")
         let prepared = try data.prepare(log: log)
         let splits = prepared.splits
         if !json {
