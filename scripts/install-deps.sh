@@ -33,6 +33,7 @@ if $deploy_tests; then
     python3-venv     # the venv for kubernetes-validate
     systemd          # systemd-analyze verify for deploy/systemd (runs without a running systemd)
     qemu-user        # qemu-x86_64 -cpu Haswell: proves the binary runs without AVX-512
+    binutils         # objdump: the test that finds AVX-512 code only in the AVX-512 GEMM copy
   )
   # kubectl renders deploy/kubernetes offline (`kubectl kustomize`); Debian calls it kubernetes-client.
   command -v kubectl >/dev/null || packages+=(kubernetes-client)

@@ -75,6 +75,42 @@ import Testing
         #endif
     }
 
+    static let objdump = ["/usr/bin/objdump", "/usr/local/bin/objdump"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// An awk program over `objdump -d` output that prints the function of every instruction
+    /// only AVX-512 has: zmm or opmask registers, xmm/ymm16–31, embedded broadcasts and the
+    /// EVEX-only mnemonics LLVM emits for x86-64-v4.
+    static let avx512Instructions = #"""
+        /^[0-9a-f]+ <.*>:$/ { fn = $2; next }
+        /zmm|%k[0-7]|[xy]mm(1[6-9]|2[0-9]|3[01])|\{1to|\t(vpternlog|vperm[it]2|vmovdq[au](8|16|32|64)|vbroadcast[fi](32|64)x|vextract[fi](32|64)x|vinsert[fi](32|64)x|kmov|vpmovm2|vpmov[dq][bwd] |vpro[lr][dq]|vpcompress|vpexpand|vfixupimm|vrndscale|vscalef|vrcp14|vrsqrt14|vgetexp|vgetmant|vreduce|vrange|vpabsq|vpm(ax|in)[su]q|vplzcnt|vpconflict|vpsraq|vpmullq|vcvtt?p[sd]2u?qq|vcvtu?qq2p|vcvtt?p[sd]2udq|vcvtudq2p)/ { print fn }
+        """#
+
+    /// The static half of the proof: in the whole binary, AVX-512 instructions appear only in
+    /// the AVX-512 copy of the GEMM (its module name is in every symbol), which runs only after
+    /// the CPUID check, and in BoringSSL's assembly, which checks CPUID itself. A generic
+    /// specialization of the AVX-512 copy that the linker merged with the baseline copy's
+    /// would show up here.
+    @Test(.enabled(if: objdump != nil, "objdump is not installed (binutils)"))
+    func onlyTheAVX512CopyContainsAVX512Instructions() throws {
+        #if arch(x86_64)
+        let dir = try temporaryDirectory("kernel-dispatch")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = try CLIProcess(executable: URL(fileURLWithPath: "/bin/sh"),
+                               ["-c", "\"$0\" -d --no-show-raw-insn \"$1\" | awk \"$2\" | sort -u",
+                                Self.objdump!, CLIProcess.executable.path, Self.avx512Instructions],
+                               log: dir.appendingPathComponent("objdump.log"))
+        let status = p.wait(timeout: 300)
+        try #require(status == 0, "\(p.log)")
+        let functions = p.log.split(separator: "\n").map(String.init).filter { $0.hasPrefix("<") }
+        let ours = functions.filter { $0.contains("19HypergridGEMMAVX512") }
+        let boringSSL = functions.filter { $0.hasPrefix("<CCryptoBoringSSL_") }
+        #expect(ours.count >= 5, "the AVX-512 kernels are missing from the binary:\n\(p.log)")
+        #expect(functions.count == ours.count + boringSSL.count,
+                "AVX-512 instructions outside the AVX-512 GEMM copy: \(functions.filter { !ours.contains($0) && !boringSSL.contains($0) })")
+        #endif
+    }
+
     @Test(.enabled(if: qemu != nil,
                    "qemu-x86_64 is not installed (scripts/install-deps.sh --deploy-tests installs qemu-user)"))
     func askingForAVX512OnACPUWithoutItIsRefused() throws {
