@@ -3,9 +3,11 @@
 #
 #   scripts/download-cifar10.sh [DEST]
 #
-# DEST defaults to ${XDG_DATA_HOME:-~/.local/share}/hypergrid, which is where hypergrid looks
-# for CIFAR-10 when no dataset path is given; the files end up in DEST/cifar-10-batches-bin/
-# (data_batch_1..5.bin, test_batch.bin, batches.meta.txt).
+# DEST defaults to data/ in this repository (git ignores it), so the files end up in
+# data/cifar-10-batches-bin/ (data_batch_1..5.bin, test_batch.bin, batches.meta.txt), the path
+# the example grids and the README's commands name, relative to the repository's root.
+# `scripts/download-cifar10.sh ~/.local/share/hypergrid` puts them where `hypergrid train
+# --dataset cifar10` looks when it is given no --data.
 #
 # Idempotent: when DEST/cifar-10-batches-bin already holds all six batch files of the right
 # size, it does nothing; an interrupted download is resumed; the archive is checked against the
@@ -20,7 +22,7 @@ RECORD_BYTES=3073
 RECORDS_PER_FILE=10000
 FILES=(data_batch_1.bin data_batch_2.bin data_batch_3.bin data_batch_4.bin data_batch_5.bin test_batch.bin)
 
-dest="${1:-${XDG_DATA_HOME:-$HOME/.local/share}/hypergrid}"
+dest="${1:-$(cd "$(dirname "$0")/.." && pwd)/data}"
 target="$dest/cifar-10-batches-bin"
 
 complete() {

@@ -7,8 +7,11 @@
 #
 # --deploy-tests adds what the deployment tests use (scripts/test passes it): an SSH server,
 # Slurm and munge, iproute2 for network namespaces, systemd-analyze, kubectl (for
-# `kubectl kustomize`, offline), qemu-user (runs the binary on an emulated AVX2-only CPU) and PyPI's kubernetes-validate in the venv
-# $HYPERGRID_DEPLOY_VENV (default ~/.cache/hypergrid/deploy-venv).
+# `kubectl kustomize`, offline), qemu-user (runs the binary on an emulated AVX2-only CPU) and
+# PyPI's kubernetes-validate in the venv $HYPERGRID_DEPLOY_VENV (default
+# ~/.cache/hypergrid/deploy-venv), and the runtimes the model-export tests check exports
+# against (PyPI's onnx, onnxruntime, safetensors, numpy) in the venv $HYPERGRID_MODEL_VENV
+# (default ~/.cache/hypergrid/model-venv).
 set -euo pipefail
 
 deploy_tests=false
@@ -67,5 +70,16 @@ if $deploy_tests; then
     echo "install-deps: installing kubernetes-validate into $venv"
     /usr/bin/python3 -m venv "$venv"
     "$venv/bin/pip" install -q --disable-pip-version-check 'kubernetes-validate==1.*'
+  fi
+fi
+
+if $deploy_tests; then
+  # The runtimes a user loads hypergrid's exports with: ONNX's checker, onnxruntime, and the
+  # safetensors reader (ModelExportEndToEndTests; scripts/check-model-export.py).
+  model_venv="${HYPERGRID_MODEL_VENV:-$HOME/.cache/hypergrid/model-venv}"
+  if ! "$model_venv/bin/python" -c 'import onnx, onnxruntime, safetensors, numpy' >/dev/null 2>&1; then
+    echo "install-deps: installing onnx, onnxruntime, safetensors and numpy into $model_venv"
+    /usr/bin/python3 -m venv "$model_venv"
+    "$model_venv/bin/pip" install -q --disable-pip-version-check 'onnx>=1.16,<2' 'onnxruntime>=1.18,<2' 'safetensors>=0.4,<1' 'numpy>=1.26,<3'
   fi
 fi

@@ -27,11 +27,12 @@ enum BenchPlan {
         return grid.plan(datasetFingerprint: fingerprint, shape: shape)
     }
 
-    /// What a no-op worker reports: a small but complete outcome (every metric, a short
-    /// loss curve) whose validation accuracy is spread by the trial id, so that the
-    /// leaderboard has something to sort. Its counts fit the assignment's configuration,
-    /// as the coordinator checks (a result that could not come from the trainer is
-    /// recorded as failed).
+    /// What a no-op worker reports: a small but complete outcome (every metric a searched
+    /// trial has, a short loss curve) whose validation accuracy is spread by the trial id, so
+    /// that the leaderboard has something to sort. It passes the coordinator's checks of a
+    /// result (`ResultCheck`): its counts fit the assignment's configuration, and it has no
+    /// test accuracy unless the trial is a final refit, the only trial that measures the test
+    /// split. A result that fails them is recorded as failed, and the run does not verify.
     static func outcome(for assignment: Assignment) -> TrialOutcome {
         let config = assignment.config
         let spread = Double(UInt16(assignment.trialID.hex.prefix(4), radix: 16) ?? 0) / 65_536
@@ -41,7 +42,7 @@ enum BenchPlan {
         let losses: [Float] = Array([2.3, 1.4, 0.9, 0.7].prefix(iterations / lossEvery + 1))
         return TrialOutcome(
             metrics: TrialMetrics(status: .done, trainAccuracy: validation + 0.05, validationAccuracy: validation,
-                                  testAccuracy: validation - 0.01, finalLoss: 1 - validation, iterations: iterations,
+                                  testAccuracy: config.refit == nil ? nil : validation - 0.01, finalLoss: 1 - validation, iterations: iterations,
                                   wallSeconds: 0.001, samplesPerSecond: 2e8),
             history: TrialHistory(lossEvery: lossEvery, loss: losses, trainAccuracy: [validation + 0.05],
                                   validationAccuracy: [validation]))

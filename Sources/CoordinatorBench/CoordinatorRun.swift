@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import HypergridCoordinator
 import HypergridLogging
+import HypergridResults
 import HypergridSearchSpace
 import Logging
 

@@ -25,7 +25,7 @@ public enum CIFAR10 {
         return try recordCount(size: size, url: url)
     }
 
-    private static func recordCount(size: Int, url: URL) throws -> Int {
+    static func recordCount(size: Int, url: URL) throws -> Int {
         if size == 0 {
             throw DatasetError(.truncatedFile, "CIFAR-10 file \(url.path) is empty.")
         }
@@ -50,9 +50,10 @@ public enum CIFAR10 {
     }
 
     /// Decodes every record of `bytes` (a whole file): checks its label, asks `sink` where its
-    /// pixels go (`nil` to skip the record) and converts them there.
-    static func decode(_ bytes: [UInt8], url: URL,
-                       sink: (_ index: Int, _ label: Int32) throws -> UnsafeMutablePointer<Float>?) throws {
+    /// pixels go (`nil` to skip the record) and stores them there as `Pixel` (float32 for
+    /// training, the bytes themselves for ``loadPixels(_:directory:)``).
+    static func decode<Pixel: PixelValue>(_ bytes: [UInt8], url: URL,
+                                          sink: (_ index: Int, _ label: Int32) throws -> UnsafeMutablePointer<Pixel>?) throws {
         let count = bytes.count / recordBytes
         try bytes.withUnsafeBufferPointer { buf in
             for r in 0..<count {
@@ -65,9 +66,9 @@ public enum CIFAR10 {
                 let planes = record + 1
                 // Planes (c, y, x) → interleaved (y, x, c), as the reference loader's transpose.
                 for p in 0..<1_024 {
-                    out[3 * p] = Float(planes[p])
-                    out[3 * p + 1] = Float(planes[1_024 + p])
-                    out[3 * p + 2] = Float(planes[2_048 + p])
+                    out[3 * p] = Pixel(pixel: planes[p])
+                    out[3 * p + 1] = Pixel(pixel: planes[1_024 + p])
+                    out[3 * p + 2] = Pixel(pixel: planes[2_048 + p])
                 }
             }
         }
@@ -110,7 +111,7 @@ public enum CIFAR10 {
             if assembler.isComplete { break }
             let bytes = try FileReading.readAll(url)
             _ = try recordCount(size: bytes.count, url: url)
-            try decode(bytes, url: url) { _, label in
+            try decode(bytes, url: url) { (_, label) -> UnsafeMutablePointer<Float>? in
                 // Labels are committed before the pixels are written, which is fine: the
                 // destination pointer is fixed before `commit` advances the row.
                 let out = assembler.destination()
@@ -125,7 +126,7 @@ public enum CIFAR10 {
             let url = directory.appendingPathComponent(testFileName)
             let bytes = try FileReading.readAll(url)
             _ = try recordCount(size: bytes.count, url: url)
-            try decode(bytes, url: url) { index, label in
+            try decode(bytes, url: url) { (index, label) -> UnsafeMutablePointer<Float>? in
                 guard index < sizes.test else { return nil }
                 testLabels.append(label)
                 return testStorage.base + index * features

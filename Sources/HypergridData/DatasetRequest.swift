@@ -11,6 +11,13 @@ import Foundation
 /// subtracted; `standardize` also divides each feature by its training deviation; PCA works on
 /// standardised data, so a `pcaVariance` implies standardisation whatever `standardize` says.
 public struct DatasetRequest: Sendable, Hashable, Codable {
+    /// What the labels are: classes, or float targets to regress. Raw values match
+    /// `DatasetSpec.Task`.
+    public enum Task: String, Sendable, Hashable, Codable, CaseIterable {
+        case classification
+        case regression
+    }
+
     /// The dataset families hypergrid can read. Raw values match `DatasetSpec.Kind`.
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         /// CIFAR-10, binary version (`data_batch_1..5.bin`, `test_batch.bin`).
@@ -21,6 +28,23 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         case mnist
         /// Seeded class-dependent Gaussian clusters, generated in memory (no files).
         case synthetic
+        /// A CSV table (``FileSource``): `directory` is the file.
+        case csv
+        /// A `.npy` pair: `file.x` and `file.y`.
+        case npy
+        /// A `.npz` archive: `directory` is the file.
+        case npz
+        /// An IDX pair of any MNIST-family dataset: `file.images` and `file.labels`.
+        case idx
+
+        /// Whether the data comes from the user's own files, named by path, rather than a
+        /// built-in dataset's folder.
+        public var isFileFormat: Bool {
+            switch self {
+            case .csv, .npy, .npz, .idx: return true
+            case .cifar10, .fashionMNIST, .mnist, .synthetic: return false
+            }
+        }
     }
 
     public var kind: Kind
@@ -47,12 +71,23 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     public var syntheticClasses: Int
     /// Synthetic data only: seeds the cluster centres and every row.
     public var syntheticSeed: UInt64
+    /// The built-in datasets' task: classification (their labels), or for synthetic data
+    /// regression (``SyntheticDataset/generateRegression(sizes:features:targets:seed:)``'s
+    /// rows). A user's file says its own in `file.task` (or it is inferred from the label).
+    public var task: Task
+    /// Synthetic regression only: target columns per row.
+    public var syntheticTargets: Int
+    /// The user's-files formats only (`csv`, `npy`, `npz`, `idx`): how the files are read,
+    /// encoded and split; `nil` means the defaults. For `csv` and `npz`, `directory` is the
+    /// data file's path. `validationRows`, `testRows` and `trainRows` count rows as for the
+    /// built-in datasets, and `file.validationFraction` / `testFraction` are the alternative.
+    public var file: FileSource? = nil
 
     /// A request; every field is described on its property.
     public init(kind: Kind, directory: String? = nil, trainRows: Int? = nil,
                 validationRows: Int? = nil, testRows: Int? = nil, standardize: Bool = true,
                 pcaVariance: Double? = nil, syntheticFeatures: Int = 64, syntheticClasses: Int = 10,
-                syntheticSeed: UInt64 = 0) {
+                syntheticSeed: UInt64 = 0, task: Task = .classification, syntheticTargets: Int = 1) {
         self.kind = kind
         self.directory = directory
         self.trainRows = trainRows
@@ -63,13 +98,17 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         self.syntheticFeatures = syntheticFeatures
         self.syntheticClasses = syntheticClasses
         self.syntheticSeed = syntheticSeed
+        self.task = task
+        self.syntheticTargets = syntheticTargets
     }
 
     /// Where each kind's files are looked for when `directory` is `nil`.
     ///
     /// Fashion-MNIST: `/usr/share/datasets/fashion-mnist` (Debian's `dataset-fashion-mnist`).
     /// CIFAR-10 and MNIST: `$XDG_DATA_HOME/hypergrid/<name>` (else `~/.local/share/hypergrid/…`),
-    /// where `scripts/download-cifar10.sh` puts CIFAR-10 by default. Synthetic data has none.
+    /// where `scripts/download-cifar10.sh ~/.local/share/hypergrid` puts CIFAR-10 (without an
+    /// argument the script uses `data/` in the repository, the path the example grids name).
+    /// Synthetic data has none.
     public static func defaultDirectory(for kind: Kind) -> String? {
         let env = ProcessInfo.processInfo.environment
         let dataHome = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
@@ -78,13 +117,13 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         case .fashionMNIST: return "/usr/share/datasets/fashion-mnist"
         case .cifar10: return (dataHome as NSString).appendingPathComponent("hypergrid/cifar-10-batches-bin")
         case .mnist: return (dataHome as NSString).appendingPathComponent("hypergrid/mnist")
-        case .synthetic: return nil
+        case .synthetic, .csv, .npy, .npz, .idx: return nil
         }
     }
 
     /// The folder actually read: `directory` or the kind's default (`nil` for synthetic data).
     public var resolvedDirectory: URL? {
-        guard kind != .synthetic, let dir = directory ?? Self.defaultDirectory(for: kind) else {
+        guard kind != .synthetic, !kind.isFileFormat, let dir = directory ?? Self.defaultDirectory(for: kind) else {
             return nil
         }
         return URL(fileURLWithPath: dir, isDirectory: true)
@@ -93,8 +132,10 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     /// Whether features are divided by their deviation: asked for, or implied by PCA.
     public var dividesByDeviation: Bool { standardize || pcaVariance != nil }
 
-    /// The number of classes of this kind of dataset.
-    public var classCount: Int { kind == .synthetic ? syntheticClasses : 10 }
+    /// The number of classes of this kind of dataset (the built-in ones; a user's file says
+    /// its own, known once it is read); for synthetic regression, the target columns (the
+    /// network's outputs).
+    public var classCount: Int { task == .regression ? syntheticTargets : kind == .synthetic ? syntheticClasses : 10 }
 
     /// Checks the fields that do not depend on the files; throws ``DatasetError`` (`invalidParameter`).
     public func validateParameters() throws {
@@ -112,12 +153,28 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
         if pcaVariance != nil, let t = trainRows, t < 2 {
             throw DatasetError(.invalidParameter, "trainRows \(t) is too few for PCA, which needs at least 2 training rows.")
         }
+        if task == .regression && kind != .synthetic {
+            throw DatasetError(.invalidParameter, "task regression needs float targets, but \(kind.rawValue) has class labels; use task classification.")
+        }
+        if kind.isFileFormat, let f = file {
+            for (name, value) in [("validation", f.validationFraction), ("test", f.testFraction)] {
+                if let v = value, !(v >= 0 && v < 1) {
+                    throw DatasetError(.invalidParameter, "\(name) \(v) must be a fraction in [0, 1) or a whole number of rows.")
+                }
+            }
+            if (f.validationFraction ?? 0) + (f.testFraction ?? 0) >= 1 {
+                throw DatasetError(.invalidParameter, "validation and test fractions add up to \((f.validationFraction ?? 0) + (f.testFraction ?? 0)), leaving no training rows.")
+            }
+        }
         if kind == .synthetic {
             if syntheticFeatures < 1 {
                 throw DatasetError(.invalidParameter, "syntheticFeatures \(syntheticFeatures) must be at least 1.")
             }
             if syntheticClasses < 2 || syntheticClasses > Int(Int32.max) {
                 throw DatasetError(.invalidParameter, "syntheticClasses \(syntheticClasses) must be at least 2.")
+            }
+            if syntheticTargets < 1 {
+                throw DatasetError(.invalidParameter, "syntheticTargets \(syntheticTargets) must be at least 1.")
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HypergridPrimitives
 
 /// Reader for IDX files (MNIST, Fashion-MNIST), plain or gzip-compressed.
 ///
@@ -143,17 +144,12 @@ public enum IDX {
         }
         let magic = word(0)
         guard magic == expected else {
-            throw DatasetError(.wrongMagic, "IDX file \(url.path) has magic number 0x\(hex(magic)), expected 0x\(hex(expected)) for \(what).")
+            throw DatasetError(.wrongMagic, "IDX file \(url.path) has magic number 0x\(Hex.string(magic)), expected 0x\(Hex.string(expected)) for \(what).")
         }
         guard got == bytes.count else {
             throw DatasetError(.truncatedFile, "IDX file \(url.path) is truncated in its header (\(got) bytes).")
         }
         return (0..<ndim).map { Int(word(4 + 4 * $0)) }
-    }
-
-    private static func hex(_ v: UInt32) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: max(0, 8 - s.count)) + s
     }
 
     /// Reads to the end: a gzip stream that ends early has every record yet lacks its end

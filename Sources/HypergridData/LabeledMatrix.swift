@@ -48,6 +48,11 @@ public struct LabeledMatrix: @unchecked Sendable {
     public let labels: [Int32]
     /// Regression only: `rows × targetCount` row-major float targets; `nil` for
     /// classification, whose answers are `labels` (for regression `labels` are all 0).
+    ///
+    /// The targets are **standardised** with the training split's statistics, `(y − mean) /
+    /// deviation` per column, as `InputSchema.Target.regression` says the network learns them;
+    /// a figure in the target's own units is `value·deviation + mean` with that target's
+    /// `mean` and `deviation` (``DatasetSplits/schema``).
     public var targets: [Float]? = nil
     /// Target columns per row for regression; 0 for classification.
     public var targetCount: Int = 0
@@ -81,6 +86,7 @@ public struct LabeledMatrix: @unchecked Sendable {
 public struct DatasetSplits: @unchecked Sendable {
     /// Human-readable name, e.g. `cifar10` or `fashion-mnist`.
     public var name: String
+    /// Network outputs: the number of classes, or for regression the number of target columns.
     public var classCount: Int
     public var train: LabeledMatrix
     public var validation: LabeledMatrix
@@ -89,6 +95,13 @@ public struct DatasetSplits: @unchecked Sendable {
     /// standardised); nil for data that is not an image or no longer pixels (PCA).
     /// Augmentations that move pixels (horizontal flip) need it.
     public var imageLayout: ImageLayout?
+    /// How raw rows became these features and what the outputs mean, fitted on the training
+    /// split (see ``InputSchema``); set by every reader.
+    public var schema: InputSchema?
+    /// One line on how a user's file was read (rows, columns, features, imputed cells, dropped
+    /// rows, unseen categories), for the log and the leaderboard's dataset line; `nil` for the
+    /// built-in datasets.
+    public var summary: String?
 
     public init(name: String, classCount: Int, train: LabeledMatrix, validation: LabeledMatrix,
                 test: LabeledMatrix, imageLayout: ImageLayout? = nil) {
@@ -130,7 +143,7 @@ public struct ImageLayout: Sendable, Hashable, Codable {
         switch kind {
         case .cifar10: return ImageLayout(height: 32, width: 32, channels: 3)
         case .fashionMNIST, .mnist: return ImageLayout(height: 28, width: 28, channels: 1)
-        case .synthetic: return nil
+        case .synthetic, .csv, .npy, .npz, .idx: return nil
         }
     }
 }

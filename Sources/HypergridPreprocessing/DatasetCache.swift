@@ -1,5 +1,6 @@
 import Foundation
 import HypergridData
+import HypergridFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,8 +20,9 @@ import Darwin
 /// | 24     | 8     | metadata offset                                              |
 /// | 32     | 8     | metadata length                                              |
 /// | 40     | 24    | zero                                                         |
-/// | 64     | …     | per split: float32 features, then int32 labels, each 64-byte aligned |
-/// | …      | …     | metadata: JSON (fingerprint, shapes, offsets, PCA components) |
+/// | 64     | …     | per split: float32 features, then int32 labels, then (regression) float32 targets, each 64-byte aligned |
+/// | …      | …     | float64 standardisation mean and scale, float32 PCA basis (when fitted) |
+/// | …      | …     | metadata: JSON (fingerprint, shapes, offsets, PCA components, input schema, summary) |
 ///
 /// Loading memory-maps the file and hands the feature arrays to `FloatStorage(borrowing:)`,
 /// so worker processes on one machine share a single copy through the page cache. The map is
@@ -31,7 +33,9 @@ import Darwin
 /// install them elsewhere with ``importData(_:expectedFingerprint:directory:)``.
 public enum DatasetCache {
     /// Bump whenever the layout above changes; files of another version are stale.
-    public static let formatVersion: UInt32 = 1
+    /// 2: adds regression targets, the fitted standardisation and PCA basis, the input schema
+    /// and the summary, so that a cache hit carries everything a model file needs.
+    public static let formatVersion: UInt32 = 2
     static let magic: [UInt8] = Array("HGRIDDS\0".utf8)
     static let headerBytes = 64
 
@@ -75,7 +79,13 @@ public enum DatasetCache {
     }
 
     struct Metadata: Codable {
-        struct Split: Codable { var rows: Int; var featuresOffset: Int; var labelsOffset: Int }
+        struct Split: Codable {
+            var rows: Int; var featuresOffset: Int; var labelsOffset: Int
+            /// Regression only: `rows × targetCount` float32 (standardised) targets.
+            var targetsOffset: Int?
+        }
+        /// Where an array lies in the file.
+        struct Place: Codable { var offset: Int; var count: Int }
         var fingerprint: String
         var name: String
         var classCount: Int
@@ -87,6 +97,15 @@ public enum DatasetCache {
         /// The rows' image layout while they are pixels; absent in files written before it
         /// was recorded (see `decode`).
         var imageLayout: ImageLayout?
+        var targetCount: Int?
+        var schema: InputSchema?
+        var summary: String?
+        /// float64 means and scales (`columns` before PCA each).
+        var standardizerMean: Place?
+        var standardizerScale: Place?
+        /// float32 `pcaComponents × pcaFeatures` basis.
+        var pcaBasis: Place?
+        var pcaFeatures: Int?
     }
 
     /// Writes `dataset` to `url` atomically (temp file, fsync, rename; mode 0644).
@@ -98,17 +117,41 @@ public enum DatasetCache {
         for m in matrices {
             let features = align(offset)
             let labels = align(features + m.rows * m.columns * 4)
-            layout.append(.init(rows: m.rows, featuresOffset: features, labelsOffset: labels))
             offset = labels + m.rows * 4
+            var targets: Int?
+            if let t = m.targets {
+                targets = align(offset)
+                offset = targets! + t.count * 4
+            }
+            layout.append(.init(rows: m.rows, featuresOffset: features, labelsOffset: labels, targetsOffset: targets))
         }
-        let metadata = Metadata(fingerprint: dataset.fingerprint, name: s.name, classCount: s.classCount,
+        // The fitted steps, as raw little-endian arrays after the splits.
+        var extras: [(offset: Int, bytes: [UInt8])] = []
+        func place(_ bytes: [UInt8], count: Int) -> Metadata.Place {
+            let at = align(offset)
+            extras.append((at, bytes))
+            offset = at + bytes.count
+            return Metadata.Place(offset: at, count: count)
+        }
+        var metadata = Metadata(fingerprint: dataset.fingerprint, name: s.name, classCount: s.classCount,
                                 columns: s.featureCount, pcaComponents: dataset.pcaComponents,
                                 retainedVariance: dataset.retainedVariance, splits: layout,
                                 imageLayout: s.imageLayout)
+        metadata.targetCount = s.train.targets != nil ? s.train.targetCount : nil
+        metadata.schema = dataset.schema ?? s.schema
+        metadata.summary = s.summary
+        if let st = dataset.standardizer {
+            metadata.standardizerMean = place(littleEndianBytes(st.mean.map(\.bitPattern)), count: st.mean.count)
+            metadata.standardizerScale = place(littleEndianBytes(st.scale.map(\.bitPattern)), count: st.scale.count)
+        }
+        if let pca = dataset.pca {
+            metadata.pcaBasis = place(littleEndianBytes(pca.basis.map(\.bitPattern)), count: pca.basis.count)
+            metadata.pcaFeatures = pca.features
+        }
         let json = try JSONEncoder().encode(metadata)
         let fileLength = offset + json.count
 
-        try AtomicFile.write(to: url) { fd in
+        try CacheFile.replace(url) { fd in
             var crc: UInt32 = 0
             var position = headerBytes
             let zeros = [UInt8](repeating: 0, count: 64)
@@ -119,13 +162,19 @@ public enum DatasetCache {
                 }
                 guard count > 0, let bytes else { return }
                 crc = CRC32.checksum(bytes, count: count, continuing: crc)
-                try AtomicFile.writeAll(fd, bytes, count, url: url)
+                try CacheFile.writeAll(fd, bytes, count, url: url)
                 position = at + count
             }
-            try zeros.withUnsafeBytes { try AtomicFile.writeAll(fd, $0.baseAddress, headerBytes, url: url) }
+            try zeros.withUnsafeBytes { try CacheFile.writeAll(fd, $0.baseAddress, headerBytes, url: url) }
             for (m, place) in zip(matrices, layout) {
                 try emit(m.features.base, m.rows * m.columns * 4, at: place.featuresOffset)
                 try m.labels.withUnsafeBytes { try emit($0.baseAddress, $0.count, at: place.labelsOffset) }
+                if let t = m.targets, let at = place.targetsOffset {
+                    try t.withUnsafeBytes { try emit($0.baseAddress, $0.count, at: at) }
+                }
+            }
+            for extra in extras {
+                try extra.bytes.withUnsafeBytes { try emit($0.baseAddress, $0.count, at: extra.offset) }
             }
             try json.withUnsafeBytes { try emit($0.baseAddress, $0.count, at: offset) }
             var header = magic
@@ -134,7 +183,7 @@ public enum DatasetCache {
             for v in [UInt64(fileLength), UInt64(offset), UInt64(json.count)] { append(&header, v) }
             header += [UInt8](repeating: 0, count: headerBytes - header.count)
             guard header.withUnsafeBytes({ pwrite(fd, $0.baseAddress, headerBytes, 0) }) == headerBytes else {
-                throw AtomicFile.ioError("write the header of", url)
+                throw FileSystemError(path: url.path, operation: "write the header of", errno: errno)
             }
         }
     }
@@ -144,16 +193,16 @@ public enum DatasetCache {
     /// `corruptCache` for anything else wrong, each naming the file.
     public static func load(cacheFile url: URL, expectedFingerprint: String?) throws -> PreparedDataset {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw AtomicFile.ioError("open", url) }
+        guard fd >= 0 else { throw CacheFile.readError("open", url) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw AtomicFile.ioError("read", url) }
+        guard fstat(fd, &st) == 0 else { throw CacheFile.readError("read", url) }
         let size = Int(st.st_size)
         guard size >= headerBytes else {
             throw DatasetError(.corruptCache, "Cache file \(url.path) is truncated: \(size) bytes, shorter than its header.")
         }
         guard let base = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
-            throw AtomicFile.ioError("memory-map", url)
+            throw CacheFile.readError("memory-map", url)
         }
         let mapping = Mapping(base: base, size: size)
         return try decode(UnsafeRawBufferPointer(start: base, count: size), url: url,
@@ -170,7 +219,7 @@ public enum DatasetCache {
             _ = try decode(raw, url: url, expectedFingerprint: expectedFingerprint, owner: nil)
         }
         try prepareDirectory(directory)
-        try AtomicFile.write(data, to: url)
+        try CacheFile.replace(url, with: [UInt8](data))
         return url
     }
 
@@ -223,7 +272,36 @@ public enum DatasetCache {
             // them and throws the result away.
             let storage = FloatStorage(borrowing: source, count: floats,
                                        release: owner.map { o in { withExtendedLifetime(o) {} } })
-            matrices.append(LabeledMatrix(rows: split.rows, columns: meta.columns, features: storage, labels: labels))
+            var matrix = LabeledMatrix(rows: split.rows, columns: meta.columns, features: storage, labels: labels)
+            if let at = split.targetsOffset {
+                let count = split.rows * (meta.targetCount ?? 0)
+                guard meta.targetCount ?? 0 > 0, at % 64 == 0, at >= headerBytes, at + count * 4 <= metaOffset else {
+                    throw corrupt("its target offsets are out of range")
+                }
+                matrix.targets = (0..<count).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 4 * $0, as: UInt32.self)))
+                }
+                matrix.targetCount = meta.targetCount!
+            }
+            matrices.append(matrix)
+        }
+        func doubles(_ p: Metadata.Place?) throws -> [Double]? {
+            guard let p else { return nil }
+            guard p.offset >= headerBytes, p.count >= 0, p.offset + p.count * 8 <= metaOffset else { throw corrupt("its fitted statistics are out of range") }
+            return (0..<p.count).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p.offset + 8 * $0, as: UInt64.self))) }
+        }
+        var standardizer: Standardizer?
+        if let mean = try doubles(meta.standardizerMean), let scale = try doubles(meta.standardizerScale) {
+            guard mean.count == scale.count else { throw corrupt("its fitted statistics are inconsistent") }
+            standardizer = Standardizer(mean: mean, scale: scale)
+        }
+        var projection: PCAProjection?
+        if let p = meta.pcaBasis, let features = meta.pcaFeatures, let k = meta.pcaComponents {
+            guard p.offset >= headerBytes, p.count == k * features, p.offset + p.count * 4 <= metaOffset else {
+                throw corrupt("its PCA basis is out of range")
+            }
+            let basis = (0..<p.count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p.offset + 4 * $0, as: UInt32.self))) }
+            projection = PCAProjection(features: features, components: k, basis: basis, retainedVariance: meta.retainedVariance ?? 0)
         }
         // Files from before layouts were recorded: pixels of a standard kind have its layout.
         var imageLayout = meta.imageLayout
@@ -235,13 +313,26 @@ public enum DatasetCache {
         guard imageLayout.map({ $0.featureCount == meta.columns }) ?? true else {
             throw corrupt("its image layout does not match its feature count")
         }
-        let splits = DatasetSplits(name: meta.name, classCount: meta.classCount, train: matrices[0],
+        var splits = DatasetSplits(name: meta.name, classCount: meta.classCount, train: matrices[0],
                                    validation: matrices[1], test: matrices[2], imageLayout: imageLayout)
-        return PreparedDataset(splits: splits, fingerprint: meta.fingerprint, pcaComponents: meta.pcaComponents,
-                               retainedVariance: meta.retainedVariance, cacheStatus: .hit, cacheFile: url)
+        splits.schema = meta.schema
+        splits.summary = meta.summary
+        var prepared = PreparedDataset(splits: splits, fingerprint: meta.fingerprint, pcaComponents: meta.pcaComponents,
+                                       retainedVariance: meta.retainedVariance, cacheStatus: .hit, cacheFile: url)
+        prepared.schema = meta.schema
+        prepared.standardizer = standardizer
+        prepared.pca = projection
+        return prepared
     }
 
     private static func align(_ offset: Int) -> Int { (offset + 63) & ~63 }
+
+    private static func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(values.count * MemoryLayout<T>.size)
+        for v in values { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+        return bytes
+    }
 
     private static func append<T: FixedWidthInteger>(_ bytes: inout [UInt8], _ value: T) {
         withUnsafeBytes(of: value.littleEndian) { bytes += $0 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HypergridData
+import HypergridPrimitives
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,8 +23,16 @@ public enum DatasetFingerprint {
                                      fileHashes: [(name: String, sha256: String)]) -> String {
         var lines = ["hypergrid-dataset v\(formatVersion)", "kind \(request.kind.rawValue)"]
         for file in fileHashes { lines.append("file \(file.name) sha256 \(file.sha256)") }
-        if request.kind == .synthetic {
+        if request.kind == .synthetic && request.task == .classification {
             lines.append("synthetic features \(request.syntheticFeatures) classes \(request.syntheticClasses) seed \(request.syntheticSeed) generator \(SyntheticDataset.generatorVersion)")
+        }
+        // Regression is a line of its own, absent for classification: those fingerprints (and
+        // so their trial ids and cache files) are unchanged.
+        if request.task == .regression {
+            lines.append("task regression")
+            if request.kind == .synthetic {
+                lines.append("synthetic features \(request.syntheticFeatures) targets \(request.syntheticTargets) seed \(request.syntheticSeed) generator \(SyntheticDataset.regressionGeneratorVersion)")
+            }
         }
         lines.append("rows train \(sizes.train) validation \(sizes.validation) test \(sizes.test)")
         // The effective steps, not the raw flags: PCA implies dividing by the deviation.
@@ -42,8 +51,40 @@ public enum DatasetFingerprint {
         return sha256Hex(Data(canonicalText(request, sizes: sizes, fileHashes: hashes).utf8))
     }
 
+    /// The canonical text of a dataset from the user's files: the format, each file's role
+    /// and content hash, every option that changes the numbers (columns, encoding, missing
+    /// values, task, split amounts and seed, the reader's version) and the preprocessing.
+    /// The built-in kinds never take this path, so their fingerprints are as before.
+    public static func canonicalText(fileRequest request: DatasetRequest,
+                                     fileHashes: [(role: String, name: String, sha256: String)]) -> String {
+        var lines = ["hypergrid-dataset v\(formatVersion)", "kind \(request.kind.rawValue)"]
+        for file in fileHashes { lines.append("file \(file.role) \(file.name) sha256 \(file.sha256)") }
+        let source = request.file ?? FileSource()
+        lines.append(source.canonicalText(validationRows: request.validationRows, testRows: request.testRows,
+                                          trainRows: request.trainRows))
+        let pca = request.pcaVariance.map { "\($0)" } ?? "none"
+        lines.append("preprocess center true divide \(request.dividesByDeviation) pca \(pca)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The fingerprint of a dataset from the user's files (see ``canonicalText(fileRequest:fileHashes:)``).
+    public static func compute(fileRequest request: DatasetRequest, sourceFiles: [URL],
+                               hashIndex: ContentHashIndex?) throws -> String {
+        let roles: [String]
+        switch request.kind {
+        case .npy: roles = ["x", "y"]
+        case .idx: roles = ["images", "labels"]
+        default: roles = ["data", "test"]
+        }
+        let hashes = try sourceFiles.enumerated().map { i, url in
+            (role: i < roles.count ? roles[i] : "file\(i)", name: url.lastPathComponent,
+             sha256: try hashIndex?.sha256(of: url) ?? ContentHashIndex.hashFile(url))
+        }
+        return sha256Hex(Data(canonicalText(fileRequest: request, fileHashes: hashes).utf8))
+    }
+
     static func sha256Hex<D: DataProtocol>(_ data: D) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: data))
     }
 }
 
@@ -87,7 +128,7 @@ public final class ContentHashIndex {
         guard dirty else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFile.write(encoder.encode(entries), to: url)
+        try CacheFile.replace(url, with: [UInt8](encoder.encode(entries)))
         dirty = false
     }
 
@@ -119,6 +160,6 @@ public final class ContentHashIndex {
             if chunk.isEmpty { break }
             hasher.update(data: chunk)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.string(hasher.finalize())
     }
 }

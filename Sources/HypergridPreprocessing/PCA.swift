@@ -1,4 +1,3 @@
-import CLAPACK
 import HypergridData
 import HypergridKernel
 
@@ -7,8 +6,10 @@ import HypergridKernel
 /// As the reference: covariance `Xᵀ·X / (N−1)`, eigen-decomposition, components sorted by
 /// decreasing eigenvalue, and the smallest `k` whose cumulative share of the total variance
 /// is at least the requested fraction. The covariance is computed in float32 with the
-/// project's `gemm` (`.tn`), so it is bit-reproducible and gets faster with the kernel; the
-/// eigenproblem is solved in float64 by LAPACK's `dsyevd`.
+/// project's `gemm` (`.tn`), so it is bit-reproducible and gets faster with the kernel (or,
+/// for 8-bit pixels, exactly from the bytes: ``PixelPreprocessing``); the eigenproblem is
+/// solved in float64 by LAPACK, which computes every eigenvalue but only the `k` kept
+/// eigenvectors (``SymmetricEigen``).
 ///
 /// The training rows must already be centred (``Standardizer`` does that): the reference
 /// subtracts the mean of the standardised data again, which is zero up to rounding.
@@ -30,43 +31,52 @@ public struct PCA: Sendable {
     /// `log` receives the duration of the covariance and of the eigen-decomposition.
     public static func fit(_ train: LabeledMatrix, varianceFraction: Double,
                            log: ((String) -> Void)? = nil) throws -> PCA {
+        try check(varianceFraction: varianceFraction, rows: train.rows)
+        var clock = Stopwatch()
+        var matrix = covariance(train)
+        log?("Covariance \(train.columns)×\(train.columns) over \(train.rows) rows (gemm .tn) in \(clock.lap()).")
+        return try fit(covariance: &matrix, features: train.columns, varianceFraction: varianceFraction, log: log)
+    }
+
+    /// Throws the one-sentence errors of a fraction outside (0, 1] or fewer than 2 rows.
+    static func check(varianceFraction: Double, rows n: Int) throws {
         guard varianceFraction > 0 && varianceFraction <= 1 else {
             throw DatasetError(.invalidParameter, "pcaVariance \(varianceFraction) is outside (0, 1]: give the fraction of variance PCA keeps, e.g. 0.9.")
         }
-        let n = train.rows, d = train.columns
         guard n >= 2 else {
             throw DatasetError(.invalidParameter, "trainRows \(n) is too few for PCA, which needs at least 2 training rows.")
         }
-        // LAPACK overwrites the covariance with the eigenvectors, one per column (column-major):
-        // read row-major, eigenvector `i` is the contiguous row `i`.
-        var clock = Stopwatch()
-        var matrix = covariance(train)
-        log?("Covariance \(d)×\(d) over \(n) rows (gemm .tn) in \(clock.lap()).")
-        var eigenvalues = [Double](repeating: 0, count: d)
-        try symmetricEigen(&matrix, n: d, eigenvalues: &eigenvalues)
-        log?("Eigen-decomposition (LAPACK dsyevd) in \(clock.lap()).")
+    }
 
-        // dsyevd returns ascending eigenvalues; the reference sorts them descending.
-        let descending = Array(eigenvalues.reversed())
-        let total = descending.reduce(0, +)
+    /// Fits on a `d × d` covariance matrix (row-major, symmetric), which is overwritten.
+    static func fit(covariance matrix: inout [Double], features d: Int, varianceFraction: Double,
+                    log: ((String) -> Void)?) throws -> PCA {
+        var clock = Stopwatch()
+        var k = d, total = 0.0
+        let eigen = try SymmetricEigen.largest(&matrix, n: d) { descending in
+            total = descending.reduce(0, +)
+            guard total > 0 && total.isFinite else { return 0 }
+            var cumulative = 0.0
+            for (i, value) in descending.enumerated() {
+                cumulative += value
+                if cumulative / total >= varianceFraction { k = i + 1; break }
+            }
+            return k
+        }
         guard total > 0 && total.isFinite else {
             throw DatasetError(.numericalFailure, "The training split has no variance (total \(total)), so PCA cannot keep a fraction of it.")
         }
-        var k = d, cumulative = 0.0
-        for (i, value) in descending.enumerated() {
-            cumulative += value
-            if cumulative / total >= varianceFraction { k = i + 1; break }
-        }
+        log?("Eigen-decomposition (LAPACK dsytrd, dsterf; dstemr and dormtr for the \(k) kept eigenvectors) in \(clock.lap()).")
         var basis = [Float](repeating: 0, count: k * d)
         for r in 0..<k {
-            let column = (d - 1 - r) * d
-            var argmax = 0
-            for j in 0..<d where abs(matrix[column + j]) > abs(matrix[column + argmax]) { argmax = j }
-            let sign: Double = matrix[column + argmax] < 0 ? -1 : 1
-            for j in 0..<d { basis[r * d + j] = Float(sign * matrix[column + j]) }
+            let vector = eigen.vectors[(r * d)..<((r + 1) * d)]
+            var argmax = vector.startIndex
+            for j in vector.indices where abs(vector[j]) > abs(vector[argmax]) { argmax = j }
+            let sign: Double = vector[argmax] < 0 ? -1 : 1
+            for (j, value) in vector.enumerated() { basis[r * d + j] = Float(sign * value) }
         }
-        let retained = descending[0..<k].reduce(0, +) / total
-        return PCA(features: d, components: k, basis: basis, eigenvalues: descending, retainedVariance: retained)
+        let retained = eigen.descending[0..<k].reduce(0, +) / total
+        return PCA(features: d, components: k, basis: basis, eigenvalues: eigen.descending, retainedVariance: retained)
     }
 
     /// `Xᵀ·X / (N−1)` in float64, from float32 `gemm(.tn)` calls on tiles of the upper
@@ -112,27 +122,6 @@ public struct PCA: Sendable {
             }
         }
         return sum
-    }
-
-    /// Eigen-decomposition of a symmetric `n × n` matrix with LAPACK `dsyevd` (divide and
-    /// conquer): ascending eigenvalues, and `matrix` replaced by the eigenvectors as columns.
-    static func symmetricEigen(_ matrix: inout [Double], n: Int, eigenvalues: inout [Double]) throws {
-        var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))
-        var n32 = Int32(n), lda = Int32(n), info: Int32 = 0
-        // Workspace query first (lwork = liwork = -1), then the real call.
-        var workSize = 0.0, iworkSize: Int32 = 0, lworkQuery: Int32 = -1, liworkQuery: Int32 = -1
-        dsyevd_(&jobz, &uplo, &n32, &matrix, &lda, &eigenvalues, &workSize, &lworkQuery,
-                &iworkSize, &liworkQuery, &info, 1, 1)
-        guard info == 0 else {
-            throw DatasetError(.numericalFailure, "LAPACK dsyevd rejected its workspace query (info \(info)).")
-        }
-        var lwork = Int32(workSize.rounded(.up)), liwork = iworkSize
-        var work = [Double](repeating: 0, count: Int(lwork))
-        var iwork = [Int32](repeating: 0, count: Int(liwork))
-        dsyevd_(&jobz, &uplo, &n32, &matrix, &lda, &eigenvalues, &work, &lwork, &iwork, &liwork, &info, 1, 1)
-        guard info == 0 else {
-            throw DatasetError(.numericalFailure, "LAPACK dsyevd failed on the \(n)×\(n) covariance (info \(info)).")
-        }
     }
 
     /// Projects `matrix`'s rows onto the retained axes: a new `rows × k` matrix with the same

@@ -39,6 +39,17 @@ public struct PreparedDataset: @unchecked Sendable {
     public var cacheStatus: CacheStatus
     /// The cache file holding this data (to ship to remote workers), if any.
     public var cacheFile: URL?
+    /// How raw rows become features and outputs become labels, fitted on the training split
+    /// (for every dataset, built-in or the user's, and on a cache hit too): what a model file
+    /// carries so that predictions take the same raw rows.
+    public var schema: InputSchema?
+    /// The fitted centring and scaling applied after the schema's encoding (before PCA).
+    public var standardizer: Standardizer?
+    /// The fitted PCA projection applied after standardising; `nil` without PCA.
+    public var pca: PCAProjection?
+    /// One line on how a user's file was read (see ``DatasetSplits/summary``); `nil` for the
+    /// built-in datasets.
+    public var summary: String? { splits.summary }
 
     /// True when the data came from a valid cache file rather than being prepared now.
     public var loadedFromCache: Bool { cacheStatus == .hit }
@@ -129,40 +140,74 @@ public func cacheFileURL(for request: DatasetRequest, cacheDirectory: URL? = nil
 private func fingerprintThroughIndex(_ request: DatasetRequest, indexDirectory: URL?,
                                      log: ((String) -> Void)?) throws -> String {
     try request.validateParameters()
-    let sizes = try request.resolveSplitSizes()
     let files = try request.sourceFiles()
     if let indexDirectory { try DatasetCache.prepareDirectory(indexDirectory) }
     let index = indexDirectory.map { ContentHashIndex(directory: $0) }
-    let fingerprint = try DatasetFingerprint.compute(request, sizes: sizes, sourceFiles: files, hashIndex: index)
+    let fingerprint: String
+    if request.kind.isFileFormat {
+        // A user's file is identified by its contents and the options; its split sizes are
+        // known only once it is read, and follow from those two.
+        fingerprint = try DatasetFingerprint.compute(fileRequest: request, sourceFiles: files, hashIndex: index)
+    } else {
+        let sizes = try request.resolveSplitSizes()
+        fingerprint = try DatasetFingerprint.compute(request, sizes: sizes, sourceFiles: files, hashIndex: index)
+    }
     do { try index?.save() } catch { log?("Could not save the source hash index: \(error).") }
     return fingerprint
 }
 
 /// Reads the raw splits and preprocesses them (no cache). The raw training copy — 600 MB of
 /// float32 on CIFAR-10 — is standardised in place and, with PCA, released as soon as it has
-/// been projected: only `raw`, local to this function, refers to it.
-///
-/// Measured on CIFAR-10 with PCA 0.9 (release build, `SlowCIFARTests`): peak RSS 876 MB
-/// (`getrusage`; 898 MB for the whole test process under `/usr/bin/time -v`) — the raw splits,
-/// the float64 covariance (75 MB) and `dsyevd`'s workspace (150 MB) at once.
+/// been projected: only `raw`, local to this function, refers to it. With PCA on 8-bit
+/// pixels (CIFAR-10) there is no float32 copy: ``PixelPreprocessing`` works from the bytes.
 func preprocess(_ request: DatasetRequest, fingerprint: String, log: ((String) -> Void)?) throws -> PreparedDataset {
     var clock = Stopwatch()
-    let raw = try request.loadRawSplits()
+    if let fraction = request.pcaVariance, let pixels = try request.loadRawPixelSplits() {
+        log?("Read \(pixels.train.rows + pixels.validation.rows + pixels.test.rows) rows of \(pixels.name) as bytes in \(clock.lap()).")
+        let fitted = try PixelPreprocessing.prepare(pixels, divideByDeviation: request.dividesByDeviation,
+                                                    varianceFraction: fraction, log: log)
+        var splits = fitted.splits
+        let (standardizer, pca) = (fitted.standardizer, fitted.pca)
+        // The model's pipeline: raw pixels in, as the byte path prepared them.
+        var schema = InputSchema.builtIn(request.kind, splits: splits)
+        schema.arrayFeatureCount = pixels.train.columns
+        schema.imageLayout = pixels.imageLayout
+        splits.schema = schema
+        var prepared = PreparedDataset(splits: splits, fingerprint: fingerprint, pcaComponents: pca.components,
+                                       retainedVariance: pca.retainedVariance, cacheStatus: .disabled, cacheFile: nil)
+        prepared.schema = schema
+        prepared.standardizer = standardizer
+        prepared.pca = PCAProjection(pca)
+        return prepared
+    }
+    var raw = try request.loadRawSplits(log: log)
     log?("Read \(raw.train.rows + raw.validation.rows + raw.test.rows) rows of \(raw.name) in \(clock.lap()).")
+    if raw.schema == nil { raw.schema = InputSchema.builtIn(request.kind, splits: raw) }
     let standardizer = Standardizer.fit(raw.train, divideByDeviation: request.dividesByDeviation)
     for split in [raw.train, raw.validation, raw.test] { standardizer.apply(inPlace: split) }
     log?("\(request.dividesByDeviation ? "Standardised" : "Centred") every split with training statistics in \(clock.lap()).")
     guard let fraction = request.pcaVariance else {
-        return PreparedDataset(splits: raw, fingerprint: fingerprint, pcaComponents: nil,
-                               retainedVariance: nil, cacheStatus: .disabled, cacheFile: nil)
+        var prepared = PreparedDataset(splits: raw, fingerprint: fingerprint, pcaComponents: nil,
+                                       retainedVariance: nil, cacheStatus: .disabled, cacheFile: nil)
+        prepared.schema = raw.schema
+        prepared.standardizer = standardizer
+        return prepared
     }
     let pca = try PCA.fit(raw.train, varianceFraction: fraction, log: log)
     _ = clock.lap() // PCA.fit logs its own steps
-    let splits = DatasetSplits(name: raw.name, classCount: raw.classCount, train: pca.project(raw.train),
-                               validation: pca.project(raw.validation), test: pca.project(raw.test))
+    var splits = DatasetSplits(name: raw.name, classCount: raw.classCount,
+                               train: raw.train.carryingTargets(to: pca.project(raw.train)),
+                               validation: raw.validation.carryingTargets(to: pca.project(raw.validation)),
+                               test: raw.test.carryingTargets(to: pca.project(raw.test)))
+    splits.schema = raw.schema
+    splits.summary = raw.summary
     log?("Projected every split onto \(pca.components) components in \(clock.lap()).")
-    return PreparedDataset(splits: splits, fingerprint: fingerprint, pcaComponents: pca.components,
-                           retainedVariance: pca.retainedVariance, cacheStatus: .disabled, cacheFile: nil)
+    var prepared = PreparedDataset(splits: splits, fingerprint: fingerprint, pcaComponents: pca.components,
+                                   retainedVariance: pca.retainedVariance, cacheStatus: .disabled, cacheFile: nil)
+    prepared.schema = raw.schema
+    prepared.standardizer = standardizer
+    prepared.pca = PCAProjection(pca)
+    return prepared
 }
 
 /// Wall-clock laps for the log lines.

@@ -22,13 +22,27 @@ public struct Standardizer: Sendable, Equatable {
     /// Fits the statistics on `train` in two passes (mean, then squared deviations) for
     /// accuracy; with `divideByDeviation` false the scale is 1 (centring only).
     public static func fit(_ train: LabeledMatrix, divideByDeviation: Bool) -> Standardizer {
-        let d = train.columns, n = train.rows
+        fit(rows: train.rows, columns: train.columns, divideByDeviation: divideByDeviation) { UnsafePointer(train.row($0)) }
+    }
+
+    /// The same statistics fitted on 8-bit pixels: bit for bit those that
+    /// ``fit(_:divideByDeviation:)`` finds on their float32 values (same operations, same order).
+    public static func fit(_ train: PixelMatrix, divideByDeviation: Bool) -> Standardizer {
+        train.pixels.withUnsafeBufferPointer { pixels in
+            fit(rows: train.rows, columns: train.columns, divideByDeviation: divideByDeviation) {
+                pixels.baseAddress! + $0 * train.columns
+            }
+        }
+    }
+
+    private static func fit<Value: ExactlyDouble>(rows n: Int, columns d: Int, divideByDeviation: Bool,
+                                                  row: (Int) -> UnsafePointer<Value>) -> Standardizer {
         precondition(n > 0, "cannot fit on an empty training split")
         var sum = [Double](repeating: 0, count: d)
         sum.withUnsafeMutableBufferPointer { s in
             for i in 0..<n {
-                let row = train.row(i)
-                for j in 0..<d { s[j] += Double(row[j]) }
+                let r = row(i)
+                for j in 0..<d { s[j] += r[j].double }
             }
         }
         let mean = sum.map { $0 / Double(n) }
@@ -37,9 +51,9 @@ public struct Standardizer: Sendable, Equatable {
         squares.withUnsafeMutableBufferPointer { q in
             mean.withUnsafeBufferPointer { mu in
                 for i in 0..<n {
-                    let row = train.row(i)
+                    let r = row(i)
                     for j in 0..<d {
-                        let c = Double(row[j]) - mu[j]
+                        let c = r[j].double - mu[j]
                         q[j] += c * c
                     }
                 }
@@ -65,4 +79,32 @@ public struct Standardizer: Sendable, Equatable {
             }
         }
     }
+
+    /// Writes `rows` standardised rows of 8-bit `pixels` (row-major) to `output`: the
+    /// values ``apply(inPlace:)`` gives their float32 copy, bit for bit.
+    public func apply(pixels: UnsafePointer<UInt8>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+        let d = mean.count
+        mean.withUnsafeBufferPointer { mu in
+            scale.withUnsafeBufferPointer { sc in
+                for i in 0..<rows {
+                    let from = pixels + i * d, to = output + i * d
+                    for j in 0..<d { to[j] = Float((Double(from[j]) - mu[j]) / sc[j]) }
+                }
+            }
+        }
+    }
+}
+
+/// Feature values whose conversion to Double is exact, so that statistics do not depend on
+/// whether the values were stored as float32 or as bytes.
+protocol ExactlyDouble {
+    var double: Double { get }
+}
+
+extension Float: ExactlyDouble {
+    @inline(__always) var double: Double { Double(self) }
+}
+
+extension UInt8: ExactlyDouble {
+    @inline(__always) var double: Double { Double(self) }
 }

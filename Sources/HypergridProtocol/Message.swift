@@ -36,6 +36,15 @@ public enum Message: Sendable, Equatable {
     case datasetChunk(DatasetChunk)
     /// The coordinator cannot serve the dataset with `fingerprint`.
     case datasetUnavailable(fingerprint: String, reason: String)
+    /// The worker is quarantined: it gets no more work in this run (its trials kept
+    /// failing, or a result of its could not be believed). It abandons its trial, prints
+    /// `reason` and exits with its own status. Added within protocol 4 (no other message
+    /// changed): a worker that predates it ignores it as an unknown type.
+    case quarantine(reason: String)
+    /// Stop training this trial: its progress stalled (or it ran past the trial timeout)
+    /// and it was requeued. The worker says `ready` again once its training thread has let
+    /// go of it, or exits when the thread does not. Added within protocol 4, like `quarantine`.
+    case abandon(TrialID)
 
     /// The type byte of this message.
     public var type: MessageType {
@@ -53,6 +62,8 @@ public enum Message: Sendable, Equatable {
         case .noWork: return .noWork
         case .datasetChunk: return .datasetChunk
         case .datasetUnavailable: return .datasetUnavailable
+        case .quarantine: return .quarantine
+        case .abandon: return .abandon
         }
     }
 }
@@ -62,7 +73,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case ready = 0x01, progress = 0x02, result = 0x03, goodbye = 0x04, datasetRequest = 0x05
     case heartbeat = 0x40
     case assign = 0x81, ack = 0x82, refuse = 0x83, shutdown = 0x84, noWork = 0x85
-    case datasetChunk = 0x86, datasetUnavailable = 0x87
+    case datasetChunk = 0x86, datasetUnavailable = 0x87, quarantine = 0x88, abandon = 0x89
 
     /// Who may send it; a receiver should treat a message from the wrong side as a protocol error.
     public enum Sender: Sendable { case worker, coordinator, either }
@@ -120,6 +131,9 @@ public struct Assignment: Sendable, Equatable {
     /// Send the final training state back with the result (a halving rung whose survivors
     /// continue from it).
     public var saveCheckpoint: Bool
+    /// Send the trained model (an `.hgmodel` file's bytes) back with the result, for the
+    /// coordinator's kept models (`search.keep_models`).
+    public var saveModel: Bool
     /// A training state to continue from (HypergridTraining's `TrainingCheckpoint` blob);
     /// the result is the same bits as training from scratch.
     public var checkpoint: [UInt8]?
@@ -128,14 +142,15 @@ public struct Assignment: Sendable, Equatable {
     public var token: [UInt8]
 
     public init(trialID: TrialID, attempt: UInt32, config: TrialConfig, dataset: DatasetSpec,
-                datasetFingerprint: String, saveCheckpoint: Bool = false, checkpoint: [UInt8]? = nil,
-                token: [UInt8] = []) {
+                datasetFingerprint: String, saveCheckpoint: Bool = false, saveModel: Bool = false,
+                checkpoint: [UInt8]? = nil, token: [UInt8] = []) {
         self.trialID = trialID
         self.attempt = attempt
         self.config = config
         self.dataset = dataset
         self.datasetFingerprint = datasetFingerprint
         self.saveCheckpoint = saveCheckpoint
+        self.saveModel = saveModel
         self.checkpoint = checkpoint
         self.token = token
     }
@@ -182,20 +197,25 @@ public struct TrialReport: Sendable, Equatable {
     public var outcome: TrialOutcome
     /// The final training state, when the assignment asked for it (a `TrainingCheckpoint` blob).
     public var checkpoint: [UInt8]?
+    /// The trained model, when the assignment asked for it (an `.hgmodel` file's bytes, opaque
+    /// to the coordinator, which only stores them).
+    public var model: [UInt8]?
 
     public init(trialID: TrialID, attempt: UInt32, token: [UInt8] = [], outcome: TrialOutcome,
-                checkpoint: [UInt8]? = nil) {
+                checkpoint: [UInt8]? = nil, model: [UInt8]? = nil) {
         self.trialID = trialID
         self.attempt = attempt
         self.token = token
         self.outcome = outcome
         self.checkpoint = checkpoint
+        self.model = model
     }
 
     /// The report of `assignment`'s trial: its id, attempt and token.
-    public init(answering assignment: Assignment, outcome: TrialOutcome, checkpoint: [UInt8]? = nil) {
+    public init(answering assignment: Assignment, outcome: TrialOutcome, checkpoint: [UInt8]? = nil,
+                model: [UInt8]? = nil) {
         self.init(trialID: assignment.trialID, attempt: assignment.attempt, token: assignment.token, outcome: outcome,
-                  checkpoint: checkpoint)
+                  checkpoint: checkpoint, model: model)
     }
 }
 

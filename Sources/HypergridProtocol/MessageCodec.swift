@@ -28,8 +28,11 @@ extension Message {
             w.u32(r.attempt)
             try w.byteArray(r.token, "result.token")
             try w.outcome(r.outcome)
-            w.presence(r.checkpoint != nil)
+            // Bit 0: a checkpoint follows; bit 1: a model follows. A result without a model is
+            // byte-identical to one of before models were kept (the byte was a presence flag).
+            w.u8((r.checkpoint != nil ? 1 : 0) | (r.model != nil ? 2 : 0))
             if let c = r.checkpoint { try w.byteArray(c, "result.checkpoint") }
+            if let m = r.model { try w.byteArray(m, "result.model") }
         case .goodbye(let abandoned):
             w.presence(abandoned != nil)
             if let abandoned { try w.trialID(abandoned, "goodbye.abandoned") }
@@ -45,13 +48,19 @@ extension Message {
             try w.string(a.datasetFingerprint, "assign.datasetFingerprint")
             try w.config(a.config)
             try w.dataset(a.dataset)
-            w.bool(a.saveCheckpoint)
+            // Bit 0: send the checkpoint back; bit 1: send the model back (0 or 1 before models
+            // were kept, so such assignments encode as they did).
+            w.u8((a.saveCheckpoint ? 1 : 0) | (a.saveModel ? 2 : 0))
             w.presence(a.checkpoint != nil)
             if let c = a.checkpoint { try w.byteArray(c, "assign.checkpoint") }
         case .ack(let id):
             try w.trialID(id, "ack.trialID")
         case .refuse(let reason):
             try w.string(reason, "refuse.reason")
+        case .quarantine(let reason):
+            try w.string(reason, "quarantine.reason")
+        case .abandon(let id):
+            try w.trialID(id, "abandon.trialID")
         case .noWork(let retryAfter):
             w.u32(retryAfter)
         case .datasetChunk(let c):
@@ -76,6 +85,7 @@ extension Message {
             let h = r.outcome.history
             return 256 + r.token.count + (r.outcome.metrics.reason?.utf8.count ?? 0) + 4 * h.loss.count
                 + 8 * (h.trainAccuracy.count + h.validationAccuracy.count) + (r.checkpoint?.count ?? 0)
+                + (r.model?.count ?? 0)
         case .assign(let a): return 512 + a.token.count + (a.checkpoint?.count ?? 0)
         default: return 256
         }
@@ -114,11 +124,15 @@ extension Message {
                 loss: try r.f64("progress.loss"),
                 validationAccuracy: try r.optionalF64("progress.validationAccuracy")))
         case .result:
-            self = .result(TrialReport(trialID: try r.trialID("result.trialID"),
-                                       attempt: try r.u32("result.attempt"),
-                                       token: Array(try r.byteArray("result.token")), outcome: try r.outcome(),
-                                       checkpoint: try r.presence("result.checkpoint")
-                                           ? Array(try r.byteArray("result.checkpoint")) : nil))
+            let id = try r.trialID("result.trialID")
+            let attempt = try r.u32("result.attempt")
+            let token = Array(try r.byteArray("result.token"))
+            let outcome = try r.outcome()
+            let parts = try r.flags("result.parts", known: 0b11)
+            let checkpoint = parts & 1 != 0 ? Array(try r.byteArray("result.checkpoint")) : nil
+            let model = parts & 2 != 0 ? Array(try r.byteArray("result.model")) : nil
+            self = .result(TrialReport(trialID: id, attempt: attempt, token: token, outcome: outcome,
+                                       checkpoint: checkpoint, model: model))
         case .goodbye:
             self = .goodbye(abandoned: try r.presence("goodbye.abandoned") ? try r.trialID("goodbye.abandoned") : nil)
         case .datasetRequest:
@@ -133,15 +147,19 @@ extension Message {
             let fingerprint = try r.string("assign.datasetFingerprint")
             let config = try r.config()
             let dataset = try r.dataset()
-            let save = try r.bool("assign.saveCheckpoint")
+            let save = try r.flags("assign.save", known: 0b11)
             let checkpoint = try r.presence("assign.checkpoint") ? Array(try r.byteArray("assign.checkpoint")) : nil
             self = .assign(Assignment(trialID: id, attempt: attempt, config: config, dataset: dataset,
-                                      datasetFingerprint: fingerprint, saveCheckpoint: save, checkpoint: checkpoint,
-                                      token: token))
+                                      datasetFingerprint: fingerprint, saveCheckpoint: save & 1 != 0,
+                                      saveModel: save & 2 != 0, checkpoint: checkpoint, token: token))
         case .ack:
             self = .ack(try r.trialID("ack.trialID"))
         case .refuse:
             self = .refuse(reason: try r.string("refuse.reason"))
+        case .quarantine:
+            self = .quarantine(reason: try r.string("quarantine.reason"))
+        case .abandon:
+            self = .abandon(try r.trialID("abandon.trialID"))
         case .shutdown:
             self = .shutdown
         case .noWork:
@@ -180,6 +198,13 @@ private func chunkIndexError(_ index: UInt32, _ total: UInt32) -> ProtocolError 
 }
 
 extension WireReader {
+    /// A byte of flags; a bit outside `known` is refused, so every frame decodes to one message.
+    mutating func flags(_ field: StaticString, known: UInt8) throws(ProtocolError) -> UInt8 {
+        let value = try u8(field)
+        guard value & ~known == 0 else { throw .invalidValue(field: "\(field)", reason: "unknown flags \(value)") }
+        return value
+    }
+
     mutating func stringList(_ field: StaticString) throws(ProtocolError) -> [String] {
         let n = try count(field, minimumSize: 4)
         var list: [String] = []

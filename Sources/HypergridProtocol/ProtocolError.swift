@@ -1,3 +1,5 @@
+import HypergridPrimitives
+
 /// Why a frame was rejected (or a message could not be encoded). Each `description` is one
 /// sentence naming the field, so a coordinator can log it and drop or refuse the peer.
 public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -50,12 +52,8 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidValue(field, reason):
             return "Field \(field) is invalid: \(reason)."
         case let .checksumMismatch(field, expected, actual):
-            return "Field \(field) fails its CRC-32 check (expected \(hex32(expected)), computed \(hex32(actual)))."
+            return "Field \(field) fails its CRC-32 check (expected 0x\(Hex.string(expected)), computed 0x\(Hex.string(actual)))."
         }
     }
 }
 
-private func hex32(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
-}

@@ -18,7 +18,11 @@ public enum WireFormat {
     /// 3: halving budgets and the refit in `TrialConfig`, `resumedAt` in `TrialMetrics`,
     /// checkpoints in `assign` and `result`.
     /// 4: TrialConfig's model features (dropout, horizontal flip, schedule, warm-up).
-    public static let version: UInt16 = 4
+    /// Regression (issue #15) changed no version: a built-in dataset's task and a result's
+    /// regression figures are announced by the high bit of the kind and status tags and
+    /// appended, so every frame without them keeps its bytes; a peer that predates them
+    /// refuses such a frame as an unknown tag.
+    public static let version: UInt16 = TrialField.extensions.map(\.added.wireVersion).reduce(4, max)
     /// Magic, version and type: the bytes before the payload.
     public static let headerSize = 5
     /// Frames (and so dataset chunks) above this size are refused unless a caller passes a

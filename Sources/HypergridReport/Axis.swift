@@ -1,5 +1,5 @@
 import Foundation
-import HypergridCoordinator
+import HypergridResults
 
 /// Maps data values to pixels along one axis, linearly or logarithmically, and picks ticks.
 struct Scale {

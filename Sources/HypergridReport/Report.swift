@@ -1,5 +1,5 @@
 import Foundation
-import HypergridCoordinator
+import HypergridFiles
 
 /// A rendered report: the page and its charts, not yet written.
 public struct Report: Sendable {
@@ -29,7 +29,7 @@ public struct Report: Sendable {
         for (name, text) in charts.map({ ($0.fileName, $0.svg) }) + [(Self.pageFileName, html)] {
             let path = (directory as NSString).appendingPathComponent(name)
             do {
-                try replaceFileAtomically(path, with: Array(text.utf8))
+                try DurableFile.replace(path, with: Array(text.utf8))
             } catch {
                 throw ReportError("\(error)")
             }
@@ -38,7 +38,7 @@ public struct Report: Sendable {
         return written
     }
 
-    /// `mkdir -p` (the coordinator's `POSIX.makeDirectories`), its errors as one sentence.
+    /// `mkdir -p` (`POSIX.makeDirectories`), its errors as one sentence.
     static func makeDirectories(_ path: String) throws {
         do {
             try POSIX.makeDirectories(path)

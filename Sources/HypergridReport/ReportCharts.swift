@@ -1,4 +1,4 @@
-import HypergridCoordinator
+import HypergridResults
 import HypergridSearchSpace
 
 /// What to draw.

@@ -1,5 +1,5 @@
 import Foundation
-import HypergridCoordinator
+import HypergridResults
 import HypergridSearchSpace
 
 /// The HTML page: a summary, the sortable leaderboard, every chart inlined, and per-trial
@@ -59,9 +59,16 @@ struct ReportPage {
         }
         var text = "<p class=\"summary\">Run directory <code>\(e(results.directory))</code>. \(e(parts.joined(separator: "; "))).</p>\n"
         let best = results.points[0]
-        text += "<p class=\"summary\">Best: <strong>\(e(ReportFormat.percent(best.row.validationAccuracy, digits: 2))) validation</strong>"
-        if let test = best.row.testAccuracy { text += ", \(e(ReportFormat.percent(test, digits: 2))) test" }
-        text += " — \(e(best.config.summary.replacingOccurrences(of: " seed 0", with: "")))"
+        if let rmse = best.row.validationRMSE {
+            // Regression: ranked by validation RMSE (lower is better), in the targets' units.
+            text += "<p class=\"summary\">Best: <strong>validation RMSE \(e(formatFixed(rmse, digits: 4)))</strong>"
+            if let r2 = best.row.validationR2 { text += " (R² \(e(formatFixed(r2, digits: 3))))" }
+            if let test = best.row.testRMSE { text += ", test RMSE \(e(formatFixed(test, digits: 4)))" }
+        } else {
+            text += "<p class=\"summary\">Best: <strong>\(e(ReportFormat.percent(best.row.validationAccuracy, digits: 2))) validation</strong>"
+            if let test = best.row.testAccuracy { text += ", \(e(ReportFormat.percent(test, digits: 2))) test" }
+        }
+        text += " — \(e(best.config.fieldSummary))"
         text += " (<a href=\"#trial-\(best.row.trials[0].hex)\">details</a>).</p>\n"
         text += "<p class=\"generated\">Generated \(Self.timestamp(time)) UTC by hypergrid \(e(HypergridVersion.program))"
         text += options.inProgress ? "; <strong>the run is in progress</strong>: this page reloads every \(options.reloadSeconds) s.</p>\n" : ".</p>\n"
@@ -76,12 +83,41 @@ struct ReportPage {
         return formatter.string(from: Date(timeIntervalSince1970: time))
     }
 
+    /// A row's validation, spread, count, train and test cells in accuracies.
+    private func accuracyCells(_ r: LeaderboardRow) -> String {
+        numberCell(r.validationAccuracy, ReportFormat.percent(r.validationAccuracy, digits: 2))
+            + numberCell(r.validationStd, r.validationStd.map { ReportFormat.percent($0, digits: 2) } ?? "")
+            + numberCell(Double(r.validationCount), "\(r.validationCount)")
+            + numberCell(r.trainAccuracy, ReportFormat.percent(r.trainAccuracy, digits: 2))
+            + numberCell(r.testAccuracy, ReportFormat.percent(r.testAccuracy, digits: 2))
+    }
+
+    /// The same cells in RMSEs (the targets' units) for a regression run.
+    private func rmseCells(_ r: LeaderboardRow) -> String {
+        func rmse(_ x: Double?) -> String { x.map { formatFixed($0, digits: 4) } ?? "–" }
+        return numberCell(r.validationRMSE, rmse(r.validationRMSE))
+            + numberCell(r.validationStd, r.validationStd.map { formatFixed($0, digits: 4) } ?? "")
+            + numberCell(Double(r.validationCount), "\(r.validationCount)")
+            + numberCell(r.trainRMSE, rmse(r.trainRMSE))
+            + numberCell(r.testRMSE, rmse(r.testRMSE))
+    }
+
+    /// A numeric cell that sorts by `x` (missing and non-finite values last).
+    private func numberCell(_ x: Double?, _ text: String) -> String {
+        let key = x.flatMap { $0.isFinite ? "\($0)" : nil } ?? ""
+        return "<td class=\"num\" data-sort=\"\(key)\">\(ReportFormat.escape(text))</td>"
+    }
+
     /// The leaderboard as a table; every cell carries a `data-sort` key so that numbers
     /// sort as numbers and missing values last.
     func leaderboard() -> String {
         let e = ReportFormat.escape
-        let headings = ["#", "val", "±std", "n", "train", "test", "loss", "status", "hidden", "BN", "optimizer",
-                        "lr", "decay", "reg", "batch", "length", "init", "repeats", "wall", "workers", "trial"]
+        // The trial fields' columns come from the one table of them (TrialField).
+        // A regression run's result columns are RMSEs (lower is better), not accuracies.
+        let regression = results.points.contains { $0.row.validationRMSE != nil }
+        let headings = (regression ? ["#", "val RMSE", "±std", "n", "train RMSE", "test RMSE", "loss", "status"]
+                                   : ["#", "val", "±std", "n", "train", "test", "loss", "status"])
+            + TrialField.tableColumns.map(\.tableHeader) + ["repeats", "wall", "workers", "trial"]
         var h = "<table id=\"leaderboard-table\" class=\"sortable\">\n<thead><tr>"
         for (i, name) in headings.enumerated() { h += "<th data-column=\"\(i)\" title=\"sort\">\(e(name))</th>" }
         h += "</tr></thead>\n<tbody>\n"
@@ -92,24 +128,17 @@ struct ReportPage {
         func word(_ text: String) -> String { "<td data-sort=\"\(e(text))\">\(e(text))</td>" }
         for p in results.points {
             let r = p.row
-            let length: (Double, String) = r.iterations.map { (Double($0), "\($0) it") } ?? r.epochs.map { (Double($0), "\($0) ep") } ?? (0, "-")
             var trial = r.trials.first.map { "<a href=\"#trial-\($0.hex)\">\($0.short)</a>" } ?? "-"
             if r.trials.count > 1 { trial += " +\(r.trials.count - 1)" }
             h += "<tr id=\"point-\(r.rank)\">"
                 + number(Double(r.rank), "\(r.rank)")
-                + number(r.validationAccuracy, ReportFormat.percent(r.validationAccuracy, digits: 2))
-                + number(r.validationStd, r.validationStd.map { ReportFormat.percent($0, digits: 2) } ?? "")
-                + number(Double(r.validationCount), "\(r.validationCount)")
-                + number(r.trainAccuracy, ReportFormat.percent(r.trainAccuracy, digits: 2))
-                + number(r.testAccuracy, ReportFormat.percent(r.testAccuracy, digits: 2))
+                + (regression ? rmseCells(r) : accuracyCells(r))
                 + number(r.finalLoss, r.finalLoss.map { $0.isFinite ? formatFixed($0, digits: 4) : "\($0)" } ?? "–")
-                + word(r.status.rawValue) + word(r.hidden.isEmpty ? "none" : r.hiddenText) + word(r.batchNorm ? "yes" : "no")
-                + word(r.optimizer.rawValue + (r.momentum.map { " (\(ReportFormat.number($0)))" } ?? ""))
-                + number(r.learningRate, ReportFormat.number(r.learningRate))
-                + number(r.learningRateDecay, ReportFormat.number(r.learningRateDecay))
-                + number(r.reg, ReportFormat.number(r.reg))
-                + number(Double(r.batchSize), "\(r.batchSize)")
-                + number(length.0, length.1) + word(r.initScheme.description)
+                + word(r.status.rawValue)
+                + TrialField.tableColumns.map { field in
+                    let text = field.tableCell(r.config)
+                    return field.sortNumber(r.config).map { number($0, text) } ?? word(text)
+                }.joined()
                 + number(Double(r.repeats), "\(r.repeats)")
                 + number(r.wallSeconds, r.wallSeconds.map { formatFixed($0, digits: 1) + " s" } ?? "–")
                 + word(r.workers) + "<td data-sort=\"\(r.trials.first?.hex ?? "")\">\(trial)</td></tr>\n"

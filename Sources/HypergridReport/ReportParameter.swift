@@ -1,4 +1,4 @@
-import HypergridCoordinator
+import HypergridResults
 import HypergridSearchSpace
 
 /// A hyperparameter a chart can put on an axis.

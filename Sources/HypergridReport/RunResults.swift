@@ -1,5 +1,5 @@
 import Foundation
-import HypergridCoordinator
+import HypergridResults
 import HypergridSearchSpace
 
 /// Why a report could not be made; one sentence for the user.

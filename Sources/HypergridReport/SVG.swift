@@ -1,4 +1,4 @@
-import HypergridCoordinator
+import HypergridResults
 
 /// Text for charts and pages: numbers, percentages, escaping.
 enum ReportFormat {

@@ -6,7 +6,7 @@ import Yams
 /// the file, the line and the key; nothing is guessed.
 ///
 /// ```yaml
-/// dataset:   {name: cifar10, path: ../shared/data/cifar-10-batches-bin, pca: 0.9}
+/// dataset:   {name: cifar10, path: data/cifar-10-batches-bin, pca: 0.9}
 /// model:     {hidden: [[256], [256, 128]], batch_norm: [false, true], init: std=1e-4}
 /// training:  {optimizer: sgd, learning_rate: [0.1, 0.01], reg: [0.001, 0.0001],
 ///             decay: 0.95, batch_size: 200, iterations: 5000}
@@ -64,13 +64,23 @@ public enum GridFileParser {
     }
 
     private static func parseDataset(_ node: Node, _ r: NodeReader) throws -> DatasetSpec {
-        let m = try r.mapping(node, key: "dataset", allowed: ["name", "path", "train_rows", "validation_rows", "test_rows", "standardize", "pca"])
+        let m = try r.mapping(node, key: "dataset", allowed: Set(["name", "path", "train_rows", "validation_rows", "test_rows", "standardize", "pca"] + fileDatasetKeys))
+        let builtIn = DatasetSpec.Kind.builtIn.map(\.rawValue).joined(separator: ", ")
+        if let format = m["format"] {
+            if let n = m["name"] { throw r.error(n, "dataset.name", "cannot go with dataset.format; name a built-in dataset or give the format of your file, not both") }
+            return try parseFileDataset(m, format: format, node: node, r)
+        }
         guard let nameNode = m["name"] else {
-            throw r.error(node, "dataset.name", "is missing; one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw r.error(node, "dataset.name", "is missing; one of \(builtIn), or dataset.format (csv, npy, npz, idx) for your own file")
         }
         let name = try r.string(nameNode, key: "dataset.name")
-        guard let kind = DatasetSpec.Kind(rawValue: name) else {
-            throw r.error(nameNode, "dataset.name", "unknown dataset '\(name)'; one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let kind = DatasetSpec.Kind(rawValue: name), !kind.isFileFormat else {
+            let hint = DatasetSpec.Kind(rawValue: name)?.isFileFormat == true ? " (for your own file write format: \(name))" : ""
+            throw r.error(nameNode, "dataset.name", "unknown dataset '\(name)'; one of \(builtIn)\(hint)")
+        }
+        // `task` also applies to the built-in synthetic data (regression, below).
+        if let key = fileDatasetKeys.first(where: { $0 != "task" && m[$0] != nil }) {
+            throw r.error(m[key]!, "dataset.\(key)", "applies to your own files (dataset.format), not to the built-in dataset \(name)")
         }
         var spec = DatasetSpec(kind: kind)
         if let p = m["path"] { spec.path = try r.string(p, key: "dataset.path") }
@@ -80,6 +90,16 @@ public enum GridFileParser {
         if let n = m["test_rows"] { spec.testRows = try r.int(n, .testRows) }
         if let s = m["standardize"] { spec.standardize = try r.bool(s, key: "dataset.standardize") }
         if let p = m["pca"] { spec.pcaVariance = try r.double(p, .pca) }
+        if let t = m["task"] {
+            let text = try r.string(t, key: "dataset.task")
+            guard let task = DatasetSpec.Task(rawValue: text) else {
+                throw r.error(t, "dataset.task", "must be classification or regression, got '\(text)'")
+            }
+            if task == .regression && kind != .synthetic {
+                throw r.error(t, "dataset.task", "regression needs float targets, but \(kind.rawValue) has class labels")
+            }
+            spec.task = task
+        }
         // Each value passed its own rule above; what is left are rules across keys.
         if let problem = spec.validationProblems().first {
             let key = problem.field.rawValue
@@ -89,7 +109,8 @@ public enum GridFileParser {
     }
 
     private static func parseModel(_ node: Node, _ r: NodeReader, into axes: inout ParameterAxes) throws {
-        let m = try r.mapping(node, key: "model", allowed: ["hidden", "batch_norm", "init", "dropout"])
+        let m = try r.mapping(node, key: "model", allowed: Set(["hidden", "batch_norm", "init", "dropout"]).union(addedKeys("model")))
+        try parseAddedFields(m, r, section: "model", into: &axes)
         if let d = m["dropout"] { axes.dropout = try r.list(d, key: "model.dropout") { try r.double($0, .dropout) } }
         if let h = m["hidden"] { axes.hidden = try parseHidden(h, r) }
         if let b = m["batch_norm"] { axes.batchNorm = try r.list(b, key: "model.batch_norm") { try r.bool($0, key: "model.batch_norm") } }
@@ -122,8 +143,9 @@ public enum GridFileParser {
 
     private static func parseTraining(_ node: Node, _ r: NodeReader, into axes: inout ParameterAxes,
                                       dataset: DatasetSpec) throws {
-        let m = try r.mapping(node, key: "training", allowed: ["optimizer", "momentum", "learning_rate", "decay", "reg", "batch_size", "iterations", "epochs", "loss_every",
-                                                               "horizontal_flip", "schedule", "warmup_epochs"])
+        let m = try r.mapping(node, key: "training", allowed: Set(["optimizer", "momentum", "learning_rate", "decay", "reg", "batch_size", "iterations", "epochs", "loss_every",
+                                                                   "horizontal_flip", "schedule", "warmup_epochs"]).union(addedKeys("training")))
+        try parseAddedFields(m, r, section: "training", into: &axes)
         try parseTrainingFeatures(m, r, into: &axes, dataset: dataset)
         if let n = m["optimizer"] {
             axes.optimizer = try r.list(n, key: "training.optimizer") { item in
@@ -177,8 +199,30 @@ public enum GridFileParser {
         }
     }
 
+    /// The keys of `section` that fields join through the field table (TrialFieldExtension).
+    private static func addedKeys(_ section: String) -> [String] {
+        TrialField.extensions.compactMap { entry in
+            entry.field.gridKey.hasPrefix(section + ".") ? String(entry.field.gridKey.dropFirst(section.count + 1)) : nil
+        }
+    }
+
+    /// The values of the fields that join through the field table, as their table entries
+    /// describe them; each key takes a value or a list, like every other.
+    private static func parseAddedFields(_ m: [String: Node], _ r: NodeReader, section: String,
+                                         into axes: inout ParameterAxes) throws {
+        for (field, added) in TrialField.extensions where field.gridKey.hasPrefix(section + ".") {
+            guard let node = m[String(field.gridKey.dropFirst(section.count + 1))] else { continue }
+            axes.added[field.gridKey] = try r.list(node, key: field.gridKey) { item in
+                switch added.parse(try r.scalarText(item, key: field.gridKey)) {
+                case .success(let value): return value
+                case .failure(let problem): throw r.error(item, field.gridKey, problem.description)
+                }
+            }
+        }
+    }
+
     private static func parseSearch(_ node: Node, _ r: NodeReader, axes: ParameterAxes) throws -> SearchSpec {
-        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on"])
+        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on", "keep_models", "trial_timeout"])
         var spec = SearchSpec()
         if let n = m["seed"] {
             let v = try r.int(n, key: "search.seed")
@@ -186,6 +230,16 @@ public enum GridFileParser {
             spec.seed = UInt64(v)
         }
         if let n = m["repeats"] { spec.repeats = try r.positiveInt(n, key: "search.repeats") }
+        if let n = m["keep_models"] {
+            let v = try r.int(n, key: "search.keep_models")
+            guard v >= 0 else { throw r.error(n, "search.keep_models", "must be zero or positive, got \(v)") }
+            spec.keepModels = v
+        }
+        if let n = m["trial_timeout"] {
+            let seconds = try r.double(n, key: "search.trial_timeout")
+            guard seconds > 0, seconds.isFinite else { throw r.error(n, "search.trial_timeout", "must be a positive number of seconds, got \(seconds)") }
+            spec.trialTimeout = seconds
+        }
         let kind = try m["kind"].map { try r.string($0, key: "search.kind") } ?? "grid"
         if kind != "halving" {
             for key in ["factor", "min_epochs"] {

@@ -1,3 +1,5 @@
+import HypergridPrimitives
+
 /// The shape of the prepared dataset that a plan's costs depend on.
 public struct DatasetShape: Codable, Sendable, Hashable {
     public var features: Int
@@ -52,24 +54,30 @@ extension GridSpec {
     /// `count` distinct indices from `0..<total`, sorted, chosen by a partial
     /// Fisher–Yates shuffle driven by SplitMix64 so that the same seed picks the
     /// same points on every machine.
+    ///
+    /// The shuffle is sparse: only the positions it has swapped are kept (in a dictionary),
+    /// so memory and time grow with `count`, not with `total` — a random search may draw
+    /// 100 points from a product of 10^12. It picks exactly the indices a shuffle of the
+    /// whole `Array(0..<total)` would (the swap at step i only ever moves position i and a
+    /// later one, and position i is never touched again), so plans made before are unchanged.
     static func sample(_ count: Int, of total: Int, seed: UInt64) -> [Int] {
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        var indices = Array(0..<total)
-        for i in 0..<min(count, total) {
+        var rng = SplitMix64(seed: seed)
+        let n = min(count, total)
+        var moved: [Int: Int] = [:]   // position -> the index now there, where not its own
+        moved.reserveCapacity(n)
+        var chosen: [Int] = []
+        chosen.reserveCapacity(n)
+        for i in 0..<n {
             // Multiply-shift maps 64 random bits onto [0, total - i) without modulo bias
             // worth caring about for grid sizes (< 2^32).
             let span = UInt64(total - i)
-            let j = i + Int(next().multipliedFullWidth(by: span).high)
-            indices.swapAt(i, j)
+            let j = i + Int(rng.next().multipliedFullWidth(by: span).high)
+            let atI = moved[i] ?? i
+            chosen.append(moved[j] ?? j)
+            moved[j] = atI
+            moved[i] = nil
         }
-        return Array(indices.prefix(count)).sorted()
+        return chosen.sorted()
     }
 }
 

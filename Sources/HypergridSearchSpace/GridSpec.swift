@@ -18,6 +18,12 @@ public struct SearchSpec: Sendable, Hashable {
     /// After the search, retrain the best point on this data and measure its test
     /// accuracy (`final: refit`); nil for no refit.
     public var refit: RefitData?
+    /// The coordinator keeps the models of this many trials with the best validation metric
+    /// (`keep_models`), and the refit's; 0 keeps none. Not part of any trial's identity.
+    public var keepModels: Int = 1
+    /// `search.trial_timeout`: seconds a trial may run on one worker before it is taken
+    /// back and requeued (`--trial-timeout` overrides it); nil for no limit.
+    public var trialTimeout: Double?
 
     public init(kind: SearchKind = .grid, seed: UInt64 = 0, repeats: Int = 1, refit: RefitData? = nil) {
         self.kind = kind
@@ -47,34 +53,44 @@ public struct ParameterAxes: Sendable, Hashable {
     public var horizontalFlip: [Bool] = [false]
     public var schedule: [LearningRateSchedule] = [.step]
     public var warmupEpochs: [Double] = [0]
+    /// The fields that join through the field table (TrialFieldExtension), by grid key; a
+    /// field not listed takes its `off` value. They vary slowest, after every axis above.
+    public var added: [String: [FieldValue]] = [:]
 
     public init() {}
 
-    /// The number of points in the Cartesian product.
-    public var pointCount: Int {
-        hidden.count * batchNorm.count * optimizer.count * momentum.count * learningRate.count
-            * learningRateDecay.count * reg.count * batchSize.count * length.count * initScheme.count
-            * dropout.count * horizontalFlip.count * schedule.count * warmupEpochs.count
+    /// The number of points in the Cartesian product; `Int.max` when the product does not
+    /// fit in an `Int` (a grid that large is refused by ``GridSpec/checkSize(limit:file:)``
+    /// before anything is planned).
+    public var pointCount: Int { checkedPointCount ?? Int.max }
+
+    /// The number of points in the Cartesian product, or nil when it overflows an `Int`.
+    public var checkedPointCount: Int? {
+        var product = 1
+        for size in axisSizes {
+            let (next, overflow) = product.multipliedReportingOverflow(by: size.count)
+            if overflow { return nil }
+            product = next
+        }
+        return product
+    }
+
+    /// Every axis's grid-file name and number of values, in declaration order.
+    public var axisSizes: [(name: String, count: Int)] {
+        let lengthName = length.first.map { if case .epochs = $0 { "epochs" } else { "iterations" } } ?? "iterations"
+        return [("hidden", hidden.count), ("batch_norm", batchNorm.count), ("optimizer", optimizer.count),
+                ("momentum", momentum.count), ("learning_rate", learningRate.count),
+                ("decay", learningRateDecay.count), ("reg", reg.count), ("batch_size", batchSize.count),
+                (lengthName, length.count), ("init", initScheme.count), ("dropout", dropout.count),
+                ("horizontal_flip", horizontalFlip.count), ("schedule", schedule.count),
+                ("warmup_epochs", warmupEpochs.count)]
+            // Fields added through the field table, each a list only when the grid sweeps it.
+            + TrialField.extensions.map { (String($0.field.gridKey.split(separator: ".").last!), added[$0.field.gridKey]?.count ?? 1) }
     }
 
     /// The names of the parameters that take more than one value, in grid-file spelling.
     public var sweptParameters: [String] {
-        var names: [String] = []
-        if hidden.count > 1 { names.append("hidden") }
-        if batchNorm.count > 1 { names.append("batch_norm") }
-        if optimizer.count > 1 { names.append("optimizer") }
-        if momentum.count > 1 { names.append("momentum") }
-        if learningRate.count > 1 { names.append("learning_rate") }
-        if learningRateDecay.count > 1 { names.append("decay") }
-        if reg.count > 1 { names.append("reg") }
-        if batchSize.count > 1 { names.append("batch_size") }
-        if length.count > 1 { names.append(length.first.map { if case .epochs = $0 { "epochs" } else { "iterations" } } ?? "iterations") }
-        if initScheme.count > 1 { names.append("init") }
-        if dropout.count > 1 { names.append("dropout") }
-        if horizontalFlip.count > 1 { names.append("horizontal_flip") }
-        if schedule.count > 1 { names.append("schedule") }
-        if warmupEpochs.count > 1 { names.append("warmup_epochs") }
-        return names
+        axisSizes.filter { $0.count > 1 }.map(\.name)
     }
 
     /// The point at `index` of the product, with `seed`. The last axis varies fastest,
@@ -106,6 +122,9 @@ public struct ParameterAxes: Sendable, Hashable {
         config.horizontalFlip = pick(self.horizontalFlip)
         config.schedule = pick(self.schedule)
         config.warmupEpochs = pick(self.warmupEpochs)
+        for (field, fieldAdded) in TrialField.extensions {
+            fieldAdded.assign(pick(added[field.gridKey] ?? [fieldAdded.off]), to: &config)
+        }
         return config.canonicalized
     }
 }

@@ -139,9 +139,26 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
         case fashionMNIST = "fashion-mnist"
         case mnist
         case synthetic
+        // The user's own files (`format:` in a grid file).
+        case csv
+        case npy
+        case npz
+        case idx
+
+        /// The built-in datasets (`name:`), as opposed to the user's files (`format:`).
+        public static var builtIn: [Kind] { [.cifar10, .fashionMNIST, .mnist, .synthetic] }
+        /// The file formats.
+        public static var fileFormats: [Kind] { [.csv, .npy, .npz, .idx] }
+        public var isFileFormat: Bool { Self.fileFormats.contains(self) }
+    }
+    /// What the labels are: classes, or float targets to regress (`dataset.task`).
+    public enum Task: String, Codable, Sendable, CaseIterable {
+        case classification
+        case regression
     }
     public var kind: Kind
-    /// Folder with the dataset's files; `nil` means the kind's default location.
+    /// Folder with the dataset's files; `nil` means the kind's default location. For `csv`
+    /// and `npz`, the data file.
     public var path: String?
     /// Rows used for training, validation and test; `nil` means the kind's default split.
     public var trainRows: Int?
@@ -151,9 +168,17 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
     public var standardize: Bool
     /// Keep this fraction of variance with PCA after standardising; `nil` for none.
     public var pcaVariance: Double?
+    /// The file keys of `csv`, `npy`, `npz` and `idx` datasets; `nil` for the built-in ones.
+    public var file: FileSourceSpec? = nil
+    /// A built-in dataset's task: `nil` (classification: their labels are classes) or, for
+    /// synthetic data, regression (`dataset: {name: synthetic, task: regression}`). A user's
+    /// file says its own in `file.task`, or it is inferred from its label column. Absent from
+    /// the JSON when `nil`.
+    public var task: Task?
 
     public init(kind: Kind, path: String? = nil, trainRows: Int? = nil, validationRows: Int? = nil,
-                testRows: Int? = nil, standardize: Bool = true, pcaVariance: Double? = nil) {
+                testRows: Int? = nil, standardize: Bool = true, pcaVariance: Double? = nil,
+                task: Task? = nil) {
         self.kind = kind
         self.path = path
         self.trainRows = trainRows
@@ -161,5 +186,9 @@ public struct DatasetSpec: Codable, Sendable, Hashable {
         self.testRows = testRows
         self.standardize = standardize
         self.pcaVariance = pcaVariance
+        self.task = task
     }
+
+    /// True for regression: results carry RMSE, MAE and R², ranked by RMSE (lower is better).
+    public var isRegression: Bool { task == .regression }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HypergridPrimitives
 
 /// Versions that decide whether two results are comparable.
 public enum HypergridVersion {
@@ -35,7 +36,7 @@ public struct TrialID: Hashable, Comparable, Codable, Sendable, CustomStringConv
         hasher.update(data: Data("hypergrid-trial\n".utf8))
         hasher.update(data: config.canonicalJSON)
         hasher.update(data: Data("\n\(datasetFingerprint)\n\(numericsVersion)".utf8))
-        self.hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        self.hex = Hex.string(hasher.finalize())
     }
 
     /// The first 12 hex digits, for tables and logs.

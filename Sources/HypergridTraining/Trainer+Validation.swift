@@ -17,6 +17,7 @@ extension Trainer {
         // What the kernel trusts about the data.
         if data.featureCount < 1 { return "the dataset has no features" }
         if data.classCount < 1 { return "the dataset has no classes" }
+        if isRegression(data), let problem = targetProblem(data) { return problem }
         if data.train.rows < 1 { return "the training split is empty" }
         if data.train.rows > Int(Int32.max) { return "the training split has more than 2³¹ rows" }
         for (name, split) in [("train", data.train), ("validation", data.validation), ("test", data.test)] {
@@ -48,10 +49,18 @@ extension Trainer {
         let storage = FloatStorage(zeroedCount: rows * columns)
         storage.base.update(from: train.features.base, count: train.rows * columns)
         (storage.base + train.rows * columns).update(from: validation.features.base, count: validation.rows * columns)
-        let merged = LabeledMatrix(rows: rows, columns: columns, features: storage,
+        var merged = LabeledMatrix(rows: rows, columns: columns, features: storage,
                                    labels: train.labels + validation.labels)
-        let empty = LabeledMatrix(rows: 0, columns: columns, features: FloatStorage(zeroedCount: 0), labels: [])
-        return DatasetSplits(name: data.name, classCount: data.classCount, train: merged,
-                             validation: empty, test: data.test)
+        var empty = LabeledMatrix(rows: 0, columns: columns, features: FloatStorage(zeroedCount: 0), labels: [])
+        if let t = train.targets, let v = validation.targets {
+            (merged.targets, merged.targetCount) = (t + v, train.targetCount)
+            (empty.targets, empty.targetCount) = ([], train.targetCount)
+        }
+        var splits = DatasetSplits(name: data.name, classCount: data.classCount, train: merged,
+                                   validation: empty, test: data.test)
+        // The schema says how the targets were standardised (on the training split: the
+        // network learns the same numbers either way).
+        (splits.schema, splits.summary) = (data.schema, data.summary)
+        return splits
     }
 }

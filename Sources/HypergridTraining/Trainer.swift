@@ -17,8 +17,10 @@ public struct EpochReport: Sendable, Equatable {
     /// Accuracy on this epoch's last minibatch, after its update (as the seed), in
     /// inference mode (BatchNorm with its running statistics), as every accuracy here.
     public var trainAccuracy: Double
-    /// Accuracy on the validation split; nil when it has no rows.
+    /// Accuracy on the validation split; nil when it has no rows (and for regression).
     public var validationAccuracy: Double?
+    /// Regression only: RMSE on the validation split in the targets' units; nil otherwise.
+    public var validationRMSE: Double? = nil
 }
 
 /// Trains one trial: an `MLP` on a `DatasetSplits` with the hyperparameters of a
@@ -91,8 +93,12 @@ public struct Trainer: Sendable {
     ///     (another config or data, or past this trial's end) is ignored: the trial trains
     ///     from scratch, with the same result, and `resumeProblem` says why.
     ///   - saveCheckpoint: return the final state of a trial that ended `.done`.
+    ///   - afterIteration: called after every iteration with the iterations completed
+    ///     (a worker's heartbeats report them, so that a hung training thread is noticed);
+    ///     return `false` to stop the trial there, as `progress` can at an epoch's end.
     public func trainWithCheckpoints(config: TrialConfig, data: DatasetSplits, evaluateTest: Bool = false,
                                      resume: TrainingCheckpoint? = nil, saveCheckpoint: Bool = false,
+                                     afterIteration: ((Int) -> Bool)? = nil,
                                      progress: ((EpochReport) -> Bool)? = nil)
         -> (outcome: TrialOutcome, checkpoint: TrainingCheckpoint?, resumeProblem: String?) {
         let data = config.refit == .trainValidation ? Self.mergingValidation(into: data) : data
@@ -103,8 +109,16 @@ public struct Trainer: Sendable {
             return (TrialOutcome(metrics: TrialMetrics(status: .failed, reason: problem), history: history), nil, nil)
         }
         let train = data.train
+        // Regression: the readers standardise the targets with the training split's statistics
+        // (the schema's `.regression` target), which the network learns; every figure below is
+        // mapped back to the targets' own units.
+        let regression = Self.isRegression(data)
+        let targetCount = regression ? train.targetCount : 0
+        let scaling = regression ? TargetScaling(data) : nil
+        let standardizedTargets = regression ? train.targets! : []
         let shape = MLPShape(inputWidth: data.featureCount, hidden: config.hidden,
-                             classCount: data.classCount, batchNorm: config.batchNorm)
+                             classCount: regression ? targetCount : data.classCount, batchNorm: config.batchNorm,
+                             loss: regression ? .meanSquaredError : .softmaxCrossEntropy)
         let batch = config.batchSize
         let net = MLP(shape: shape, maxBatch: max(batch, evaluationChunk))
         switch config.initScheme {
@@ -115,7 +129,8 @@ public struct Trainer: Sendable {
         net.team = team
         if config.dropoutRate > 0 { net.dropout = DropoutSettings(rate: config.dropoutRate, seed: config.seed) }
         let optimizer = Optimizer(rule: Self.updateRule(config), parameters: net.parameters)
-        let sampler = MinibatchSampler(seed: config.seed, batchSize: batch, columns: train.columns)
+        let sampler = MinibatchSampler(seed: config.seed, batchSize: batch, columns: train.columns,
+                                       targetColumns: targetCount)
         let flipper = config.flipsHorizontally ? data.imageLayout.map {
             HorizontalFlipper(shape: ImageShape(height: $0.height, width: $0.width, channels: $0.channels),
                               seed: config.seed, maxRows: batch)
@@ -136,6 +151,7 @@ public struct Trainer: Sendable {
         var reason: String? = nil
         var trainingTime = Duration.zero
         var lastValidation: Double? = nil
+        if regression { history.validationRMSE = [] }
         var resumeProblem = resume.flatMap { $0.mismatch(config: config, data: data) }
         if let checkpoint = resume, resumeProblem == nil, checkpoint.iteration > total {
             resumeProblem = "it is at iteration \(checkpoint.iteration), past this trial's \(total)"
@@ -160,15 +176,25 @@ public struct Trainer: Sendable {
         history.loss.reserveCapacity(min(total / history.lossEvery + 1, 1 << 22))
         history.trainAccuracy.reserveCapacity(total / perEpoch + 1)
         history.validationAccuracy.reserveCapacity(total / perEpoch + 1)
+        history.validationRMSE?.reserveCapacity(total / perEpoch + 1)
+        var lastValidationErrors: RegressionMetrics? = nil
 
+        standardizedTargets.withUnsafeBufferPointer { targets in
         train.labels.withUnsafeBufferPointer { labels in
             var segmentStart = clock.now   // training time excludes evaluation
             for iteration in completed..<total {
                 sampler.next(features: train.features.base, labels: labels.baseAddress!, rows: train.rows,
                              team: team)
                 flipper?.apply(sampler.features, rows: batch, step: iteration, team: team)
-                let dataLoss = net.lossAndGradients(x: sampler.features, labels: sampler.labels, rows: batch,
+                let dataLoss: Double
+                if regression {
+                    sampler.gatherTargets(from: targets.baseAddress!)
+                    dataLoss = net.lossAndGradients(x: sampler.features, targets: sampler.targets, rows: batch,
                                                     step: iteration)
+                } else {
+                    dataLoss = net.lossAndGradients(x: sampler.features, labels: sampler.labels, rows: batch,
+                                                    step: iteration)
+                }
                 if !dataLoss.isFinite {
                     status = .diverged
                     reason = "loss became \(dataLoss) at iteration \(iteration)"
@@ -187,18 +213,34 @@ public struct Trainer: Sendable {
                                                         perEpoch: perEpoch, stepDecayedRate: learningRate)
                 optimizer.step(learningRate: Float(rateUsed), reg: reg, team: team)
                 completed = iteration + 1
+                if let afterIteration, !afterIteration(completed) {
+                    status = .failed
+                    reason = "cancelled at iteration \(completed) of \(total)"
+                    break
+                }
                 guard completed % perEpoch == 0 else { continue }
 
                 trainingTime += clock.now - segmentStart
                 epoch += 1
-                let trainAccuracy = Double(net.countCorrect(x: sampler.features, labels: sampler.labels,
-                                                            rows: batch)) / Double(batch)
-                lastValidation = accuracy(net, data.validation)
-                history.trainAccuracy.append(trainAccuracy)
-                if let v = lastValidation { history.validationAccuracy.append(v) }
-                let report = EpochReport(epoch: epoch, iteration: completed, totalIterations: total,
+                var report: EpochReport
+                if let scaling {
+                    // Regression has no minibatch accuracy; the validation RMSE is the curve.
+                    lastValidationErrors = regressionMetrics(net, data.validation, scaling: scaling)
+                    if let v = lastValidationErrors { history.validationRMSE?.append(v.rmse) }
+                    report = EpochReport(epoch: epoch, iteration: completed, totalIterations: total,
+                                         learningRate: rateUsed, loss: history.loss.last,
+                                         trainAccuracy: .nan, validationAccuracy: nil)
+                    report.validationRMSE = lastValidationErrors?.rmse
+                } else {
+                    let trainAccuracy = Double(net.countCorrect(x: sampler.features, labels: sampler.labels,
+                                                                rows: batch)) / Double(batch)
+                    lastValidation = accuracy(net, data.validation)
+                    history.trainAccuracy.append(trainAccuracy)
+                    if let v = lastValidation { history.validationAccuracy.append(v) }
+                    report = EpochReport(epoch: epoch, iteration: completed, totalIterations: total,
                                          learningRate: rateUsed, loss: history.loss.last,
                                          trainAccuracy: trainAccuracy, validationAccuracy: lastValidation)
+                }
                 if config.learningRateSchedule == .step { learningRate *= config.learningRateDecay }
                 if let progress, !progress(report) {
                     status = .failed
@@ -209,10 +251,21 @@ public struct Trainer: Sendable {
             }
             if status != .failed { trainingTime += clock.now - segmentStart }
         }
+        }
 
         var metrics = TrialMetrics(status: status, iterations: completed, reason: reason)
         metrics.resumedAt = resumedAt
         switch status {
+        case .done where scaling != nil:
+            // Measured again rather than reused: a checkpoint keeps no regression figures, and
+            // the same weights give the same bits.
+            metrics.validationRegression = regressionMetrics(net, data.validation, scaling: scaling!)
+            metrics.trainRegression = regressionMetrics(net, data.train, scaling: scaling!, limit: trainAccuracyRows)
+            if evaluateTest { metrics.testRegression = regressionMetrics(net, data.test, scaling: scaling!) }
+            metrics.finalLoss = finalLoss(history.loss)
+        case .failed where scaling != nil:
+            metrics.validationRegression = lastValidationErrors
+            metrics.finalLoss = finalLoss(history.loss)
         case .done:
             // A trial that ends on an epoch boundary has just measured these weights on
             // the validation split: the same bits, so reuse them (one forward pass of the
@@ -228,9 +281,9 @@ public struct Trainer: Sendable {
         case .diverged:
             break
         }
-        let trainingSeconds = Self.seconds(trainingTime)
+        let trainingSeconds = trainingTime / .seconds(1)
         metrics.samplesPerSecond = trainingSeconds > 0 ? Double((completed - (resumedAt ?? 0)) * batch) / trainingSeconds : 0
-        metrics.wallSeconds = Self.seconds(clock.now - start)
+        metrics.wallSeconds = (clock.now - start) / .seconds(1)
         var checkpoint: TrainingCheckpoint?
         if saveCheckpoint, status == .done {
             let (steps, buffers) = optimizer.exportState()
@@ -268,9 +321,5 @@ public struct Trainer: Sendable {
         case .nesterov: return .nesterov(Float(config.momentum))
         case .adam: return .adamDefaults
         }
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }

@@ -57,8 +57,8 @@ public struct TrainingCheckpoint: Sendable, Equatable {
 
     /// The checkpoint as bytes.
     public func encoded() -> [UInt8] {
-        var w = CheckpointWriter()
-        w.bytes.append(contentsOf: Self.magic)
+        var w = LittleEndianWriter()
+        w.raw(Self.magic)
         w.u16(Self.formatVersion)
         w.string(numerics)
         w.string(configKey)
@@ -75,8 +75,9 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         w.u64(sampler.blockIndex)
         w.i64(sampler.used)
         w.optional(sampler.spareGaussian)
-        let crc = w.bytes.withUnsafeBytes { CRC32.checksum($0.baseAddress!, count: $0.count) }
-        w.u32(crc)
+        // Regression's curve, only when there is one: classification checkpoints keep their bytes.
+        if let curve = history.validationRMSE { w.doubles(curve) }
+        w.seal()
         return w.bytes
     }
 
@@ -85,30 +86,33 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         guard bytes.count >= 10, Array(bytes.prefix(4)) == Self.magic else {
             throw CheckpointError("not a hypergrid checkpoint")
         }
-        let body = bytes.count - 4
-        let stored = bytes[body...].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
-        let actual = bytes.withUnsafeBytes { CRC32.checksum($0.baseAddress!, count: body) }
-        guard stored == actual else { throw CheckpointError("checksum mismatch: the checkpoint is damaged") }
-        var r = CheckpointReader(bytes: bytes, end: body, offset: 4)
-        let version = try r.u16()
-        guard version == Self.formatVersion else {
-            throw CheckpointError("checkpoint format \(version), this build reads \(Self.formatVersion)")
+        guard var r = LittleEndianReader.sealed(bytes, from: 4) else {
+            throw CheckpointError("checksum mismatch: the checkpoint is damaged")
         }
-        numerics = try r.string()
-        configKey = try r.string()
-        featureCount = try r.i64(); classCount = try r.i64(); trainRows = try r.i64()
-        iteration = try r.i64(); epoch = try r.i64()
-        learningRate = try r.f64()
-        lastValidation = try r.optional()
-        history = TrialHistory(lossEvery: try r.i64())
-        history.loss = try r.floats()
-        history.trainAccuracy = try r.doubles()
-        history.validationAccuracy = try r.doubles()
-        optimizerSteps = try r.i64()
-        optimizerBuffers = try r.floats()
-        network = try r.floats()
-        sampler = PhiloxPosition(blockIndex: try r.u64(), used: try r.i64(), spareGaussian: try r.optional())
-        guard r.offset == body else { throw CheckpointError("\(body - r.offset) unexpected bytes before the checksum") }
+        do {
+            let version = try r.u16()
+            guard version == Self.formatVersion else {
+                throw CheckpointError("checkpoint format \(version), this build reads \(Self.formatVersion)")
+            }
+            numerics = try r.string()
+            configKey = try r.string()
+            featureCount = try r.i64(); classCount = try r.i64(); trainRows = try r.i64()
+            iteration = try r.i64(); epoch = try r.i64()
+            learningRate = try r.f64()
+            lastValidation = try r.optional()
+            history = TrialHistory(lossEvery: try r.i64())
+            history.loss = try r.floats()
+            history.trainAccuracy = try r.doubles()
+            history.validationAccuracy = try r.doubles()
+            optimizerSteps = try r.i64()
+            optimizerBuffers = try r.floats()
+            network = try r.floats()
+            sampler = PhiloxPosition(blockIndex: try r.u64(), used: try r.i64(), spareGaussian: try r.optional())
+            if !r.isAtEnd { history.validationRMSE = try r.doubles() }
+        } catch let error as BlobFormatError {
+            throw CheckpointError(error.description)
+        }
+        guard r.isAtEnd else { throw CheckpointError("\(r.end - r.offset) unexpected bytes before the checksum") }
     }
 
     init(numerics: String, configKey: String, featureCount: Int, classCount: Int, trainRows: Int,
@@ -135,95 +139,4 @@ public struct TrainingCheckpoint: Sendable, Equatable {
 public struct CheckpointError: Error, CustomStringConvertible, Equatable {
     public var description: String
     init(_ description: String) { self.description = description }
-}
-
-private struct CheckpointWriter {
-    var bytes: [UInt8] = []
-    mutating func u16(_ v: UInt16) { bytes.append(UInt8(v & 0xFF)); bytes.append(UInt8(v >> 8)) }
-    mutating func u32(_ v: UInt32) { for k in 0..<4 { bytes.append(UInt8((v >> (8 * UInt32(k))) & 0xFF)) } }
-    mutating func u64(_ v: UInt64) { for k in 0..<8 { bytes.append(UInt8((v >> (8 * UInt64(k))) & 0xFF)) } }
-    mutating func i64(_ v: Int) { u64(UInt64(bitPattern: Int64(v))) }
-    mutating func f64(_ v: Double) { u64(v.bitPattern) }
-    mutating func optional(_ v: Double?) {
-        bytes.append(v == nil ? 0 : 1)
-        if let v { f64(v) }
-    }
-    mutating func string(_ s: String) {
-        let utf8 = Array(s.utf8)
-        i64(utf8.count)
-        bytes.append(contentsOf: utf8)
-    }
-    mutating func floats(_ values: [Float]) {
-        i64(values.count)
-        // Millions of floats (weights and optimizer buffers): one copy, not four appends each.
-        // The format is little-endian, which is the memory layout on every supported target.
-        #if _endian(little)
-        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
-        #else
-        for v in values { u32(v.bitPattern) }
-        #endif
-    }
-    mutating func doubles(_ values: [Double]) {
-        i64(values.count)
-        for v in values { f64(v) }
-    }
-}
-
-private struct CheckpointReader {
-    let bytes: [UInt8]
-    let end: Int
-    var offset: Int
-
-    mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
-        guard n >= 0, n <= end - offset else { throw CheckpointError("truncated at byte \(offset)") }
-        defer { offset += n }
-        return bytes[offset..<(offset + n)]
-    }
-    mutating func little(_ n: Int) throws -> UInt64 {
-        try take(n).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-    }
-    mutating func u16() throws -> UInt16 { UInt16(try little(2)) }
-    mutating func u64() throws -> UInt64 { try little(8) }
-    mutating func i64() throws -> Int { Int(Int64(bitPattern: try little(8))) }
-    mutating func f64() throws -> Double { Double(bitPattern: try little(8)) }
-    mutating func optional() throws -> Double? {
-        switch try take(1).first! {
-        case 0: return nil
-        case 1: return try f64()
-        case let tag: throw CheckpointError("bad presence byte \(tag) at \(offset - 1)")
-        }
-    }
-    mutating func count(_ size: Int) throws -> Int {
-        let n = try i64()
-        guard n >= 0, n <= (end - offset) / size else { throw CheckpointError("bad count \(n) at \(offset - 8)") }
-        return n
-    }
-    mutating func string() throws -> String {
-        let n = try count(1)
-        guard let s = String(validating: try take(n), as: UTF8.self) else { throw CheckpointError("invalid UTF-8 at \(offset - n)") }
-        return s
-    }
-    mutating func floats() throws -> [Float] {
-        let n = try count(4)
-        #if _endian(little)
-        // One copy of the little-endian bytes (see `CheckpointWriter.floats`).
-        let raw = try take(4 * n)
-        return [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
-            raw.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
-            initialized = n
-        }
-        #else
-        var out: [Float] = []
-        out.reserveCapacity(n)
-        for _ in 0..<n { out.append(Float(bitPattern: UInt32(try little(4)))) }
-        return out
-        #endif
-    }
-    mutating func doubles() throws -> [Double] {
-        let n = try count(8)
-        var out: [Double] = []
-        out.reserveCapacity(n)
-        for _ in 0..<n { out.append(try f64()) }
-        return out
-    }
 }

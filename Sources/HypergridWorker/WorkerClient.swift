@@ -13,7 +13,8 @@ import ZeroMQ
 /// ```
 ///
 /// `run()` blocks its thread, which owns the ZeroMQ DEALER socket; trials train on a
-/// second thread (see ``WorkerSession`` for the protocol rules). Results are written to
+/// separate training thread, which splits each step over `options.threads` threads when
+/// that is more than one (see ``WorkerSession`` for the protocol rules). Results are written to
 /// `<cacheDirectory>/pending-results/` before they are first sent and deleted when
 /// acknowledged, so that a coordinator restart, a lost connection or a restart of the
 /// worker itself loses none.
@@ -24,8 +25,8 @@ public final class WorkerClient: @unchecked Sendable {
         public var endpoint: String
         /// A name for the coordinator's logs and journal; default `host:pid`.
         public var name: String
-        /// Threads this worker offers, reported in `ready`. The trainer takes no thread
-        /// count yet, so a trial runs on one thread whatever this says.
+        /// Threads each trial trains on (``Trainer/threads``; results are bit-identical at
+        /// any count), also reported to the coordinator in `ready`.
         public var threads: Int
         /// Where prepared datasets are cached and unacknowledged results are kept.
         public var cacheDirectory: URL
@@ -35,6 +36,15 @@ public final class WorkerClient: @unchecked Sendable {
         public var logger: Logger
         /// CurveZMQ keys; nil connects in plain TCP.
         public var curve: WorkerCurve?
+        /// A test-only fault hook (`hypergrid worker --test-wedge-training-after N`, hidden):
+        /// the training thread blocks for good after this many iterations trained by the
+        /// process, while the socket thread heartbeats on, as a hung trainer would. Used by
+        /// the end-to-end test of progress liveness; nil in any real use.
+        public var wedgeTrainingAfter: Int?
+        /// A test-only fault hook (`--test-fail-trials`, hidden): every trial is reported
+        /// failed without training, as on a machine whose every trial breaks (the end-to-end
+        /// test of quarantine). False in any real use.
+        public var failEveryTrial = false
 
         /// Options with the defaults of `hypergrid worker`.
         public init(endpoint: String, name: String = HostInfo.defaultWorkerName, threads: Int = 1,
@@ -118,6 +128,10 @@ public final class WorkerClient: @unchecked Sendable {
         case .interrupted: return .interrupted
         case .refused(let why):
             throw WorkerError.refused(address: options.endpoint, reason: why)
+        case .quarantined(let why):
+            throw WorkerError.quarantined(address: options.endpoint, reason: why)
+        case let .trainingWedged(trial, seconds):
+            throw WorkerError.trainingWedged(trial: trial.short, seconds: seconds)
         case let .versionMismatch(peer, local, refusal):
             throw WorkerError.versionMismatch(address: options.endpoint, coordinator: peer, worker: local, refusal: refusal)
         case let .gaveUp(seconds, everHeard):

@@ -27,6 +27,8 @@ final class WorkerDriver {
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
     private let cpuFeatures = HostInfo.cpuFeatures
+    /// The iteration count last handed to the session.
+    private var publishedIterations: Int?
 
     typealias Options = WorkerClient.Options
 
@@ -52,7 +54,8 @@ final class WorkerDriver {
             throw WorkerError.io("Cannot start ZeroMQ: \(error).")
         }
         runner = TrialRunner(store: DatasetStore(cacheDirectory: options.cacheDirectory, logger: logger),
-                             results: results, reports: reports, logger: logger, threads: options.threads)
+                             results: results, reports: reports, logger: logger, threads: options.threads,
+                             wedgeAfter: options.wedgeTrainingAfter, failEveryTrial: options.failEveryTrial)
         origin = clock.now
     }
 
@@ -85,7 +88,12 @@ final class WorkerDriver {
                 case .progress(let progress): try handle(.trialProgress(progress))
                 case .needDataset(let fingerprint): try handle(.datasetNeeded(fingerprint: fingerprint))
                 case .finished(let report): try handle(.trialFinished(report))
+                case .stopped(let trialID): try handle(.trialStopped(trialID))
                 }
+            }
+            if let (trialID, count) = runner.liveIterations, count != publishedIterations {
+                publishedIterations = count
+                try handle(.iterationsDone(trialID, count))
             }
             if session.stopReason != nil { break }
             try waitAndReceive()

@@ -22,6 +22,12 @@ public enum WorkerError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreachable(address: String, seconds: Double, everHeard: Bool, curve: Bool = false)
     /// A file or socket operation failed (the text is the whole sentence).
     case io(String)
+    /// The coordinator quarantined this worker (its trials kept failing, or a result of
+    /// its was not believed): it gets no more work in this run.
+    case quarantined(address: String, reason: String)
+    /// The training thread did not let go of a trial the coordinator took back: it hangs,
+    /// and only a new process can train again.
+    case trainingWedged(trial: String, seconds: Double)
 
     public var description: String {
         switch self {
@@ -43,16 +49,23 @@ public enum WorkerError: Error, Equatable, Sendable, CustomStringConvertible {
                 : "No coordinator answered at \(address) in \(time) s; is it running and reachable from here?"
         case let .io(sentence):
             return sentence
+        case let .trainingWedged(trial, seconds):
+            return "The training thread did not let go of trial \(trial) within \(Int(seconds.rounded())) s of the coordinator taking it back (it is wedged); restart this worker."
+        case let .quarantined(address, reason):
+            return "The coordinator at \(address) quarantined this worker for the rest of its run: \(reason)"
+                + (reason.hasSuffix(".") ? "" : ".")
         }
     }
 
-    /// 3 refused, 4 protocol mismatch, 5 unreachable, 2 a bad or unresolvable address,
-    /// 1 anything else. (The command checks `--connect` while parsing, which exits 64.)
+    /// 3 refused, 4 protocol mismatch, 5 unreachable, 6 quarantined, 7 training thread
+    /// wedged, 2 a bad or unresolvable address, 1 anything else. (The command checks `--connect` while parsing, which exits 64.)
     public var exitCode: Int32 {
         switch self {
         case .refused: return 3
         case .versionMismatch: return 4
         case .unreachable: return 5
+        case .quarantined: return 6
+        case .trainingWedged: return 7
         case .invalidEndpoint, .unresolvableHost: return 2
         case .io: return 1
         }

@@ -1,4 +1,5 @@
 import CZeroMQ
+import HypergridPrimitives
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -131,7 +132,7 @@ public final class Socket {
         do {
             try send([routingID] + frames, dontWait: dontWait)
         } catch let error as ZMQError {
-            throw ZMQError(errno: error.errno, operation: "send to", target: "peer \(hex(routingID))")
+            throw ZMQError(errno: error.errno, operation: "send to", target: "peer \(Hex.string(routingID))")
         }
     }
 
@@ -208,20 +209,10 @@ public final class Socket {
                     let left = deadline - clock.now
                     if left <= .zero { return nil }
                     // Round up so that a sub-millisecond remainder still waits instead of spinning.
-                    let (seconds, attoseconds) = left.components
-                    wait = Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+                    wait = Int((left / .milliseconds(1)).rounded(.up))
                 }
                 _ = try Socket.poll([(self, event)], timeoutMilliseconds: wait)
             }
         }
     }
-}
-
-/// Lower-case hex of bytes, for routing ids in error text.
-func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count * 2)
-    for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-    return String(decoding: out, as: UTF8.self)
 }

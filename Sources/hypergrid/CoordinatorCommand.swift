@@ -35,11 +35,10 @@ struct CoordinatorCommand: ParsableCommand {
         let curve = try keys.load()
         try CoordinatorServer.makeRunDirectory(grid.runDirectory)
         let (spec, offer, plan) = try grid.prepare(logger: logger)
-        let server = try CoordinatorServer(
-            plan: plan, offer: offer,
-            options: CoordinatorOptions(bind: bind, runDirectory: grid.runDirectory, policy: grid.policy,
-                                        liveStatus: true, summaryRows: grid.top, curve: curve?.curve),
-            logger: logger, search: spec)
+        var options = CoordinatorOptions(bind: bind, runDirectory: grid.runDirectory, policy: grid.policy(for: spec),
+                                        liveStatus: true, summaryRows: grid.top, curve: curve?.curve)
+        options.keepModels = spec.search.keepModels
+        let server = try CoordinatorServer(plan: plan, offer: offer, options: options, logger: logger, search: spec)
         if let curve {
             logger.info("CurveZMQ on: public key \(curve.publicKey.z85), \(curve.curve.authorizedKeys.count) authorized worker key(s)")
             logger.info("listening on \(server.endpoint); start workers with: hypergrid worker --connect \(server.endpoint) --key WORKER.key --coordinator-key \(keys.publicKeyFileHint)")

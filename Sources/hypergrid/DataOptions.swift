@@ -9,7 +9,7 @@ import HypergridTraining
 struct DataOptions: ParsableArguments {
     @Option(help: "cifar10, fashion-mnist, mnist or synthetic.")
     var dataset: String = "fashion-mnist"
-    @Option(help: "Folder with the dataset's files (default: the dataset's standard location).")
+    @Option(help: "Folder with the dataset's files (default: /usr/share/datasets/fashion-mnist; $XDG_DATA_HOME or ~/.local/share, then hypergrid/cifar-10-batches-bin or hypergrid/mnist).")
     var data: String?
     @Option(help: "Keep this fraction of variance with PCA (after standardising), in (0, 1].")
     var pca: Double?
@@ -25,24 +25,37 @@ struct DataOptions: ParsableArguments {
     var cacheDir: String?
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the preprocessed-data cache.")
     var noCache = false
+    @OptionGroup var file: FileDataOptions
 
     func validate() throws {
-        guard DatasetSpec.Kind(rawValue: dataset) != nil else {
-            throw ValidationError("--dataset must be one of \(DatasetSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")); got '\(dataset)'.")
+        guard let kind = DatasetSpec.Kind(rawValue: dataset), !kind.isFileFormat else {
+            throw ValidationError("--dataset must be one of \(DatasetSpec.Kind.builtIn.map(\.rawValue).joined(separator: ", ")) (or --format csv|npy|npz|idx for your own file); got '\(dataset)'.")
         }
-        if let problem = spec.validationProblems().first { throw problem.validationError }
+        if let problem = try spec().validationProblems().first { throw problem.validationError }
     }
 
     /// The run-level dataset description these flags spell.
-    var spec: DatasetSpec {
-        DatasetSpec(kind: DatasetSpec.Kind(rawValue: dataset)!, path: data, trainRows: trainRows,
-                    validationRows: validationRows, testRows: testRows,
-                    standardize: !noStandardize, pcaVariance: pca)
+    func spec() throws -> DatasetSpec {
+        var spec = DatasetSpec(kind: DatasetSpec.Kind(rawValue: dataset)!, path: data, trainRows: trainRows,
+                               validationRows: validationRows, testRows: testRows,
+                               standardize: !noStandardize, pcaVariance: pca)
+        try file.apply(to: &spec, path: data)
+        // `--task` without `--format`: a built-in dataset's (only synthetic data has float targets).
+        if file.format == nil, let task = file.task {
+            guard let t = DatasetSpec.Task(rawValue: task) else {
+                throw ValidationError("--task must be classification or regression; got '\(task)'.")
+            }
+            if t == .regression && spec.kind != .synthetic {
+                throw ValidationError("--task regression needs float targets, but \(dataset) has class labels.")
+            }
+            spec.task = t
+        }
+        return spec
     }
 
     /// Loads, splits and preprocesses the data (through the cache).
     func prepare(log: @escaping (String) -> Void) throws -> PreparedDataset {
-        try prepareDataset(DatasetRequest(spec: spec),
+        try prepareDataset(DatasetRequest(spec: try spec()),
                            cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) },
                            useCache: !noCache, log: log)
     }
@@ -51,31 +64,6 @@ struct DataOptions: ParsableArguments {
 extension ConfigProblem {
     /// The problem as a usage error naming the flag, e.g. `--lr must be positive, got -1.0.`
     var validationError: ValidationError { ValidationError("\(field.flag) \(message).") }
-}
-
-extension ConfigField {
-    /// The `train` flag that sets this field.
-    var flag: String {
-        switch self {
-        case .trainRows: "--train-rows"
-        case .validationRows: "--validation-rows"
-        case .testRows: "--test-rows"
-        case .pca: "--pca"
-        case .hidden: "--hidden"
-        case .initStd: "--init-std"
-        case .momentum: "--momentum"
-        case .learningRate: "--lr"
-        case .decay: "--decay"
-        case .reg: "--reg"
-        case .batchSize: "--batch-size"
-        case .iterations: "--iterations"
-        case .epochs: "--epochs"
-        case .lossEvery: "--loss-every"
-        case .dropout: "--dropout"
-        case .horizontalFlip: "--horizontal-flip"
-        case .warmupEpochs: "--warmup-epochs"
-        }
-    }
 }
 
 /// Writes a line to standard error.

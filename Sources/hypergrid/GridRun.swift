@@ -4,6 +4,7 @@ import HypergridCoordinator
 import HypergridData
 import HypergridPreprocessing
 import HypergridReport
+import HypergridResults
 import HypergridSearchSpace
 import HypergridTraining
 import Logging
@@ -26,6 +27,14 @@ struct GridOptions: ParsableArguments {
     var cacheDir: String?
     @Option(help: "Leaderboard rows to print at the end.")
     var top: Int = 10
+    @Option(name: .customLong("trial-timeout"), help: "Seconds a trial may run on one worker before it is requeued (default: the grid's search.trial_timeout, else none).")
+    var trialTimeout: Double?
+    @Option(name: .customLong("quarantine-after"), help: "Failed trials in a row after which a worker gets no more work in this run (0: never).")
+    var quarantineAfter: Int = 3
+    @Option(name: .customLong("max-trials"), help: "Refuse a grid that plans more trials than this (points kept × repeats).")
+    var maxTrials: Int = GridSpec.defaultMaxTrials
+    @Flag(help: "Print every leaderboard column at the end, not only those that vary in the grid.")
+    var wide = false
     @Flag(help: "Keep RUN_DIR/report.html (and its SVG charts) current while the run is in progress; see `hypergrid report`.")
     var report = false
 
@@ -33,6 +42,11 @@ struct GridOptions: ParsableArguments {
         guard heartbeat > 0, heartbeat.isFinite else { throw ValidationError("--heartbeat must be a positive number of seconds, got \(heartbeat).") }
         guard liveness >= 1 else { throw ValidationError("--liveness must be at least 1, got \(liveness).") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1, got \(maxAttempts).") }
+        if let trialTimeout, !(trialTimeout > 0 && trialTimeout.isFinite) {
+            throw ValidationError("--trial-timeout must be a positive number of seconds, got \(trialTimeout).")
+        }
+        guard quarantineAfter >= 0 else { throw ValidationError("--quarantine-after must be zero or positive, got \(quarantineAfter).") }
+        guard maxTrials >= 1 else { throw ValidationError("--max-trials must be at least 1, got \(maxTrials).") }
         guard top >= 0 else { throw ValidationError("--top must be zero or positive, got \(top).") }
     }
 
@@ -40,8 +54,10 @@ struct GridOptions: ParsableArguments {
         runDir ?? "runs/" + URL(fileURLWithPath: grid).deletingPathExtension().lastPathComponent
     }
 
-    var policy: SchedulerPolicy {
-        SchedulerPolicy(heartbeatInterval: heartbeat, liveness: liveness, maxAttempts: maxAttempts, keepAlive: keepAlive)
+    /// The scheduler's knobs; `spec`'s `search.trial_timeout` applies unless `--trial-timeout` is given.
+    func policy(for spec: GridSpec) -> SchedulerPolicy {
+        SchedulerPolicy(heartbeatInterval: heartbeat, liveness: liveness, maxAttempts: maxAttempts, keepAlive: keepAlive,
+                        quarantineAfter: quarantineAfter, trialTimeout: trialTimeout ?? spec.search.trialTimeout)
     }
 
     /// Parses the grid, prepares its dataset (once, into the shared cache) and plans
@@ -49,9 +65,13 @@ struct GridOptions: ParsableArguments {
     /// so that workers elsewhere get an absolute path.
     func prepare(logger: Logger) throws -> (GridSpec, DatasetOffer, [PlannedTrial]) {
         var spec = try GridFileParser.parse(contentsOf: grid)
-        if let path = spec.dataset.path, !path.hasPrefix("/") {
-            spec.dataset.path = URL(fileURLWithPath: path).standardizedFileURL.path
+        try spec.checkSize(limit: maxTrials, file: grid)
+        let absolute = { (path: String) -> String in
+            let expanded = (path as NSString).expandingTildeInPath
+            return expanded.hasPrefix("/") ? expanded : URL(fileURLWithPath: expanded).standardizedFileURL.path
         }
+        spec.dataset.path = spec.dataset.path.map(absolute)
+        spec.dataset.file?.mapPaths(absolute)
         logger.info("preparing \(spec.dataset.kind.rawValue) (standardize \(spec.dataset.standardize), PCA \(spec.dataset.pcaVariance.map { "\($0)" } ?? "none"))")
         let prepared = try prepareDataset(DatasetRequest(spec: spec.dataset),
                                           cacheDirectory: cacheDir.map { URL(fileURLWithPath: $0) },
@@ -59,6 +79,7 @@ struct GridOptions: ParsableArguments {
         let s = prepared.splits
         let shape = DatasetShape(features: s.featureCount, classes: s.classCount, trainRows: s.train.rows,
                                  validationRows: s.validation.rows)
+        if let summary = prepared.summary { logger.info("dataset \(summary)") }
         logger.info("dataset \(prepared.fingerprint.prefix(12)): train \(s.train.rows), validation \(s.validation.rows), test \(s.test.rows) rows of \(s.featureCount) features (\(prepared.cacheStatus))")
         let offer = DatasetOffer(spec: spec.dataset, fingerprint: prepared.fingerprint, shape: shape,
                                  cacheFile: prepared.cacheFile?.path)
@@ -86,7 +107,8 @@ func finish(_ server: CoordinatorServer, _ summary: RunSummary, options: GridOpt
     let page = report?.finish()
     print("")
     print("run \(stopped ? "stopped" : (summary.haltReason == nil ? "complete" : "halted")): \(summary.done) done, \(summary.diverged) diverged, \(summary.failed) failed, \(summary.skipped) already in the journal, \(summary.unfinished) unfinished, \(String(format: "%.1f", summary.elapsedSeconds)) s")
-    if options.top > 0 { print(server.leaderboardTable(top: options.top)) }
+    for worker in summary.quarantined { print("quarantined worker \(worker.name): \(worker.reason)") }
+    if options.top > 0 { print(server.leaderboardTable(top: options.top, wide: options.wide)) }
     for line in server.searchReport { print(line) }
     print("leaderboard: \(options.runDirectory)/leaderboard.csv")
     if let page { print("report: \(page)") }

@@ -8,5 +8,6 @@ struct Hypergrid: ParsableCommand {
         abstract: "Hyperparameter search for multi-layer perceptrons across processes and machines.",
         version: "0.1.0",
         subcommands: [Train.self, RunCommand.self, CoordinatorCommand.self, WorkerCommand.self,
-                      LeaderboardCommand.self, KeygenCommand.self, ReportCommand.self])
+                      LeaderboardCommand.self, KeygenCommand.self, ReportCommand.self,
+                      PredictCommand.self, ExportCommand.self])
 }

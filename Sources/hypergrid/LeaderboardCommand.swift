@@ -1,5 +1,5 @@
 import ArgumentParser
-import HypergridCoordinator
+import HypergridResults
 
 /// `hypergrid leaderboard`: print a run's results, also while it is in progress.
 struct LeaderboardCommand: ParsableCommand {
@@ -13,6 +13,8 @@ struct LeaderboardCommand: ParsableCommand {
     var top: Int?
     @Option(help: "table, csv or json.")
     var format: String = "table"
+    @Flag(help: "With --format table: every column, not only those that vary between the rows and the metrics.")
+    var wide = false
 
     func validate() throws {
         guard LeaderboardFormat(rawValue: format) != nil else {
@@ -23,6 +25,13 @@ struct LeaderboardCommand: ParsableCommand {
 
     func run() throws {
         let rows = try Leaderboard.load(path)
-        print(Leaderboard.render(rows, format: LeaderboardFormat(rawValue: format)!, top: top), terminator: "")
+        print(Leaderboard.render(rows, format: LeaderboardFormat(rawValue: format)!, top: top, wide: wide),
+              terminator: "")
+        // Below the table only: CSV and JSON stay the rows alone, for programs to read.
+        if format == LeaderboardFormat.table.rawValue {
+            for worker in Leaderboard.quarantinedWorkers(path) {
+                print("quarantined worker \(worker.worker): \(worker.reason)")
+            }
+        }
     }
 }

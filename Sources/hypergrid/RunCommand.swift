@@ -17,6 +17,12 @@ struct RunCommand: ParsableCommand {
         ZeroMQ on loopback, exactly as remote workers would. Ctrl-C stops all of them;
         rerunning on the same --run-dir resumes.
 
+        The output is the coordinator's: a line per result and, on a terminal, a status line
+        redrawn in place. Each worker's log is appended to RUN_DIR/logs/worker-N.log (worker N
+        is named <host>:local-N); --verbose also shows the workers' lines here, without the status
+        line, which they would break. A worker that exits early is reported with the last line
+        of its log.
+
         With --key and --authorized-keys the coordinator speaks CurveZMQ even on loopback.
         The local workers then get a fresh key pair of their own, written to a private
         temporary directory (mode 0700) that is deleted when the run ends, and admitted
@@ -27,6 +33,8 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var keys: ServerKeyOptions
     @Option(help: "Local worker processes (default: the number of cores).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(name: .shortAndLong, help: "Show the workers' log lines too, beside the coordinator's (they are kept in RUN_DIR/logs either way).")
+    var verbose = false
 
     func validate() throws {
         try grid.validate()
@@ -43,12 +51,11 @@ struct RunCommand: ParsableCommand {
         let curve = try keys.load(extraAuthorized: localKeys.map { [$0.publicKey] } ?? [])
         try CoordinatorServer.makeRunDirectory(grid.runDirectory)
         let (spec, offer, plan) = try grid.prepare(logger: logger)
-        let server = try CoordinatorServer(
-            plan: plan, offer: offer,
-            options: CoordinatorOptions(bind: "tcp://127.0.0.1:*", runDirectory: grid.runDirectory,
-                                        policy: grid.policy, liveStatus: true, summaryRows: grid.top,
-                                        curve: curve?.curve),
-            logger: logger, search: spec)
+        var options = CoordinatorOptions(bind: "tcp://127.0.0.1:*", runDirectory: grid.runDirectory,
+                                        policy: grid.policy(for: spec), liveStatus: !verbose, summaryRows: grid.top,
+                                        curve: curve?.curve)
+        options.keepModels = spec.search.keepModels
+        let server = try CoordinatorServer(plan: plan, offer: offer, options: options, logger: logger, search: spec)
         let report = grid.startReport(for: server, logger: logger)
         let pool = LocalWorkerPool()
         let stop = StopSignal.install()
@@ -60,11 +67,25 @@ struct RunCommand: ParsableCommand {
             workerArguments += ["--key", localKeys.secretFile, "--coordinator-key", localKeys.coordinatorFile]
             logger.info("CurveZMQ on: public key \(curve.publicKey.z85), \(curve.curve.authorizedKeys.count) authorized worker key(s) including the local workers' \(localKeys.publicKey.z85)")
         }
+        let logDirectory = grid.runDirectory + "/logs"
         try pool.start(count: workers, executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
-                       arguments: workerArguments)
-        logger.info("\(workers) local workers started, coordinator on \(server.endpoint), run directory \(grid.runDirectory)")
+                       arguments: workerArguments, logDirectory: logDirectory, echo: verbose)
+        logger.info("\(workers) local workers started, coordinator on \(server.endpoint), run directory \(grid.runDirectory), worker logs in \(logDirectory)")
         defer { pool.stop(grace: 5) }
-        let summary = try server.run(shouldStop: { stop.isSet })
+        var exits: [LocalWorkerExit] = []
+        let summary = try server.run(shouldStop: {
+            // A worker that dies says why only in its log: name it here. With every local
+            // worker gone nothing can finish the grid, so the run stops instead of waiting.
+            for exit in pool.newlyExited() {
+                server.warn(exit.description)
+                exits.append(exit)
+            }
+            return stop.isSet || pool.allExited
+        })
+        if !stop.isSet, summary.haltReason == nil, summary.unfinished > 0, pool.allExited {
+            try? finish(server, summary, options: grid, stopped: true, report: report)
+            throw CoordinatorError("every local worker exited before the grid was done; the first: \(exits.first?.description ?? "unknown"). Rerun on the same --run-dir to resume.")
+        }
         try finish(server, summary, options: grid, stopped: stop.isSet, report: report)
     }
 }

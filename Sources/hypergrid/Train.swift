@@ -11,8 +11,9 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one multi-layer perceptron and print its accuracies.",
         discussion: """
-        Example (the seed's best two-layer configuration):
-          hypergrid train --dataset cifar10 --data ../shared/data/cifar-10-batches-bin \\
+        Example (the seed's best two-layer configuration, from the repository's root after
+        scripts/download-cifar10.sh):
+          hypergrid train --dataset cifar10 --data data/cifar-10-batches-bin \\
             --hidden 256 --lr 0.1 --reg 0.001 --iterations 5000 --pca 0.9
         """)
 
@@ -30,7 +31,7 @@ struct Train: ParsableCommand {
     var learningRate: Double = 1e-3
     @Option(help: "Learning-rate factor applied after every epoch.")
     var decay: Double = 0.95
-    @Option(help: "L2 strength: loss += reg·Σ‖W‖² over weight matrices.")
+    @Option(help: "L2 strength: the loss adds reg times the sum of squared weights (weight matrices only).")
     var reg: Double = 0
     @Option(name: .customLong("batch-size"), help: "Minibatch size (sampled with replacement).")
     var batchSize: Int = 200
@@ -50,14 +51,20 @@ struct Train: ParsableCommand {
     var dropout: Double = 0
     @Flag(name: .customLong("horizontal-flip"), help: "Mirror half of each minibatch's images left to right (needs image pixels: not with --pca).")
     var horizontalFlip = false
-    @Option(help: "Learning-rate schedule: step (× --decay every epoch) or cosine (to 0 over the run).")
+    @Option(help: "Learning-rate schedule: step (times --decay every epoch) or cosine (to 0 over the run).")
     var schedule: String = "step"
     @Option(name: .customLong("warmup-epochs"), help: "Epochs of linear learning-rate warm-up (default 0: none).")
     var warmupEpochs: Double = 0
+    @Option(name: .customLong("set"), parsing: .singleValue,
+            help: ArgumentHelp("Set a trial field that has no flag of its own, by its grid key (repeatable); "
+                               + "the keys: " + Train.settableKeys + ".", valueName: "key=value"))
+    var settings: [String] = []
     @Option(help: "Threads for this trial; the results are bit-identical at any count.")
     var threads: Int = 1
     @Flag(help: "Print one JSON object (configuration, metrics, history) instead of text.")
     var json = false
+    @Option(name: .customLong("save-model"), help: "Write the trained model (pipeline, architecture, weights) to this .hgmodel file.")
+    var saveModel: String?
 
     func validate() throws {
         // Flag combinations and text parsing are this command's; value ranges are the
@@ -66,7 +73,7 @@ struct Train: ParsableCommand {
         if heInit && initStd != nil { throw ValidationError("Give either --he-init or --init-std, not both.") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
         try applyKernelChoice()
-        if let problem = try config().validationProblems(for: data.spec).first { throw problem.validationError }
+        if let problem = try config().validationProblems(for: try data.spec()).first { throw problem.validationError }
         try data.validate()
     }
 
@@ -104,29 +111,57 @@ struct Train: ParsableCommand {
         config.horizontalFlip = horizontalFlip
         config.schedule = try parsedSchedule()
         config.warmupEpochs = warmupEpochs
+        for setting in settings { try apply(setting, to: &config) }
         // Off is nil, as in grid files: the same trial id for the same training.
         return config.canonicalized
     }
 
+    /// The grid keys `--set` takes: the fields added through the field table.
+    static var settableKeys: String {
+        let keys = TrialField.extensions.map(\.field.gridKey)
+        return keys.isEmpty ? "none in this version" : keys.joined(separator: ", ")
+    }
+
+    /// Applies one `--set KEY=VALUE` through the field table (TrialFieldExtension).
+    func apply(_ setting: String, to config: inout TrialConfig) throws {
+        let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let (_, added) = TrialField.extensionField(gridKey: parts[0]) else {
+            throw ValidationError("--set takes KEY=VALUE with the grid key of a trial field listed by hypergrid train --help; got '\(setting)'.")
+        }
+        switch added.parse(parts[1]) {
+        case .success(let value): added.assign(value, to: &config)
+        case .failure(let problem): throw ValidationError("--set \(parts[0]) \(problem).")
+        }
+    }
+
     func run() throws {
         let config = try config()
+        let modelURL = try saveModel.map { try OutputPath.checked($0, what: "model file") }
         let log: (String) -> Void = { line in if !json { printError(line) } }
         log("GEMM kernels: \(GEMMKernelPath.active)")
         let prepared = try data.prepare(log: log)
         let splits = prepared.splits
         if !json {
             let pca = prepared.pcaComponents.map { ", PCA \($0) components" } ?? ""
+            if let summary = prepared.summary, prepared.loadedFromCache { print("dataset \(summary)") }
             print("\(splits.name): train \(splits.train.rows), validation \(splits.validation.rows), test \(splits.test.rows) rows of \(splits.featureCount) features\(pca) (\(prepared.cacheStatus))")
         }
         let totalIterations = config.length.iterationCount(trainRows: splits.train.rows, batchSize: config.batchSize)
         let totalEpochs = (totalIterations + max(splits.train.rows / config.batchSize, 1) - 1) / max(splits.train.rows / config.batchSize, 1)
-        let outcome = Trainer(threads: threads).train(config: config, data: splits, evaluateTest: true) { report in
+        let (outcome, finalState, _) = Trainer(threads: threads).trainWithCheckpoints(
+            config: config, data: splits, evaluateTest: true, saveCheckpoint: modelURL != nil) { report in
             if !json {
                 let loss = report.loss.map { String(format: "%.4f", $0) } ?? "-"
-                let val = report.validationAccuracy.map { String(format: "%.4f", $0) } ?? "-"
-                print(String(format: "epoch %3d/%d  iteration %6d/%d  lr %.3g  loss %@  train %.4f  val %@",
-                             report.epoch, totalEpochs, report.iteration, report.totalIterations,
-                             report.learningRate, loss, report.trainAccuracy, val))
+                if let rmse = report.validationRMSE {
+                    print(String(format: "epoch %3d/%d  iteration %6d/%d  lr %.3g  loss %@  val RMSE %.4g",
+                                 report.epoch, totalEpochs, report.iteration, report.totalIterations,
+                                 report.learningRate, loss, rmse))
+                } else {
+                    let val = report.validationAccuracy.map { String(format: "%.4f", $0) } ?? "-"
+                    print(String(format: "epoch %3d/%d  iteration %6d/%d  lr %.3g  loss %@  train %.4f  val %@",
+                                 report.epoch, totalEpochs, report.iteration, report.totalIterations,
+                                 report.learningRate, loss, report.trainAccuracy, val))
+                }
                 fflush(stdout)
             }
             return true
@@ -137,6 +172,13 @@ struct Train: ParsableCommand {
             print(try report.jsonString())
         } else {
             print(report.summary)
+        }
+        if let modelURL, let finalState {
+            let model = try SavedModel.make(config: config, prepared: prepared, metrics: outcome.metrics, state: finalState)
+            let bytes = try SavedModel.write(model, to: modelURL)
+            log("Wrote the model to \(modelURL.path) (\(bytes) bytes).")
+        } else if modelURL != nil {
+            printError("No model written: the trial ended \(outcome.metrics.status.rawValue).")
         }
         if outcome.metrics.status == .failed { throw ExitCode(2) }
     }

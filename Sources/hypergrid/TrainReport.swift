@@ -12,6 +12,10 @@ struct TrainReport: Encodable {
     var valAccuracy: Double?
     var trainAccuracy: Double?
     var testAccuracy: Double?
+    /// Regression only: RMSE, MAE and R² in the targets' units.
+    var trainRegression: RegressionMetrics?
+    var valRegression: RegressionMetrics?
+    var testRegression: RegressionMetrics?
     var finalLoss: Double?
     var samplesPerSecond: Double
     var wallSeconds: Double
@@ -43,6 +47,9 @@ struct TrainReport: Encodable {
         valAccuracy = m.validationAccuracy
         trainAccuracy = m.trainAccuracy
         testAccuracy = m.testAccuracy
+        trainRegression = m.trainRegression
+        valRegression = m.validationRegression
+        testRegression = m.testRegression
         finalLoss = m.finalLoss
         samplesPerSecond = m.samplesPerSecond
         wallSeconds = m.wallSeconds
@@ -69,11 +76,20 @@ struct TrainReport: Encodable {
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
+    /// `RMSE 59.3, MAE 47.1, R² 0.412` or `-`.
+    private func regression(_ m: RegressionMetrics?) -> String {
+        m.map { String(format: "RMSE %.4g, MAE %.4g, R² %.3f", $0.rmse, $0.mae, $0.r2) } ?? "-"
+    }
+
     var summary: String {
         func pct(_ x: Double?) -> String { x.map { String(format: "%.2f %%", $0 * 100) } ?? "-" }
         var lines = [
+            "config: \(config.summary)",
             "status \(status)\(reason.map { " (\($0))" } ?? "") after \(iterations) iterations",
-            "accuracy: train \(pct(trainAccuracy)), validation \(pct(valAccuracy)), test \(pct(testAccuracy))",
+            valRegression == nil && trainRegression == nil
+                ? "accuracy: train \(pct(trainAccuracy)), validation \(pct(valAccuracy)), test \(pct(testAccuracy))"
+                : [("train", trainRegression), ("validation", valRegression), ("test", testRegression)]
+                    .map { "\($0.0) \(regression($0.1))" }.joined(separator: "; "),
             String(format: "final loss %@, %.0f samples/s (%@ kernels), %.2f s wall, peak RSS %.0f MB",
                    finalLoss.map { String(format: "%.4f", $0) } ?? "-", samplesPerSecond, kernel, wallSeconds,
                    Double(peakRSSBytes) / 1_048_576),

@@ -27,7 +27,9 @@ struct WorkerCommand: ParsableCommand {
 
         Exit status: 0 shutdown or interrupted, 64 invalid arguments (a malformed --connect \
         included), 2 unresolvable host, 3 refused by the coordinator, 4 protocol version \
-        mismatch, 5 coordinator unreachable, 1 other errors (an unusable key file included).
+        mismatch, 5 coordinator unreachable, 6 quarantined by the coordinator (its trials \
+        kept failing or a result was not believed), 7 its training thread hung on a trial the \
+        coordinator took back (restart it), 1 other errors (an unusable key file included).
 
         Example:
           hypergrid worker --connect tcp://10.0.0.5:5555 --name gpu-box-1 \
@@ -52,6 +54,12 @@ struct WorkerCommand: ParsableCommand {
     var key: String?
     @Option(name: .customLong("coordinator-key"), help: "The coordinator's public key file (its .pub).")
     var coordinatorKey: String?
+    // A fault hook for the end-to-end tests (docs/fault-tolerance.md), hidden from --help.
+    @Option(name: .customLong("test-wedge-training-after"),
+            help: ArgumentHelp("Test fault: wedge the training thread after N iterations.", visibility: .hidden))
+    var wedgeTrainingAfter: Int?
+    @Flag(name: .customLong("test-fail-trials"), help: ArgumentHelp("Test fault: report every trial failed.", visibility: .hidden))
+    var failEveryTrial = false
 
     func validate() throws {
         do {
@@ -88,6 +96,8 @@ struct WorkerCommand: ParsableCommand {
         if let name { options.name = name }
         if let cacheDir { options.cacheDirectory = URL(fileURLWithPath: cacheDir, isDirectory: true) }
         options.curve = curve
+        options.wedgeTrainingAfter = wedgeTrainingAfter
+        options.failEveryTrial = failEveryTrial
         let client = WorkerClient(options: options)
         let watcher = SignalWatcher { signal in
             // The first signal leaves politely; a second one means "now".

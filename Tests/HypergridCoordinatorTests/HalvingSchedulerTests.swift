@@ -1,4 +1,7 @@
+import HypergridPrimitives
+import HypergridResults
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
 @testable import HypergridCoordinator
 

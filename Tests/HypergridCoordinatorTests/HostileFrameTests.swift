@@ -1,6 +1,8 @@
 import Foundation
 import HypergridProtocol
+import HypergridResults
 import HypergridSearchSpace
+import HypergridTestSupport
 import Logging
 import Testing
 import ZeroMQ
@@ -22,9 +24,8 @@ private struct CapturingLogHandler: LogHandler {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
-        sink.add("\(level): \(message)")
+    func log(event: LogEvent) {
+        sink.add("\(event.level): \(event.message)")
     }
 }
 

@@ -1,5 +1,7 @@
 import Foundation
+import HypergridResults
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
 @testable import HypergridCoordinator
 

@@ -1,20 +1,9 @@
+import HypergridPrimitives
+import HypergridResults
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
 @testable import HypergridCoordinator
-
-/// SplitMix64: a tiny seeded generator, so that a failing seed replays exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
-}
 
 /// A fleet of simulated workers that misbehave at random: they crash, go silent and
 /// deliver late, restart mid-trial, leave, resend results, and their messages arrive late
@@ -122,7 +111,7 @@ struct FleetSimulation {
         case .log(_, let message):
             for key in ["requeued", "presumed dead", "late result", "duplicate result", "failed:"]
             where message.contains(key) { seen[key, default: 0] += 1 }
-        case .refuse:
+        case .refuse, .quarantine, .abandon:
             break
         }
     }

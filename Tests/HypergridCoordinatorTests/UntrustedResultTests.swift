@@ -1,5 +1,6 @@
 import Foundation
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
 @testable import HypergridCoordinator
 
@@ -46,6 +47,19 @@ import Testing
         #expect(!other.isValid(token, for: a, attempt: 3))
         #expect(!tokens.isValid([], for: a, attempt: 3))
         #expect(!tokens.isValid(Array(token.dropLast()), for: a, attempt: 3))
+    }
+
+    /// Pinned to HMAC-SHA256 over `hypergrid-assignment\n<id>\n<attempt>` (the value is Python's
+    /// `hmac` module's), so that tokens issued before a coordinator restart stay valid; the
+    /// keyed state each token copies is not used up by the first one.
+    @Test func aTokenIsTheHMACOfTheTrialAndTheAttempt() throws {
+        let id = try #require(TrialID(hex: String(repeating: "ab", count: 32)))
+        let tokens = AssignmentTokens(secret: Array(repeating: 1, count: 32))
+        let hex = tokens.token(for: id, attempt: 7).map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+        #expect(hex == "cf4c80b25f146d70e271c19e44ed112889ccaf644ddcfdd4ce0b93e932b7ca6d")
+        _ = tokens.token(for: trial(1, cost: 1).id, attempt: 1)
+        #expect(tokens.token(for: id, attempt: 7) == tokens.token(for: id, attempt: 7))
+        #expect(tokens.isValid(tokens.token(for: id, attempt: 7), for: id, attempt: 7))
     }
 
     @Test func theSecretIsCreatedOnceWithMode0600() throws {

@@ -47,7 +47,7 @@ private func sameData(_ a: PreparedDataset, _ b: PreparedDataset) -> Bool {
         var lines: [String] = []
         let again = try prepareDataset(small, cacheDirectory: dir.url, log: { lines.append($0) })
         guard case .stale(let reason) = again.cacheStatus else { Issue.record("expected stale, got \(again.cacheStatus)"); return }
-        #expect(reason.contains("format version 2, not 1"))
+        #expect(reason.contains("format version \(DatasetCache.formatVersion + 1), not \(DatasetCache.formatVersion)"))
         #expect(lines.first?.contains("stale cache rebuilt") == true)
         #expect(sameData(cold, again))
         #expect(try prepareDataset(small, cacheDirectory: dir.url).cacheStatus == .hit)

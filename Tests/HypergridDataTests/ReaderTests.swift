@@ -232,11 +232,15 @@ import Testing
         #expect(e?.description == "IDX file \(short.path) is truncated in its header (6 bytes).")
     }
 
-    @Test func realFashionMNISTHeadersWhenInstalled() throws {
-        let dir = "/usr/share/datasets/fashion-mnist"
-        guard FileManager.default.fileExists(atPath: dir) else { return }
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: installedFashionMNIST + "/train-images-idx3-ubyte.gz"),
+                   "needs Debian's dataset-fashion-mnist (scripts/install-deps.sh installs it)"))
+    func realFashionMNISTHeadersWhenInstalled() throws {
+        let dir = installedFashionMNIST
         let req = DatasetRequest(kind: .fashionMNIST)
         #expect(req.resolvedDirectory?.path == dir)
         #expect(try req.resolveSplitSizes() == SplitSizes(train: 55_000, validation: 5_000, test: 10_000))
     }
 }
+
+/// Where Debian's `dataset-fashion-mnist` installs the files.
+let installedFashionMNIST = "/usr/share/datasets/fashion-mnist"

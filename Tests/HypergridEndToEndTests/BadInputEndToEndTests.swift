@@ -46,6 +46,8 @@ import Glibc
             let (fd, port) = try listeningSocket()
             close(fd)
             values["$PORT"] = "\(port)"
+        case .models:
+            values["$KEPT"] = try ModelFixtures.write(in: dir)
         case .fakeCoordinator(let version, let reason):
             let fake = try FakeCoordinator(answer: BadInputTable.refusal(version: version, substitute(reason, values)))
             keepAlive.append(fake)
@@ -155,6 +157,16 @@ final class FakeCoordinator: @unchecked Sendable {
 
 /// The files the rows refer to.
 enum BadInputFixtures {
+    /// Ten values on each of seven axes: 10,000,000 points.
+    static let hugeGrid: String = {
+        func list(_ f: (Int) -> String) -> String { "[" + (1...10).map(f).joined(separator: ", ") + "]" }
+        return "dataset: {name: synthetic}\n"
+            + "model: {hidden: \(list { "\($0 * 8)" }), dropout: \(list { "\(Double($0) / 20)" })}\n"
+            + "training: {learning_rate: \(list { "\(Double($0) / 1000)" }), reg: \(list { "\(Double($0) / 1e5)" }), "
+            + "batch_size: \(list { "\($0 * 10)" }), momentum: \(list { "\(0.5 + Double($0) / 50)" }), "
+            + "warmup_epochs: \(list { "\($0)" })}\n"
+    }()
+
     static func write(in dir: URL) throws {
         let files = [
             "good.yaml": """
@@ -168,6 +180,8 @@ enum BadInputFixtures {
             "empty-list.yaml": "dataset: {name: synthetic}\nmodel: {hidden: [16]}\ntraining: {learning_rate: []}\n",
             "empty.yaml": "",
             "missing-data.yaml": "dataset: {name: cifar10, path: \(dir.path)/no-such-dir}\nmodel: {hidden: [16]}\ntraining: {learning_rate: 0.1}\n",
+            "huge.yaml": hugeGrid,
+            "huge-random.yaml": hugeGrid + "search: {kind: random, samples: 5000}\n",
             "short.key": "abc\n",
             "garbled.key": String(repeating: "~", count: 40) + "\n",
             "a-file": "not a directory\n",
@@ -179,5 +193,6 @@ enum BadInputFixtures {
         for name in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"] {
             try Data(count: 1000).write(to: dir.appendingPathComponent("truncated/\(name).bin"))
         }
+        try BadDataFixtures.write(in: dir)
     }
 }

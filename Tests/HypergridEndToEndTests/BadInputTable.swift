@@ -31,6 +31,11 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         /// A fake coordinator on `$PORT` answers anything with a `refuse` of this protocol
         /// version and reason (`$NUMERICS` replaced by the worker's numerics).
         case fakeCoordinator(version: UInt16, reason: String)
+        /// Models (``ModelFixtures``): `$DIR/model.hgmodel` (synthetic, 64 values per row) and
+        /// damaged copies of it, `$DIR/table.hgmodel` (a CSV with columns size, colour, kind),
+        /// the run folders `$DIR/run` (one kept model, `$KEPT` its id's first 12 digits) and
+        /// `$DIR/run-empty` (none), `$DIR/rows.npy` and `$DIR/narrow.npy` (10 values per row).
+        case models
     }
 
     var testDescription: String { what }
@@ -57,6 +62,10 @@ enum BadInputTable {
                  message: "Error: $DIR/empty-list.yaml:3: training.learning_rate: is an empty list; give at least one value", status: 1),
         BadInput(what: "an empty grid file", command: "hypergrid coordinator --grid $DIR/empty.yaml",
                  message: "Error: $DIR/empty.yaml: is empty; it needs at least a dataset and a model or training section", status: 1),
+        BadInput(what: "a grid too large to plan (a typo made it 10⁷ points)", command: "hypergrid run --grid $DIR/huge.yaml",
+                 message: "Error: $DIR/huge.yaml: the grid has 10,000,000 points (10 hidden × 10 momentum × 10 learning_rate × 10 reg × 10 batch_size × 10 dropout × 10 warmup_epochs); the limit is 1,000,000: use search.kind: random with samples, or --max-trials", status: 1),
+        BadInput(what: "a random search with more samples than the trial limit", command: "hypergrid coordinator --grid $DIR/huge-random.yaml --max-trials 1000",
+                 message: "Error: $DIR/huge-random.yaml: search.samples: 5,000 samples make 5,000 trials; the limit is 1,000: sample fewer, or raise --max-trials", status: 1),
         BadInput(what: "a grid file that does not exist", command: "hypergrid run --grid $DIR/nope.yaml",
                  message: "Error: $DIR/nope.yaml: no such file", status: 1),
         // Data.
@@ -69,6 +78,45 @@ enum BadInputTable {
                  command: "hypergrid train --dataset synthetic --train-rows 300 --validation-rows 50 --test-rows 50 --iterations 5 --cache-dir $DIR/cache",
                  message: "corrupt cache rebuilt: Cache file $DIR/cache/$CACHEFILE is corrupt: its CRC-32 does not match its contents; preparing synthetic again.",
                  status: 0, setup: .corruptCache),
+        // Your own data files (nothing is written: --no-cache).
+        BadInput(what: "a ragged CSV row", command: "hypergrid train --format csv --data $DIR/ragged.csv --label y --no-cache",
+                 message: "Error: $DIR/ragged.csv:3:3: the row has 2 fields but the header has 3.", status: 1),
+        BadInput(what: "text in a numeric CSV column under missing: error",
+                 command: "hypergrid train --format csv --data $DIR/text-in-number.csv --label y --missing error --no-cache",
+                 message: "Error: $DIR/text-in-number.csv:3:2: column 'b' holds 'x', which is not a number (missing: error; numbers were seen above this line).",
+                 status: 1),
+        BadInput(what: "a label column that does not exist", command: "hypergrid train --format csv --data $DIR/good.csv --label target --no-cache",
+                 message: "Error: $DIR/good.csv:1: the label column 'target' is not in the header (columns: a, b, y).", status: 1),
+        BadInput(what: "an empty CSV file", command: "hypergrid train --format csv --data $DIR/empty.csv --label y --no-cache",
+                 message: "Error: CSV file $DIR/empty.csv is empty: it needs a header row and data rows.", status: 1),
+        BadInput(what: "a CSV file with only a header", command: "hypergrid train --format csv --data $DIR/header-only.csv --label y --no-cache",
+                 message: "Error: CSV file $DIR/header-only.csv has a header but no data rows.", status: 1),
+        BadInput(what: "a single class", command: "hypergrid train --format csv --data $DIR/one-class.csv --label y --no-cache",
+                 message: "Error: $DIR/one-class.csv: the label 'y' has a single class ('1') in every row; classification needs at least two.", status: 1),
+        BadInput(what: "a class in validation but absent from training",
+                 command: "hypergrid train --format csv --data $DIR/rare-class.csv --label y --validation 0.6 --no-cache",
+                 message: "Error: $DIR/rare-class.csv:2: class 'z' is in the validation split but not in training (it has 1 row); add rows of it, or drop it from the file.",
+                 status: 1),
+        BadInput(what: "NaN in an .npy", command: "hypergrid train --format npy --x $DIR/nan-x.npy --y $DIR/y.npy --no-cache",
+                 message: "Error: $DIR/nan-x.npy: element [1, 0] is NaN; features must be finite numbers (impute or drop such rows before saving).",
+                 status: 1),
+        BadInput(what: "X and y of different lengths", command: "hypergrid train --format npy --x $DIR/x.npy --y $DIR/y3.npy --no-cache",
+                 message: "Error: $DIR/y3.npy has 3 rows but x.npy has 2; X and y need one row each per example.", status: 1),
+        BadInput(what: "an unsupported dtype", command: "hypergrid train --format npy --x $DIR/complex-x.npy --y $DIR/y.npy --no-cache",
+                 message: "Error: $DIR/complex-x.npy has dtype <c8, which hypergrid does not read; use float32, float64, uint8, int32, int64 or bool.",
+                 status: 1),
+        BadInput(what: "an array in Fortran order", command: "hypergrid train --format npy --x $DIR/fortran-x.npy --y $DIR/y.npy --no-cache",
+                 message: "Error: $DIR/fortran-x.npy is in Fortran (column-major) order; save it in C order, e.g. numpy.save(path, numpy.ascontiguousarray(a)).",
+                 status: 1),
+        BadInput(what: "a pickle instead of an array", command: "hypergrid train --format npy --x $DIR/pickle-x.npy --y $DIR/y.npy --no-cache",
+                 message: "Error: $DIR/pickle-x.npy is a Python pickle, not a .npy array; hypergrid never unpickles (save the array with numpy.save and allow_pickle=False).",
+                 status: 1),
+        BadInput(what: "a truncated .npy", command: "hypergrid train --format npy --x $DIR/truncated-x.npy --y $DIR/y.npy --no-cache",
+                 message: "Error: $DIR/truncated-x.npy is truncated: its header promises 4 × 2 float32 values (32 bytes) but only 16 bytes follow.",
+                 status: 1),
+        BadInput(what: "a corrupt .npz", command: "hypergrid train --format npz --data $DIR/corrupt.npz --no-cache",
+                 message: "Error: $DIR/corrupt.npz is not a readable .npz (zip) archive: it has no end-of-central-directory record (not a zip file, or truncated).",
+                 status: 1),
         // Flags.
         BadInput(what: "a non-numeric flag", command: "hypergrid run --grid $DIR/good.yaml --heartbeat abc",
                  message: "Error: The value 'abc' is invalid for '--heartbeat <heartbeat>'", status: 64),
@@ -77,7 +125,7 @@ enum BadInputTable {
         BadInput(what: "a negative learning rate", command: "hypergrid train --lr=-1",
                  message: "Error: --lr must be positive, got -1.0.", status: 64),
         BadInput(what: "an unknown dataset", command: "hypergrid train --dataset imagenet",
-                 message: "Error: --dataset must be one of cifar10, fashion-mnist, mnist, synthetic; got 'imagenet'.", status: 64),
+                 message: "Error: --dataset must be one of cifar10, fashion-mnist, mnist, synthetic (or --format csv|npy|npz|idx for your own file); got 'imagenet'.", status: 64),
         BadInput(what: "an unknown output format", command: "hypergrid leaderboard $DIR --format xml",
                  message: "Error: --format must be one of table, csv, json; got 'xml'.", status: 64),
         BadInput(what: "an unknown GEMM kernel in HYPERGRID_KERNEL",
@@ -129,5 +177,33 @@ enum BadInputTable {
                  command: "hypergrid worker --connect tcp://127.0.0.1:$PORT --heartbeat 0.2",
                  message: "The coordinator at tcp://127.0.0.1:$PORT refused this worker: numerics $NUMERICS differ from the coordinator's hg-numerics-0.",
                  status: 3, setup: .fakeCoordinator(version: WireFormat.version, reason: "numerics $NUMERICS differ from the coordinator's hg-numerics-0")),
+        // The field table's generic setter.
+        BadInput(what: "an unknown trial field for --set", command: "hypergrid train --set model.width=3",
+                 message: "Error: --set takes KEY=VALUE with the grid key of a trial field listed by hypergrid train --help; got 'model.width=3'.",
+                 status: 64),
+        // Models: predict and export.
+        BadInput(what: "export of a run with no kept model", command: "hypergrid export $DIR/run-empty --format onnx --output $DIR/out.onnx",
+                 message: "Error: The run $DIR/run-empty has no kept model in $DIR/run-empty/models: run the search with search.keep_models of 1 or more, or give an .hgmodel file.",
+                 status: 1, setup: .models),
+        BadInput(what: "an unknown trial id", command: "hypergrid export $DIR/run --trial 0123456789ab --format safetensors --output $DIR/out.safetensors",
+                 message: "Error: The run $DIR/run keeps no model of trial 0123456789ab (kept: $KEPT).", status: 1, setup: .models),
+        BadInput(what: "a corrupt model file (one byte changed)", command: "hypergrid predict --model $DIR/corrupt.hgmodel --input $DIR/rows.npy --output $DIR/p.csv",
+                 message: "Error: $DIR/corrupt.hgmodel is damaged or truncated: its CRC-32 does not match its contents.", status: 1, setup: .models),
+        BadInput(what: "a truncated model file", command: "hypergrid export $DIR/truncated.hgmodel --format onnx --output $DIR/out.onnx",
+                 message: "Error: $DIR/truncated.hgmodel is damaged or truncated: its CRC-32 does not match its contents.", status: 1, setup: .models),
+        BadInput(what: "a model of a newer format version", command: "hypergrid predict --model $DIR/newer.hgmodel --input $DIR/rows.npy --output $DIR/p.csv",
+                 message: "Error: $DIR/newer.hgmodel is model format 2, written by a newer hypergrid; this build reads format 1 and earlier.",
+                 status: 1, setup: .models),
+        BadInput(what: "predict input with the wrong feature count", command: "hypergrid predict --model $DIR/model.hgmodel --input $DIR/narrow.npy --output $DIR/p.csv",
+                 message: "Error: $DIR/narrow.npy has 10 values per row, but the model takes 64 values per row.", status: 1, setup: .models),
+        BadInput(what: "predict input without a column the model needs", command: "hypergrid predict --model $DIR/table.hgmodel --input $DIR/no-colour.csv --output $DIR/p.csv",
+                 message: "Error: $DIR/no-colour.csv:1: the model's column 'colour' is not in the header (columns: size, kind).", status: 1, setup: .models),
+        BadInput(what: "a table given to a model of arrays", command: "hypergrid predict --model $DIR/model.hgmodel --input $DIR/no-colour.csv --output $DIR/p.csv",
+                 message: "Error: $DIR/no-colour.csv is a table, but the model was trained on arrays of 64 values per row; give a .npy or .npz file.",
+                 status: 1, setup: .models),
+        BadInput(what: "an output folder that does not exist", command: "hypergrid predict --model $DIR/model.hgmodel --input $DIR/rows.npy --output $DIR/no-such-dir/p.csv",
+                 message: "Error: Cannot write the predictions file $DIR/no-such-dir/p.csv: the folder $DIR/no-such-dir does not exist.", status: 1, setup: .models),
+        BadInput(what: "an output path that is a folder", command: "hypergrid export $DIR/model.hgmodel --format onnx --output $DIR/run",
+                 message: "Error: Cannot write the onnx file $DIR/run: it is a directory.", status: 1, setup: .models),
     ]
 }

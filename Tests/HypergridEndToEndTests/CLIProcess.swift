@@ -1,4 +1,5 @@
 import Foundation
+import HypergridTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,8 +23,9 @@ struct CLIProcess {
     let output: URL
 
     /// Starts `hypergrid arguments…` with its stdout and stderr going to a log file.
-    init(_ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
-        try self.init(executable: Self.executable, arguments, log: log, environment: environment)
+    init(_ arguments: [String], log: URL, environment: [String: String] = [:], currentDirectory: URL? = nil) throws {
+        try self.init(executable: Self.executable, arguments, log: log, environment: environment,
+                      currentDirectory: currentDirectory)
     }
 
     /// Starts `hypergrid arguments…` inside the network namespace `namespace`, through
@@ -33,13 +35,15 @@ struct CLIProcess {
     }
 
     /// Starts any executable with its stdout and stderr going to a log file.
-    init(executable: URL, _ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
+    init(executable: URL, _ arguments: [String], log: URL, environment: [String: String] = [:],
+         currentDirectory: URL? = nil) throws {
         process.executableURL = executable
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }
         process.environment = env
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
@@ -87,10 +91,7 @@ func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
     return condition()
 }
 
-/// A fresh temporary directory for one test.
-func temporaryDirectory(_ name: String) throws -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("hypergrid-e2e-\(name)-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+/// A fresh temporary directory for one test (HypergridTestSupport's, as a URL). It keeps
+/// `throws` so that the many `try temporaryDirectory(…)` calls, on other branches too, stay
+/// warning-free.
+func temporaryDirectory(_ name: String) throws -> URL { TemporaryDirectory("e2e-" + name).url }

@@ -1,5 +1,6 @@
 import Foundation
 import HypergridCoordinator
+import HypergridResults
 import HypergridSearchSpace
 import Testing
 #if canImport(Glibc)

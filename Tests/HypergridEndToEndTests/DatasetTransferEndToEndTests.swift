@@ -1,5 +1,5 @@
 import Foundation
-import HypergridCoordinator
+import HypergridResults
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -72,4 +72,54 @@ import Glibc
         let cached = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("worker-cache").path)
         #expect(cached.contains { $0.hasSuffix(".hgdata") }, "\(cached)")
     }
+    /// The same for a user's CSV file (scikit-learn's digits) named by a path relative to the
+    /// coordinator's directory: the worker runs in another directory, where neither that path
+    /// nor the file exists, and trains on the arrays the coordinator prepared.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: sklearnData + "/digits.csv"), "run scripts/sklearn-datasets first"))
+    func workerElsewhereGetsAPreparedCSVDataset() throws {
+        let dir = try temporaryDirectory("transfer-csv")
+        let home = dir.appendingPathComponent("coordinator-home")
+        let elsewhere = dir.appendingPathComponent("worker-home")
+        for d in [home.appendingPathComponent("data"), elsewhere] {
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(atPath: sklearnData + "/digits.csv", toPath: home.appendingPathComponent("data/digits.csv").path)
+        try """
+        dataset: {format: csv, path: data/digits.csv, label: digit, validation: 0.2, split_seed: 1}
+        model: {hidden: [32], init: he}
+        training: {optimizer: adam, learning_rate: [0.01, 0.003], epochs: 5, batch_size: 64}
+        """.write(to: home.appendingPathComponent("grid.yaml"), atomically: true, encoding: .utf8)
+        let runDir = dir.appendingPathComponent("run")
+        let endpoint = "ipc://\(dir.path)/coordinator.sock"
+        let coordinator = try CLIProcess(["coordinator", "--grid", "grid.yaml", "--run-dir", runDir.path, "--bind", endpoint,
+                                          "--cache-dir", dir.appendingPathComponent("coordinator-cache").path],
+                                         log: dir.appendingPathComponent("coordinator.log"), currentDirectory: home)
+        defer { coordinator.signal(SIGKILL) }
+        #expect(waitUntil(timeout: 60) { coordinator.log.contains("listening on") }, "\(coordinator.log)")
+        #expect(coordinator.log.contains("dataset digits.csv: 1,797 rows, 64 columns (0 categorical) → 64 features, 10 classes of 'digit'"),
+                "\(coordinator.log)")
+        // The coordinator resolved the path to an absolute one; the worker's machine does not have it.
+        try FileManager.default.moveItem(at: home.appendingPathComponent("data"), to: dir.appendingPathComponent("moved"))
+        let worker = try CLIProcess(["worker", "--connect", endpoint, "--name", "elsewhere",
+                                     "--cache-dir", elsewhere.appendingPathComponent("cache").path],
+                                    log: dir.appendingPathComponent("worker.log"), currentDirectory: elsewhere)
+        defer { worker.signal(SIGKILL) }
+        let status = coordinator.wait(timeout: 180)
+        #expect(status == 0, "\(coordinator.log)\n\(worker.log)")
+        #expect(coordinator.log.contains("sending dataset"), "\(coordinator.log)")
+        let replay = try Journal.read(runDir.path)
+        #expect(replay.results.count == 2)
+        // Digits with a 32-unit net: well above 90 % on the 359 validation rows.
+        #expect(replay.results.values.allSatisfy { $0.metrics.status == .done && ($0.metrics.validationAccuracy ?? 0) > 0.9 },
+                "\(replay.results.values.map(\.metrics))")
+        let cached = try FileManager.default.contentsOfDirectory(atPath: elsewhere.appendingPathComponent("cache").path)
+        #expect(cached.contains { $0.hasSuffix(".hgdata") }, "\(cached)")
+    }
 }
+
+/// `scripts/sklearn-datasets`' output directory (`$HYPERGRID_SKLEARN_DATA`).
+let sklearnData: String = {
+    let env = ProcessInfo.processInfo.environment["HYPERGRID_SKLEARN_DATA"] ?? ""
+    return env.isEmpty ? NSHomeDirectory() + "/.cache/hypergrid/sklearn-data" : env
+}()
+

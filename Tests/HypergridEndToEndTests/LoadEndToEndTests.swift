@@ -23,20 +23,7 @@ final class MeasuredProcess {
 
     init(_ arguments: [String], log: URL) throws {
         logURL = log
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([CLIProcess.executable.path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, CLIProcess.executable.path, &actions, nil, argv, environ)
-        guard status == 0 else {
-            throw TestSetupError(description: "posix_spawn \(CLIProcess.executable.path): \(String(cString: strerror(status)))")
-        }
-        self.pid = pid
+        pid = try spawnLogged(CLIProcess.executable.path, arguments, log: log)
     }
 
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
@@ -50,9 +37,7 @@ final class MeasuredProcess {
         var usage = rusage()
         guard wait4(pid, &status, WNOHANG, &usage) == pid else { return false }
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
-        // WIFEXITED / WEXITSTATUS, which Swift does not import as functions.
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        exit = (code, seconds(usage.ru_utime), seconds(usage.ru_stime), highWaterBytes)
+        exit = (exitCode(waitStatus: status), seconds(usage.ru_utime), seconds(usage.ru_stime), highWaterBytes)
         return true
     }
 

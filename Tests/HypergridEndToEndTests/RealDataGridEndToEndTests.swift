@@ -1,5 +1,5 @@
 import Foundation
-import HypergridCoordinator
+import HypergridResults
 import Testing
 
 private let fashionMNIST = "/usr/share/datasets/fashion-mnist"

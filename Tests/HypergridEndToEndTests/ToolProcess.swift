@@ -17,7 +17,28 @@ import Glibc
 func runTool(_ executable: String, _ arguments: [String], in directory: URL,
              timeout: Double) throws -> (status: Int32?, output: String) {
     let log = directory.appendingPathComponent("tool-\(UUID().uuidString.prefix(8)).log")
+    let pid = try spawnLogged(executable, arguments, log: log, in: directory.path)
 
+    var rawStatus: Int32 = 0
+    func reaped() -> Bool { waitpid(pid, &rawStatus, WNOHANG) == pid }
+    var finished = waitUntil(timeout: timeout, reaped)
+    if !finished {
+        kill(pid, SIGTERM)
+        finished = waitUntil(timeout: 30, reaped)
+        if !finished {
+            kill(pid, SIGKILL)
+            waitpid(pid, &rawStatus, 0)
+        }
+    }
+    let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    guard finished else { return (nil, output) }
+    return (exitCode(waitStatus: rawStatus), output)
+}
+
+/// Starts `executable arguments…` (in `directory`, if given) with stdin from /dev/null and
+/// stdout and stderr into `log`, an empty signal mask, default signal handlers and no
+/// descriptors beyond 0–2 (see ``runTool(_:_:in:timeout:)`` for why), and returns its pid.
+func spawnLogged(_ executable: String, _ arguments: [String], log: URL, in directory: String? = nil) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -25,7 +46,7 @@ func runTool(_ executable: String, _ arguments: [String], in directory: URL,
     posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     try GNUSpawnActions.closeFrom(&actions, 3)
-    try GNUSpawnActions.changeDirectory(&actions, directory.path)
+    if let directory { try GNUSpawnActions.changeDirectory(&actions, directory) }
 
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
@@ -47,23 +68,14 @@ func runTool(_ executable: String, _ arguments: [String], in directory: URL,
         throw NSError(domain: NSPOSIXErrorDomain, code: Int(spawned),
                       userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(spawned)))"])
     }
+    return pid
+}
 
-    var rawStatus: Int32 = 0
-    func reaped() -> Bool { waitpid(pid, &rawStatus, WNOHANG) == pid }
-    var finished = waitUntil(timeout: timeout, reaped)
-    if !finished {
-        kill(pid, SIGTERM)
-        finished = waitUntil(timeout: 30, reaped)
-        if !finished {
-            kill(pid, SIGKILL)
-            waitpid(pid, &rawStatus, 0)
-        }
-    }
-    let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-    guard finished else { return (nil, output) }
-    // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import.
-    let signal = rawStatus & 0x7f
-    return (signal == 0 ? (rawStatus >> 8) & 0xff : 128 + signal, output)
+/// A `waitpid` status as a shell shows it: the exit code, or 128 + the signal that ended the
+/// process (WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import).
+func exitCode(waitStatus: Int32) -> Int32 {
+    let signal = waitStatus & 0x7f
+    return signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal
 }
 
 /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34) and _addchdir_np (2.29), which the

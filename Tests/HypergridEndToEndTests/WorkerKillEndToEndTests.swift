@@ -1,5 +1,5 @@
 import Foundation
-import HypergridCoordinator
+import HypergridResults
 import HypergridSearchSpace
 import Testing
 #if canImport(Glibc)

@@ -222,5 +222,48 @@ func countAllocations(_ body: () -> Void) -> Int {
             }
         }
     }
+
+    /// A regression step — sample a batch and gather its targets, forward, squared error and
+    /// backward, L2 term, update — and chunked predictions allocate nothing, on one thread and
+    /// on a two-thread team, with and without BatchNorm.
+    @Test(arguments: [(false, 1), (true, 1), (false, 2), (true, 2)])
+    func regressionStepAllocatesNothing(batchNorm: Bool, threads: Int) {
+        let d = 200, rows = 400, batch = 200, k = 2
+        let shape = MLPShape(inputWidth: d, hidden: [256, 64], classCount: k, batchNorm: batchNorm,
+                             loss: .meanSquaredError)
+        let features = gaussianArray(rows * d, seed: 5).floats
+        let labels = [Int32](repeating: 0, count: rows)
+        let targets = gaussianArray(rows * k, seed: 6).floats
+        var predicted = [Float](repeating: 0, count: rows * k)
+        let net = MLP(shape: shape, maxBatch: batch)
+        net.initialize(.he, seed: 7)
+        let team = threads > 1 ? ThreadTeam(threads: threads) : nil
+        net.team = team
+        let sampler = MinibatchSampler(seed: 8, batchSize: batch, columns: d, targetColumns: k)
+        let optimizer = Optimizer(rule: .adamDefaults, parameters: net.parameters)
+        features.withUnsafeBufferPointer { f in
+            labels.withUnsafeBufferPointer { l in
+                targets.withUnsafeBufferPointer { t in
+                    predicted.withUnsafeMutableBufferPointer { p in
+                        var loss = 0.0
+                        func steps(_ count: Int) {
+                            for _ in 0..<count {
+                                sampler.next(features: f.baseAddress!, labels: l.baseAddress!, rows: rows, team: team)
+                                sampler.gatherTargets(from: t.baseAddress!)
+                                loss += net.lossAndGradients(x: sampler.features, targets: sampler.targets, rows: batch)
+                                loss += net.l2Penalty(reg: 1e-3)
+                                optimizer.step(learningRate: 1e-3, reg: 1e-3, team: team)
+                            }
+                            net.predictValues(x: f.baseAddress!, rows: rows, into: p.baseAddress!)
+                        }
+                        steps(2)
+                        let count = countAllocations { steps(3) }
+                        #expect(count == 0, "bn=\(batchNorm) threads=\(threads): \(count) allocations")
+                        #expect(loss.isFinite)
+                    }
+                }
+            }
+        }
+    }
 }
 #endif

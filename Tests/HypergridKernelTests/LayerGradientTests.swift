@@ -50,6 +50,11 @@ enum DoubleLayers {
         return total / Double(n)
     }
 
+    /// Mean over every entry of `(p − t)²`.
+    static func meanSquaredError(_ p: [Double], _ t: [Double]) -> Double {
+        zip(p, t).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(p.count)
+    }
+
     static func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
 }
 

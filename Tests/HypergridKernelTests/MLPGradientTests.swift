@@ -16,6 +16,18 @@ struct DoubleMLP {
     /// `h = relu(z) ⊙ mask`).
     func loss(_ params: [[Double]], x: [Double], labels: [Int32], n: Int, reg: Double,
               masks: [[Double]]? = nil) -> Double {
+        let (h, penalty) = outputs(params, x: x, n: n, masks: masks)
+        return DoubleLayers.crossEntropy(h, labels, n: n, c: shape.classCount) + reg * penalty
+    }
+
+    /// The regression loss: mean squared error over all N·K outputs + reg·Σ‖W‖².
+    func loss(_ params: [[Double]], x: [Double], targets: [Double], n: Int, reg: Double) -> Double {
+        let (h, penalty) = outputs(params, x: x, n: n, masks: nil)
+        return DoubleLayers.meanSquaredError(h, targets) + reg * penalty
+    }
+
+    /// The output layer's values (with bias) and `Σ‖W‖²`.
+    func outputs(_ params: [[Double]], x: [Double], n: Int, masks: [[Double]]?) -> (outputs: [Double], penalty: Double) {
         let widths = shape.widths
         var h = x, k = 0
         for l in 0..<shape.layerCount {
@@ -40,7 +52,7 @@ struct DoubleMLP {
         }
         var penalty = 0.0
         for (p, w) in zip(params, isWeight) where w { penalty += p.reduce(0) { $0 + $1 * $1 } }
-        return DoubleLayers.crossEntropy(h, labels, n: n, c: shape.classCount) + reg * penalty
+        return (h, penalty)
     }
 }
 

@@ -1,19 +1,7 @@
+import HypergridPrimitives
 import HypergridProtocol
 import HypergridSearchSpace
-
-/// A small seeded generator (SplitMix64), so that every fuzz and round-trip run sees the
-/// same inputs and a failure can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import HypergridTestSupport
 
 /// Builds valid messages of every type, with values chosen to reach edge cases: empty and
 /// multi-byte strings, NaN/∞/-0 floats, Int.min/max, absent and present optionals.
@@ -67,10 +55,32 @@ struct MessageFactory {
         return c
     }
     mutating func dataset() -> DatasetSpec {
-        DatasetSpec(kind: DatasetSpec.Kind.allCases[int(0...3)], path: optional { $0.string() },
-                    trainRows: optional { $0.anyInt() }, validationRows: optional { $0.anyInt() },
-                    testRows: optional { $0.anyInt() }, standardize: bool(),
-                    pcaVariance: optional { $0.double() })
+        var spec = DatasetSpec(kind: DatasetSpec.Kind.allCases[int(0...7)], path: optional { $0.string() },
+                               trainRows: optional { $0.anyInt() }, validationRows: optional { $0.anyInt() },
+                               testRows: optional { $0.anyInt() }, standardize: bool(),
+                               pcaVariance: optional { $0.double() })
+        spec.task = optional { DatasetSpec.Task.allCases[$0.int(0...1)] }
+        if spec.kind.isFileFormat {
+            var f = FileSourceSpec()
+            f.label = optional { $0.string() }
+            f.delimiter = optional { $0.string() }
+            f.features = optional { g in [g.string(), g.string()] }
+            f.exclude = bool() ? [string()] : []
+            f.missing = FileSourceSpec.MissingPolicy.allCases[int(0...2)]
+            f.task = optional { FileSourceSpec.Task.allCases[$0.int(0...1)] }
+            f.x = optional { $0.string() }
+            f.y = optional { $0.string() }
+            f.images = optional { $0.string() }
+            f.labels = optional { $0.string() }
+            f.xName = string()
+            f.yName = string()
+            f.validationFraction = optional { Double($0.int(0...99)) / 100 }
+            f.testFraction = optional { Double($0.int(0...99)) / 100 }
+            f.testPath = optional { $0.string() }
+            f.splitSeed = UInt64(int(0...1_000_000))
+            spec.file = f
+        }
+        return spec
     }
     mutating func outcome(curve: Int? = nil) -> TrialOutcome {
         var metrics = TrialMetrics(
@@ -80,10 +90,15 @@ struct MessageFactory {
             iterations: anyInt(), wallSeconds: double(), samplesPerSecond: double(),
             reason: optional { $0.string() })
         metrics.resumedAt = optional { $0.anyInt() }
+        // Regression blocks in every combination of present and absent.
+        metrics.trainRegression = optional { RegressionMetrics(rmse: $0.double(), mae: $0.double(), r2: $0.double()) }
+        metrics.validationRegression = optional { RegressionMetrics(rmse: $0.double(), mae: $0.double(), r2: $0.double()) }
+        metrics.testRegression = optional { RegressionMetrics(rmse: $0.double(), mae: $0.double(), r2: $0.double()) }
         let epochs = int(0...5)
-        let history = TrialHistory(lossEvery: anyInt(), loss: (0..<(curve ?? int(0...20))).map { _ in float() },
+        var history = TrialHistory(lossEvery: anyInt(), loss: (0..<(curve ?? int(0...20))).map { _ in float() },
                                    trainAccuracy: (0..<epochs).map { _ in double() },
                                    validationAccuracy: (0..<epochs).map { _ in double() })
+        history.validationRMSE = optional { f in (0..<epochs).map { _ in f.double() } }
         return TrialOutcome(metrics: metrics, history: history)
     }
 
@@ -117,6 +132,8 @@ struct MessageFactory {
             return .datasetChunk(DatasetChunk(fingerprint: string(), index: UInt32(int(0...Int(total) - 1)),
                                               total: total, bytes: bytes(int(0...300))))
         case .datasetUnavailable: return .datasetUnavailable(fingerprint: string(), reason: string())
+        case .quarantine: return .quarantine(reason: string())
+        case .abandon: return .abandon(trialID())
         }
     }
 

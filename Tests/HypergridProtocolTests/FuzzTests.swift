@@ -1,4 +1,6 @@
+import HypergridPrimitives
 import HypergridProtocol
+import HypergridTestSupport
 import Testing
 
 /// Mutation fuzzing of the decoder: no input may trap, and any input it accepts must be the
@@ -109,7 +111,7 @@ import Testing
             }
         }
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.attoseconds) * 1e-18 + Double(elapsed.components.seconds)
+        let seconds = elapsed / .seconds(1)
         print("fuzz: \(Self.iterations) frames in \(String(format: "%.2f", seconds)) s; accepted \(accepted) "
               + "(\(freshValid) fresh valid frames, \(acceptedMutants) changed by mutation), rejected \(rejections.sorted { $0.key < $1.key })")
         print("fuzz: mutants (accepted) per type: "

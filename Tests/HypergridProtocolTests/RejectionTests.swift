@@ -4,7 +4,8 @@ import Testing
 import HypergridData
 
 @Suite struct RejectionTests {
-    let header: [UInt8] = [0x48, 0x47, 0x00, 0x04]
+    /// Magic and this build's version (the field table decides it: TrialFieldExtension).
+    let header: [UInt8] = [0x48, 0x47, UInt8(WireFormat.version >> 8), UInt8(WireFormat.version & 0xFF)]
     let id = String(repeating: "ab", count: 32)
 
     /// Decodes `frame`, expecting exactly `expected`; returns the error for further checks.
@@ -32,29 +33,29 @@ import HypergridData
         let magic = reject([0x58, 0x58, 0, 1, 0x40], .badMagic(found: [0x58, 0x58]))
         #expect(magic?.description == "The frame does not start with the hypergrid magic 48 47 ('HG'); it starts with 58 58.")
         let unknown = reject(header + [0x7F], .unknownMessageType(0x7F))
-        #expect(unknown?.description == "Message type 0x7f is not defined by hypergrid protocol 4.")
+        #expect(unknown?.description == "Message type 0x7f is not defined by hypergrid protocol \(WireFormat.version).")
         reject(header + [0x40, 0], .trailingBytes(message: "heartbeat", count: 1))
         let big = [UInt8](repeating: 0, count: 200)
         reject(big, maxFrameSize: 100, .frameTooLarge(size: 200, limit: 100))
     }
 
     @Test func versionMismatchNamesBothVersions() {
-        let v5 = reject([0x48, 0x47, 0x00, 0x05, 0x01, 0, 0], .versionMismatch(peer: 5, local: 4, refusal: nil))
-        #expect(v5?.description == "The peer speaks hypergrid protocol 5, this side speaks 4.")
-        let v1 = reject([0x48, 0x47, 0x00, 0x01, 0x03, 0, 0], .versionMismatch(peer: 1, local: 4, refusal: nil))
-        #expect(v1?.description == "The peer speaks hypergrid protocol 1, this side speaks 4.")
+        let v99 = reject([0x48, 0x47, 0x00, 0x63, 0x01, 0, 0], .versionMismatch(peer: 99, local: WireFormat.version, refusal: nil))
+        #expect(v99?.description == "The peer speaks hypergrid protocol 99, this side speaks \(WireFormat.version).")
+        let v1 = reject([0x48, 0x47, 0x00, 0x01, 0x03, 0, 0], .versionMismatch(peer: 1, local: WireFormat.version, refusal: nil))
+        #expect(v1?.description == "The peer speaks hypergrid protocol 1, this side speaks \(WireFormat.version).")
         // Version 2 was spoken by builds with assignment tokens but no halving, and by builds
         // with halving but no tokens: neither layout is this one.
-        let v2 = reject([0x48, 0x47, 0x00, 0x02, 0x03, 0, 0], .versionMismatch(peer: 2, local: 4, refusal: nil))
-        #expect(v2?.description == "The peer speaks hypergrid protocol 2, this side speaks 4.")
+        let v2 = reject([0x48, 0x47, 0x00, 0x02, 0x03, 0, 0], .versionMismatch(peer: 2, local: WireFormat.version, refusal: nil))
+        #expect(v2?.description == "The peer speaks hypergrid protocol 2, this side speaks \(WireFormat.version).")
         // Version 3 had halving and tokens but no model features.
-        let v3 = reject([0x48, 0x47, 0x00, 0x03, 0x03, 0, 0], .versionMismatch(peer: 3, local: 4, refusal: nil))
-        #expect(v3?.description == "The peer speaks hypergrid protocol 3, this side speaks 4.")
+        let v3 = reject([0x48, 0x47, 0x00, 0x03, 0x03, 0, 0], .versionMismatch(peer: 3, local: WireFormat.version, refusal: nil))
+        #expect(v3?.description == "The peer speaks hypergrid protocol 3, this side speaks \(WireFormat.version).")
         // A refuse keeps its layout in every version, so its reason is still readable,
         // even with fields a later version appended.
         let refuse = [0x48, 0x47, 0x00, 0x07, 0x83] + str("numerics hg-numerics-2 expected") + [1, 2, 3]
-        let error = reject(refuse, .versionMismatch(peer: 7, local: 4, refusal: "numerics hg-numerics-2 expected"))
-        #expect(error?.description == "The peer speaks hypergrid protocol 7, this side speaks 4; it refused: numerics hg-numerics-2 expected.")
+        let error = reject(refuse, .versionMismatch(peer: 7, local: WireFormat.version, refusal: "numerics hg-numerics-2 expected"))
+        #expect(error?.description == "The peer speaks hypergrid protocol 7, this side speaks \(WireFormat.version); it refused: numerics hg-numerics-2 expected.")
     }
 
     @Test func fieldErrors() {
@@ -137,8 +138,10 @@ import HypergridData
         frame[features + 2] = 5  // schedule
         reject(frame, .invalidValue(field: "config.schedule", reason: "unknown tag 5"))
         frame = assignFrame
-        frame[features + 4] = 7  // dataset.kind
-        reject(frame, .invalidValue(field: "dataset.kind", reason: "unknown tag 7"))
+        // After the features, one tag byte per field added through the table (all off here).
+        // (The high bit of dataset.kind would announce a task: 0x7F is no kind at all.)
+        frame[features + 4 + TrialField.extensions.count] = 0x7F  // dataset.kind
+        reject(frame, .invalidValue(field: "dataset.kind", reason: "unknown tag 127"))
     }
 
     @Test func datasetChunkErrors() throws {

@@ -1,9 +1,14 @@
+import HypergridPrimitives
 import HypergridProtocol
 import HypergridSearchSpace
+import HypergridTestSupport
 import Testing
 import HypergridData
 
 @Suite struct RoundTripTests {
+    /// Magic and version, the first four bytes of every frame.
+    let header: [UInt8] = [0x48, 0x47, UInt8(WireFormat.version >> 8), UInt8(WireFormat.version & 0xFF)]
+
     /// Decoding an encoded message gives it back; re-encoding gives the same bytes.
     private func checkRoundTrip(_ message: Message) throws {
         let frame = try message.encoded()
@@ -48,21 +53,37 @@ import HypergridData
 
     /// Pins the wire bytes of small messages: a change here breaks compatibility with
     /// deployed peers and needs a WireFormat.version bump.
+    /// The protocol version, pinned: a wire change must be made on purpose (the field
+    /// table's highest `wireVersion`, TrialFieldExtension).
+    @Test func protocolVersion() {
+        #expect(WireFormat.version == 4)
+    }
+
     @Test func goldenFrames() throws {
-        #expect(try Message.heartbeat.encoded() == [0x48, 0x47, 0x00, 0x04, 0x40])
+        #expect(try Message.heartbeat.encoded() == header + [0x40])
         #expect(try Message.noWork(retryAfterMilliseconds: 500).encoded()
-                == [0x48, 0x47, 0x00, 0x04, 0x85, 0x00, 0x00, 0x01, 0xF4])
+                == header + [0x85, 0x00, 0x00, 0x01, 0xF4])
         #expect(try Message.refuse(reason: "no").encoded()
-                == [0x48, 0x47, 0x00, 0x04, 0x83, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
+                == header + [0x83, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
         #expect(try Message.datasetRequest(fingerprint: "ab", chunkIndex: 7).encoded()
-                == [0x48, 0x47, 0x00, 0x04, 0x05, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 7])
+                == header + [0x05, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 7])
         let id = String(repeating: "0f", count: 32)
-        #expect(try Message.ack(TrialID(hex: id)!).encoded() == [0x48, 0x47, 0x00, 0x04, 0x82, 0, 0, 0, 64] + Array(id.utf8))
+        #expect(try Message.ack(TrialID(hex: id)!).encoded() == header + [0x82, 0, 0, 0, 64] + Array(id.utf8))
         // CRC-32 of "abc" is 0x352441C2.
         let chunk = DatasetChunk(fingerprint: "", index: 0, total: 1, bytes: Array("abc".utf8))
         #expect(try Message.datasetChunk(chunk).encoded()
-                == [0x48, 0x47, 0x00, 0x04, 0x86, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+                == header + [0x86, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
                     0x35, 0x24, 0x41, 0xC2, 0, 0, 0, 3, 0x61, 0x62, 0x63])
+    }
+
+    /// The two messages added within protocol 4 for reliability (issue 17): new type bytes,
+    /// laid out as `refuse` and `ack` are; the frames above did not change for them.
+    @Test func goldenFramesOfQuarantineAndAbandon() throws {
+        #expect(try Message.quarantine(reason: "no").encoded()
+                == [0x48, 0x47, 0x00, 0x04, 0x88, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
+        let id = String(repeating: "0f", count: 32)
+        #expect(try Message.abandon(TrialID(hex: id)!).encoded() == [0x48, 0x47, 0x00, 0x04, 0x89, 0, 0, 0, 64] + Array(id.utf8))
+        #expect(MessageType.quarantine.sender == .coordinator && MessageType.abandon.sender == .coordinator)
     }
 
     /// The binary codec lists every stored property of these types; when the search space
@@ -72,16 +93,22 @@ import HypergridData
         #expect(labels(TrialConfig()) == ["hidden", "batchNorm", "optimizer", "momentum", "learningRate",
                                           "learningRateDecay", "reg", "batchSize", "length", "initScheme",
                                           "seed", "lossEvery", "stopAfterEpochs", "refit", "dropout", "horizontalFlip",
-                                          "schedule", "warmupEpochs"])
+                                          "schedule", "warmupEpochs"] + TrialField.extensions.map(\.added.propertyName))
         #expect(labels(DatasetSpec(kind: .mnist)) == ["kind", "path", "trainRows", "validationRows",
-                                                     "testRows", "standardize", "pcaVariance"])
+                                                     "testRows", "standardize", "pcaVariance", "file", "task"])
+        #expect(labels(FileSourceSpec()) == ["label", "delimiter", "features", "exclude", "missing", "task", "x", "y",
+                                             "images", "labels", "xName", "yName", "validationFraction",
+                                             "testFraction", "testPath", "splitSeed"])
         #expect(labels(TrialMetrics(status: .done)) == ["status", "trainAccuracy", "validationAccuracy",
                                                        "testAccuracy", "finalLoss", "iterations",
-                                                       "wallSeconds", "samplesPerSecond", "reason", "resumedAt"])
-        #expect(labels(TrialHistory()) == ["lossEvery", "loss", "trainAccuracy", "validationAccuracy"])
+                                                       "wallSeconds", "samplesPerSecond", "reason", "resumedAt",
+                                                       "trainRegression", "validationRegression", "testRegression"])
+        #expect(labels(TrialHistory()) == ["lossEvery", "loss", "trainAccuracy", "validationAccuracy", "validationRMSE"])
+        #expect(labels(RegressionMetrics(rmse: 0, mae: 0, r2: 0)) == ["rmse", "mae", "r2"])
+        #expect(DatasetSpec.Task.allCases.count == 2)
         #expect(labels(TrialOutcome(metrics: TrialMetrics(status: .done), history: TrialHistory()))
                 == ["metrics", "history"])
-        #expect(OptimizerKind.allCases.count == 4 && DatasetSpec.Kind.allCases.count == 4)
+        #expect(OptimizerKind.allCases.count == 4 && DatasetSpec.Kind.allCases.count == 8)
         #expect(RefitData.allCases.count == 2)
         #expect(labels(sampleAssignment) == ["trialID", "attempt", "config", "dataset", "datasetFingerprint",
                                              "saveCheckpoint", "checkpoint", "token"])
@@ -91,6 +118,19 @@ import HypergridData
     /// Pins where version 3 puts the token (right after the attempt) and the halving fields
     /// (the config's budget and refit after `lossEvery`; the checkpoint flag and blob last in
     /// `assign`, the checkpoint last in `result`, `resumedAt` after the reason).
+    /// Every field added through the field table crosses the wire, off and on.
+    @Test func fieldsAddedThroughTheTableRoundTrip() throws {
+        for (field, added) in TrialField.extensions {
+            for value in [added.off, added.example] {
+                var assignment = sampleAssignment
+                added.assign(value, to: &assignment.config)
+                let decoded = try Message(decoding: try Message.assign(assignment).encoded())
+                guard case .assign(let back) = decoded else { Issue.record("not an assignment"); continue }
+                #expect(added.value(of: back.config) == value, "\(field.gridKey)")
+            }
+        }
+    }
+
     @Test func goldenTokenAndHalvingFields() throws {
         var assignment = sampleAssignment
         assignment.token = [0xA5, 0x5A]
@@ -99,7 +139,7 @@ import HypergridData
         assignment.saveCheckpoint = true
         assignment.checkpoint = [7, 8, 9]
         let frame = try Message.assign(assignment).encoded()
-        #expect(Array(frame[0..<5]) == [0x48, 0x47, 0x00, 0x04, 0x81])
+        #expect(Array(frame[0..<5]) == header + [0x81])
         let afterID = 5 + 4 + 64
         #expect(Array(frame[afterID..<(afterID + 10)]) == [0, 0, 0, 1, 0, 0, 0, 2, 0xA5, 0x5A])
         #expect(Array(frame.suffix(9)) == [1, 1, 0, 0, 0, 3, 7, 8, 9])
@@ -111,7 +151,7 @@ import HypergridData
             metrics: TrialMetrics(status: .done, iterations: 4), history: TrialHistory(lossEvery: 1)), checkpoint: [5])
         report.outcome.metrics.resumedAt = 2
         let result = try Message.result(report).encoded()
-        #expect(Array(result[0..<5]) == [0x48, 0x47, 0x00, 0x04, 0x03])
+        #expect(Array(result[0..<5]) == header + [0x03])
         #expect(Array(result[afterID..<(afterID + 9)]) == [0, 0, 0, 2, 0, 0, 0, 1, 0xEE])
         #expect(Array(result.suffix(6)) == [1, 0, 0, 0, 1, 5])
         // No reason, then resumedAt present (2).
@@ -120,6 +160,56 @@ import HypergridData
         report.checkpoint = nil
         #expect(try Message.result(report).encoded().last == 0)
     }
+
+    /// A classification result keeps its payload byte for byte (the layout below is the one
+    /// before regression existed); a regression result sets the status tag's high bit and
+    /// appends its block after the history. A built-in dataset's task does the same with the
+    /// kind tag.
+    @Test func regressionLeavesClassificationBytesAlone() throws {
+        let id = String(repeating: "ab", count: 32)
+        var outcome = TrialOutcome(metrics: TrialMetrics(status: .done, validationAccuracy: 0.5, iterations: 3),
+                                   history: TrialHistory(lossEvery: 1, loss: [1]))
+        let report = { (o: TrialOutcome) in TrialReport(trialID: TrialID(hex: id)!, attempt: 1, token: [], outcome: o, checkpoint: nil) }
+        let classification = try Message.result(report(outcome)).encoded()
+        // Status, four optionals, iterations, wall, rate, reason, resumedAt, lossEvery, one
+        // loss, two empty accuracy curves, then no checkpoint.
+        var expected: [UInt8] = [0x48, 0x47, 0x00, 0x04, 0x03, 0, 0, 0, 64] + Array(id.utf8)
+        expected += [0, 0, 0, 1, 0, 0, 0, 0]              // attempt 1, empty token
+        expected += [0, 0, 1] + be(0.5.bitPattern) + [0, 0]   // done; train -, validation 0.5, test -, loss -
+        expected += be(3) + be(0) + be(0) + [0, 0]        // iterations, wall, rate; reason -, resumedAt -
+        expected += be(1) + [0, 0, 0, 1, 0x3F, 0x80, 0, 0] + [0, 0, 0, 0] + [0, 0, 0, 0] + [0]
+        #expect(classification == expected)
+
+        outcome.metrics.validationAccuracy = nil
+        outcome.metrics.validationRegression = RegressionMetrics(rmse: 2, mae: 1, r2: 0.25)
+        outcome.history.validationRMSE = [3]
+        let regression = try Message.result(report(outcome)).encoded()
+        #expect(regression[5 + 4 + 64 + 8] == 0x80)
+        let block: [UInt8] = [0, 1] + be(2.0.bitPattern) + be(1.0.bitPattern) + be(0.25.bitPattern)
+            + [0, 1, 0, 0, 0, 1] + be(3.0.bitPattern)
+        #expect(Array(regression.suffix(block.count + 1)) == block + [0])
+        guard case .result(let decoded) = try Message(decoding: regression) else { Issue.record("not a result"); return }
+        #expect(decoded.outcome == outcome)
+        // The flag with nothing after it has no canonical meaning: refused.
+        var flagOnly = classification
+        flagOnly[5 + 4 + 64 + 8] = 0x80
+        flagOnly.insert(contentsOf: [0, 0, 0, 0, 0], at: flagOnly.count - 1)
+        #expect(throws: ProtocolError.self) { try Message(decoding: flagOnly) }
+
+        // The dataset: no task, the bytes as before; synthetic regression, tag 0x83 and a 1 at the end.
+        var assignment = sampleAssignment
+        assignment.dataset = DatasetSpec(kind: .synthetic)
+        let plain = try Message.assign(assignment).encoded()
+        assignment.dataset.task = .regression
+        let tagged = try Message.assign(assignment).encoded()
+        #expect(tagged.count == plain.count + 1)
+        let at = plain.indices.first { plain[$0] != tagged[$0] }!
+        #expect(plain[at] == 3 && tagged[at] == 0x83)
+        guard case .assign(let back) = try Message(decoding: tagged) else { Issue.record("not an assignment"); return }
+        #expect(back.dataset.task == .regression)
+    }
+
+    private func be(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> (56 - 8 * $0)) & 0xFF) } }
 
     @Test func sendersAreClassified() {
         #expect(MessageType.ready.sender == .worker)

@@ -28,7 +28,7 @@ import HypergridData
             if decoded.type != message.type { Issue.record("decoded \(decoded.type)") }
         }
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed / .seconds(1)
         let micros = seconds / Double(count) * 1e6
         print("protocol \(label): \(bytes / count) B/frame, "
               + String(format: "%.2f µs per encode+decode, %.0f messages/s", micros, 1e6 / micros))
@@ -58,7 +58,7 @@ import HypergridData
         let bytewise = clock.now - referenceStart
         #expect(crc == reference)
         func rate(_ d: Duration) -> Double {
-            16.0 / (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+            16.0 / (d / .seconds(1))
         }
         print(String(format: "crc32: zlib %.0f MiB/s, byte table %.0f MiB/s", rate(sliced), rate(bytewise)))
     }

@@ -2,7 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import HypergridCoordinator
+import HypergridResults
 import HypergridSearchSpace
 import Testing
 @testable import HypergridReport

@@ -1,5 +1,5 @@
 import Foundation
-import HypergridCoordinator
+import HypergridResults
 import HypergridSearchSpace
 
 /// A run directory whose journal is written by the coordinator's own ``Journal``, with

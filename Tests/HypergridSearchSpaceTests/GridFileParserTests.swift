@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import HypergridSearchSpace
 
@@ -27,6 +28,27 @@ import Testing
         #expect(spec.axes.length == [.iterations(1000), .iterations(5000)])
         #expect(spec.axes.pointCount == 16)
         #expect(spec.axes.sweptParameters == ["hidden", "learning_rate", "reg", "iterations"])
+    }
+
+    /// `dataset.task`: regression on data with float targets, classification anywhere; a
+    /// classification spec written without it keeps its JSON (and so its trial ids).
+    @Test func parsesTheTask() throws {
+        let regression = try GridFileParser.parse(yaml: "dataset: {name: synthetic, task: regression}\nmodel: {hidden: 8}",
+                                                  file: "r.yaml")
+        #expect(regression.dataset.task == .regression && regression.dataset.isRegression)
+        let plain = try GridFileParser.parse(yaml: "dataset: {name: mnist}\nmodel: {hidden: 8}", file: "c.yaml")
+        #expect(plain.dataset.task == nil && !plain.dataset.isRegression)
+        let json = String(decoding: try JSONEncoder().encode(plain.dataset), as: UTF8.self)
+        #expect(!json.contains("task"))
+        #expect(throws: GridFileError.self) {
+            try GridFileParser.parse(yaml: "dataset: {name: synthetic, task: ranking}\nmodel: {hidden: 8}", file: "t.yaml")
+        }
+        do {
+            _ = try GridFileParser.parse(yaml: "dataset:\n  name: mnist\n  task: regression\nmodel: {hidden: 8}", file: "m.yaml")
+            Issue.record("regression on class labels was accepted")
+        } catch let error as GridFileError {
+            #expect(error.description == "m.yaml:3: dataset.task: regression needs float targets, but mnist has class labels")
+        }
     }
 
     @Test func parsesArchitecturesAndBatchNorm() throws {

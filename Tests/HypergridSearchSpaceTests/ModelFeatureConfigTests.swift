@@ -50,7 +50,7 @@ import Testing
         #expect(TrialID(config: on, datasetFingerprint: "f") != TrialID(config: TrialConfig(), datasetFingerprint: "f"))
     }
 
-    /// The README's grids parse, with the features they sweep.
+    /// The grids of docs/higher-accuracy.md parse, with the features they sweep.
     @Test func exampleGridsParse() throws {
         let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("examples")

@@ -78,6 +78,16 @@ final class FakeCoordinator {
         throw TimedOut(description: "waited \(timeout) s in vain for \(what); last received \(received.suffix(12).map(\.type.name))")
     }
 
+    /// Waits for a `ready` (described as `what` if it never comes).
+    func expectReady(_ what: String = "ready") throws {
+        try expect(what) { if case .ready = $0 { return () } else { return nil } }
+    }
+
+    /// Waits for a `result` and returns its report.
+    func expectResult(_ what: String = "result") throws -> TrialReport {
+        try expect(what) { if case .result(let r) = $0 { return r } else { return nil } }
+    }
+
     /// Acknowledges `trialID`, and every copy of its result that still arrives to the socket
     /// that sent it (as the scheduler does), until `done()` holds.
     func acknowledge(_ trialID: TrialID, until done: () -> Bool, timeout: Double = 30) throws {

@@ -3,6 +3,7 @@ import HypergridProtocol
 import HypergridSearchSpace
 import Testing
 @testable import HypergridWorker
+import HypergridTestSupport
 
 @Suite struct PendingResultStoreTests {
     @Test func savedResultsLoadBitForBitAndRemoveDeletesThem() throws {

@@ -5,6 +5,7 @@ import HypergridProtocol
 import HypergridSearchSpace
 import Testing
 @testable import HypergridWorker
+import HypergridTestSupport
 
 /// A worker does not take an assignment's word for what it is: the trial id is checked
 /// against the configuration, and a dataset fingerprint that would make a path is refused.
@@ -16,7 +17,7 @@ import Testing
         defer { worker.finish() }
         _ = try coordinator.expect("ready") { if case .ready(let h) = $0 { return h } else { return nil } }
         try coordinator.send(.assign(assignment))
-        let report = try coordinator.expect("result") { if case .result(let r) = $0 { return r } else { return nil } }
+        let report = try coordinator.expectResult()
         try coordinator.shutDown()
         return report
     }

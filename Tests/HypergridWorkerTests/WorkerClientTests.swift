@@ -5,6 +5,7 @@ import HypergridProtocol
 import HypergridSearchSpace
 import Testing
 @testable import HypergridWorker
+import HypergridTestSupport
 
 /// A real ``WorkerClient`` against a fake coordinator over loopback TCP. Trials are tiny
 /// (synthetic data, a handful of iterations) so that debug builds stay fast.
@@ -66,7 +67,7 @@ import Testing
         // Unacknowledged: it stays on disk and comes again.
         let pendingFile = PendingResultStore(cacheDirectory: cache.url).fileURL(assignment.trialID)
         #expect(FileManager.default.fileExists(atPath: pendingFile.path))
-        let again = try coordinator.expect("the result again") { if case .result(let r) = $0 { return r } else { return nil } }
+        let again = try coordinator.expectResult("the result again")
         #expect(again == result)
 
         // Once the file is gone the worker has taken the ack; nothing is resent after it.
@@ -87,7 +88,7 @@ import Testing
         let worker = BackgroundWorker(endpoint: coordinator.endpoint, cacheDirectory: cache.url)
         defer { worker.finish() }
 
-        try coordinator.expect("ready") { if case .ready = $0 { return () } else { return nil } }
+        try coordinator.expectReady()
         let assignment = try Self.tinyAssignment(in: cache.url)
         try coordinator.send(.assign(assignment))
         coordinator.close()
@@ -98,8 +99,8 @@ import Testing
         Thread.sleep(forTimeInterval: 1.0)   // long enough for the worker to give up on its socket
 
         try coordinator.restart()
-        try coordinator.expect("ready after the restart") { if case .ready = $0 { return () } else { return nil } }
-        let result = try coordinator.expect("the result") { if case .result(let r) = $0 { return r } else { return nil } }
+        try coordinator.expectReady("ready after the restart")
+        let result = try coordinator.expectResult("the result")
         #expect(result.trialID == assignment.trialID && result.outcome.metrics.status == .done)
         try coordinator.acknowledge(assignment.trialID) { !FileManager.default.fileExists(atPath: pendingFile.path) }
         #expect(coordinator.readies.values.allSatisfy { $0 == 1 }, "ready once per connection")
@@ -117,8 +118,8 @@ import Testing
         let worker = BackgroundWorker(endpoint: coordinator.endpoint, cacheDirectory: cache.url)
         defer { worker.finish() }
 
-        try coordinator.expect("ready") { if case .ready = $0 { return () } else { return nil } }
-        let result = try coordinator.expect("the old result") { if case .result(let r) = $0 { return r } else { return nil } }
+        try coordinator.expectReady()
+        let result = try coordinator.expectResult("the old result")
         #expect(result == left)
         try coordinator.acknowledge(left.trialID) { store.loadAll().reports.isEmpty }
         try coordinator.shutDown()
@@ -132,7 +133,7 @@ import Testing
         let worker = BackgroundWorker(endpoint: coordinator.endpoint, cacheDirectory: cache.url)
         defer { worker.finish() }
 
-        try coordinator.expect("ready") { if case .ready = $0 { return () } else { return nil } }
+        try coordinator.expectReady()
         try coordinator.send(.refuse(reason: "numerics hg-numerics-0 differ from the coordinator's hg-numerics-1"))
         let outcome = try worker.wait()
         let error = #expect(throws: WorkerError.self) { try outcome.get() }
@@ -148,7 +149,7 @@ import Testing
         let worker = BackgroundWorker(endpoint: coordinator.endpoint, cacheDirectory: cache.url)
         defer { worker.finish() }
 
-        try coordinator.expect("ready") { if case .ready = $0 { return () } else { return nil } }
+        try coordinator.expectReady()
         var frame = try Message.heartbeat.encoded()
         let future = WireFormat.version + 1
         frame[2] = UInt8(future >> 8)
@@ -167,7 +168,7 @@ import Testing
         let worker = BackgroundWorker(endpoint: coordinator.endpoint, cacheDirectory: cache.url)
         defer { worker.finish() }
 
-        try coordinator.expect("ready") { if case .ready = $0 { return () } else { return nil } }
+        try coordinator.expectReady()
         let assignment = try Self.tinyAssignment(epochs: 1_000_000, in: cache.url)
         try coordinator.send(.assign(assignment))
         try coordinator.expect("progress") { if case .progress = $0 { return () } else { return nil } }

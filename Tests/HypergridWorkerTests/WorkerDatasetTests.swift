@@ -5,6 +5,7 @@ import HypergridProtocol
 import HypergridSearchSpace
 import Testing
 @testable import HypergridWorker
+import HypergridTestSupport
 
 /// How a worker obtains the data of an assignment it cannot prepare itself.
 @Suite struct WorkerDatasetTests {
@@ -49,7 +50,7 @@ import Testing
         }
         #expect(requested == [0, 1, 2, 3])
 
-        let result = try coordinator.expect("result") { if case .result(let r) = $0 { return r } else { return nil } }
+        let result = try coordinator.expectResult()
         #expect(result.trialID == assignment.trialID && result.attempt == 2)
         #expect(result.outcome.metrics.status == .done, "\(result.outcome.metrics.reason ?? "")")
         let cached = DatasetCache.fileURL(fingerprint: fingerprint, directory: cache.url)
@@ -69,12 +70,12 @@ import Testing
         let worker = BackgroundWorker(endpoint: coordinator.endpoint, cacheDirectory: cache.url)
         defer { worker.finish() }
 
-        try coordinator.expect("ready") { if case .ready = $0 { return () } else { return nil } }
+        try coordinator.expectReady()
         try coordinator.send(.assign(assignment))
         try coordinator.expect("a chunk request") { if case .datasetRequest = $0 { return () } else { return nil } }
         try coordinator.send(.datasetUnavailable(fingerprint: assignment.datasetFingerprint, reason: "its cache file was deleted"))
 
-        let result = try coordinator.expect("result") { if case .result(let r) = $0 { return r } else { return nil } }
+        let result = try coordinator.expectResult()
         #expect(result.trialID == assignment.trialID)
         #expect(result.outcome.metrics.status == .failed)
         #expect(result.outcome.metrics.reason?.contains("its cache file was deleted") == true)
@@ -91,14 +92,14 @@ import Testing
         let worker = BackgroundWorker(endpoint: coordinator.endpoint, cacheDirectory: cache.url)
         defer { worker.finish() }
 
-        try coordinator.expect("ready") { if case .ready = $0 { return () } else { return nil } }
+        try coordinator.expectReady()
         try coordinator.send(.assign(assignment))
         try coordinator.expect("a chunk request") { if case .datasetRequest = $0 { return () } else { return nil } }
         // Each chunk's CRC is right, but the file is not whole: the import must notice.
         let truncated = Array(bytes.dropLast(100))
         try coordinator.send(.datasetChunk(DatasetChunk(fingerprint: assignment.datasetFingerprint, index: 0, total: 1, bytes: truncated)))
 
-        let result = try coordinator.expect("result") { if case .result(let r) = $0 { return r } else { return nil } }
+        let result = try coordinator.expectResult()
         #expect(result.outcome.metrics.status == .failed)
         #expect(result.outcome.metrics.reason?.contains("unusable") == true)
         #expect(!FileManager.default.fileExists(

@@ -63,7 +63,7 @@ import Glibc
         #expect(message(dir + "/short.key") == "Key file \(dir)/short.key holds 3 characters, not the 40 Z85 characters of a CURVE key.")
         try (String(repeating: "~", count: 40) + "\n").write(toFile: dir + "/tilde.key", atomically: true, encoding: .utf8)
         #expect(message(dir + "/tilde.key") == "Key file \(dir)/tilde.key is not a CURVE key: it has characters outside the Z85 alphabet.")
-        FileManager.default.createFile(atPath: dir + "/binary.key", contents: Data([0xFF, 0xFE, 0x00]))
+        _ = FileManager.default.createFile(atPath: dir + "/binary.key", contents: Data([0xFF, 0xFE, 0x00]))
         #expect(message(dir + "/binary.key") == "Key file \(dir)/binary.key is not a CURVE key: it should hold one line of 40 Z85 characters.")
         if getuid() != 0 {  // root reads anything
             try "x".write(toFile: dir + "/locked.key", atomically: true, encoding: .utf8)

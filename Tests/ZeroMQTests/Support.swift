@@ -21,5 +21,5 @@ func boundRouter(_ context: Context) throws -> (Socket, String) {
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 func milliseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) * 1e-15
+    duration / .milliseconds(1)
 }

@@ -1,3 +1,4 @@
+import HypergridResults
 import HypergridSearchSpace
 import Logging
 
@@ -32,7 +33,7 @@ extension Scheduler {
         case .recording:
             // Same trial, record not yet durable: acknowledge together with the first.
             if ackWaiters[trialID]?.contains(id) != true { ackWaiters[trialID, default: []].append(id) }
-            if case .busy(trialID)? = workers[id]?.state { workers[id]!.state = .awaitingAck(trialID) }
+            if case .busy(trialID)? = workers[id]?.state { makeIdle(id) }
             out.append(.log(.debug, "duplicate result for \(trialID.short) from \(name) will be acknowledged once recorded"))
         case .pending, .running:
             var attempt = trial.attemptOf[id] ?? max(trial.assignments, 1)
@@ -51,8 +52,11 @@ extension Scheduler {
             default: break
             }
             setState(trialID, .recording(outcome.metrics))
+            countResult(from: name, outcome.metrics, &out)
+            noteSpeed(of: name, cost: trial.planned.cost, outcome.metrics)
             ackWaiters[trialID] = [id]
-            if case .busy(trialID)? = workers[id]?.state { workers[id]!.state = .awaitingAck(trialID) }
+            // Pipelining (see ``Scheduler``): free for its next trial now, acked once durable.
+            if case .busy(trialID)? = workers[id]?.state { makeIdle(id) }
             let record = TrialResultRecord(trial: trial.planned, attempt: attempt, worker: name, outcome: outcome)
             out.append(.appendToJournal(.trialResult(record)))
         }
@@ -86,9 +90,11 @@ extension Scheduler {
         case .failed: failedCount += 1
         }
         if let metrics {
-            if let accuracy = metrics.validationAccuracy, accuracy.isFinite,
+            // The score: the accuracy, or for regression the negated RMSE (higher is better).
+            if let accuracy = metrics.validationScore, accuracy.isFinite,
                best == nil || accuracy > best!.accuracy || (accuracy == best!.accuracy && trialID < best!.trial) {
                 best = (accuracy, trialID)
+                bestIsRegression = metrics.isRegression
             }
             let cost = trials[trialID]!.planned.cost
             if status != .failed, cost > 0, cost.isFinite, metrics.wallSeconds > 0, metrics.wallSeconds.isFinite {
@@ -96,13 +102,10 @@ extension Scheduler {
                 measuredSeconds += metrics.wallSeconds
             }
         }
-        for id in ackWaiters.removeValue(forKey: trialID) ?? [] {
-            out.append(.ack(id, trialID))
-            if workers[id]?.state == .awaitingAck(trialID) { makeIdle(id) }
-        }
+        for id in ackWaiters.removeValue(forKey: trialID) ?? [] { out.append(.ack(id, trialID)) }
         if stages != nil {
-            let accuracy = status == .failed ? nil : metrics?.validationAccuracy
-            enqueue(stages!.record(trialID, validationAccuracy: accuracy))
+            let score = status == .failed ? nil : metrics?.validationScore
+            enqueue(stages!.record(trialID, validationAccuracy: score))
             logStageDecisions(&out)
         }
     }
@@ -218,6 +221,8 @@ extension Scheduler {
             trials[trialID]!.attemptOf[id] = attempt
             setState(trialID, .running(id, attempt: attempt))
             trials[trialID]!.progress = 0
+            trials[trialID]!.assignedAt = now
+            trials[trialID]!.lastAdvance = nil
             workers[id]!.state = .busy(trialID)
             out.append(.assign(id, trials[trialID]!.planned, attempt: attempt))
         }
@@ -253,7 +258,7 @@ extension Scheduler {
         RunSummary(total: trials.count + skipped.count, skipped: skipped.count, done: doneCount,
                    diverged: divergedCount, failed: failedCount,
                    unfinished: trials.count - finishedCount, haltReason: haltReason,
-                   elapsedSeconds: startedAt.map { now - $0 } ?? 0)
+                   elapsedSeconds: startedAt.map { now - $0 } ?? 0, quarantined: quarantinedWorkers)
     }
 
     /// A snapshot for the progress line; it costs O(running trials), not O(plan).
@@ -268,10 +273,12 @@ extension Scheduler {
         if measuredCost > 0, !workers.isEmpty {
             eta = remainingCost * (measuredSeconds / measuredCost) / Double(workers.count)
         }
-        return SchedulerStatus(total: trials.count + skipped.count, finished: finishedCount + skipped.count,
-                               skipped: skipped.count, running: runningTrials.count, pending: pending.count,
-                               recording: recordingCount, failed: failedCount, diverged: divergedCount,
-                               workers: workers.count, bestValidationAccuracy: best?.accuracy,
-                               bestTrial: best?.trial, etaSeconds: eta)
+        var status = SchedulerStatus(total: trials.count + skipped.count, finished: finishedCount + skipped.count,
+                                     skipped: skipped.count, running: runningTrials.count, pending: pending.count,
+                                     recording: recordingCount, failed: failedCount, diverged: divergedCount,
+                                     workers: workers.count, bestValidationAccuracy: best?.accuracy,
+                                     bestTrial: best?.trial, etaSeconds: eta)
+        if let best, bestIsRegression { (status.bestValidationAccuracy, status.bestValidationRMSE) = (nil, -best.accuracy) }
+        return status
     }
 }

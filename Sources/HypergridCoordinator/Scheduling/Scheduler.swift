@@ -1,3 +1,4 @@
+import HypergridResults
 import HypergridSearchSpace
 import Logging
 
@@ -22,8 +23,13 @@ import Logging
 ///   trials of a stage once every trial of the stage before is recorded, so what is planned
 ///   depends on the results alone, never on timing or on the number of workers.
 /// - A worker that sends `ready` while we think it is running a trial has restarted and
-///   lost that trial. Workers therefore send `ready` once per connection; after a result
-///   is acknowledged the scheduler assigns the next trial without being asked.
+///   lost that trial. Workers therefore send `ready` once per connection; the scheduler
+///   assigns the next trial without being asked.
+/// - Pipelining: a worker gets its next trial as soon as its result arrives, while the
+///   result's record is still on its way to the journal. The worker holds (and resends)
+///   the result until the ack, which still waits for the fsync, so nothing is lost if the
+///   coordinator dies in between; but the fsync overlaps the next trial instead of
+///   stalling the worker, and one fsync can cover the results of many workers.
 public struct Scheduler: Sendable {
     /// The knobs it was made with.
     public let policy: SchedulerPolicy
@@ -52,6 +58,10 @@ public struct Scheduler: Sendable {
         /// Why each lost attempt was lost, e.g. `worker w3 went silent`.
         var losses: [String] = []
         var progress = 0.0
+        /// When the running attempt was assigned, and when its progress last advanced
+        /// (nil until its worker's first progress report: data may still be loading).
+        var assignedAt: Instant?
+        var lastAdvance: Instant?
         /// The attempt number each worker was given, to label late results.
         var attemptOf: [WorkerID: Int] = [:]
     }
@@ -59,8 +69,6 @@ public struct Scheduler: Sendable {
     enum WorkerState: Equatable {
         case idle
         case busy(TrialID)
-        /// Sent a result for this trial; becomes idle when the journal has it.
-        case awaitingAck(TrialID)
     }
 
     struct Worker {
@@ -94,7 +102,8 @@ public struct Scheduler: Sendable {
     var idleQueue: [WorkerID] = []
     /// Who to acknowledge once a trial's record is durable.
     var ackWaiters: [TrialID: [WorkerID]] = [:]
-    /// Names of every worker ever seen, to label results from forgotten workers.
+    /// The name each worker last said `ready` with (refused workers too): the one map of
+    /// names, also used by the server to label what a peer sent.
     var names: [WorkerID: String] = [:]
     var startedAt: Instant?
     // Tallies of durable records made by this run.
@@ -102,9 +111,22 @@ public struct Scheduler: Sendable {
     var doneCount = 0
     var divergedCount = 0
     var failedCount = 0
+    /// The best score so far (``TrialMetrics/validationScore``: the accuracy, or the negated RMSE).
     var best: (accuracy: Double, trial: TrialID)?
+    /// Whether the scores are negated RMSEs (a regression run).
+    var bestIsRegression = false
     var measuredCost = 0.0
     var measuredSeconds = 0.0
+    /// Summed cost estimates and wall seconds of each worker's results, by name: its
+    /// measured speed, from which a trial's stall bound is derived (Scheduler+Progress).
+    var speeds: [String: (cost: Double, seconds: Double)] = [:]
+    /// Failed results in a row, by worker name (see Scheduler+Quarantine).
+    var failureStreaks: [String: Int] = [:]
+    /// Workers with at least one result that did not fail: a failure streak quarantines a
+    /// worker only while another worker succeeds.
+    var succeededWorkers = Set<String>()
+    /// Workers that get no more work in this run, in the order they were quarantined.
+    public internal(set) var quarantinedWorkers: [QuarantinedWorker] = []
 
     /// - Parameters:
     ///   - plan: the run's trials, in any order. Repeated ids are dropped (first kept).
@@ -151,10 +173,17 @@ public struct Scheduler: Sendable {
         case .progress(let id, let trialID, let fraction):
             touch(id)
             if case .running(id, _)? = trials[trialID]?.state, fraction.isFinite {
-                trials[trialID]!.progress = min(max(fraction, 0), 1)
+                let fraction = min(max(fraction, 0), 1)
+                if trials[trialID]!.lastAdvance == nil || fraction > trials[trialID]!.progress {
+                    trials[trialID]!.lastAdvance = now
+                }
+                trials[trialID]!.progress = fraction
             }
         case .result(let id, let trialID, let outcome): receiveResult(id, trialID, outcome, &out)
         case .rejectedResult(let id, let trialID): rejectResult(id, trialID, &out)
+        case .quarantine(let id, let reason):
+            touch(id)
+            quarantine(name: workerName(id), reason: reason, &out)
         case .goodbye(let id, let abandoned): workerLeft(id, abandoned: abandoned, &out)
         case .journalAppended(let trialID): journalAppended(trialID, &out)
         case .journalFailed(let trialID, let message):
@@ -163,6 +192,8 @@ public struct Scheduler: Sendable {
         case .tick: break
         }
         expireSilentWorkers(&out)
+        takeBackStalledTrials(&out)
+        turnAwayQuarantined(&out)
         dispatch(&out)
         sendHeartbeats(&out)
         finishIfDone(&out)
@@ -172,7 +203,9 @@ public struct Scheduler: Sendable {
     /// The latest instant by which the driver must deliver a ``SchedulerEvent/tick``:
     /// the next heartbeat due or the next worker to expire. `nil` without workers.
     public var nextDeadline: Instant? {
-        workers.values.map { min($0.nextHeartbeat, $0.lastSeen + policy.expiry) }.min()
+        let liveness = workers.values.map { min($0.nextHeartbeat, $0.lastSeen + policy.expiry) }.min()
+        guard let progress = nextProgressDeadline else { return liveness }
+        return liveness.map { min($0, progress) } ?? progress
     }
 
     // MARK: workers
@@ -186,6 +219,7 @@ public struct Scheduler: Sendable {
     }
 
     mutating func workerReady(_ id: WorkerID, _ hello: WorkerProfile, _ out: inout [SchedulerAction]) {
+        names[id] = hello.name
         if haltReason != nil || (isFinished && !policy.keepAlive) {
             if workers[id] != nil { forget(id) }
             out.append(.shutdown(id))
@@ -197,7 +231,13 @@ public struct Scheduler: Sendable {
             out.append(.log(.warning, "refused worker \(hello.name) (\(id)): numerics \(hello.numerics), expected \(policy.numerics)"))
             return
         }
-        names[id] = hello.name
+        if let reason = quarantineReason(of: hello.name) {
+            // Back on a new connection, or restarted under the same name: still out.
+            if workers[id] != nil { lose(id, reason: "worker \(hello.name) restarted while running it", &out) }
+            out.append(.quarantine(id, reason: reason))
+            out.append(.log(.info, "worker \(hello.name) (\(id)) is quarantined; turned away"))
+            return
+        }
         if let worker = workers[id] {
             workers[id]!.name = hello.name
             workers[id]!.lastSeen = now
@@ -207,9 +247,6 @@ public struct Scheduler: Sendable {
                 if case .running(id, _)? = trials[trialID]?.state {
                     loseTrial(trialID, reason: "worker \(hello.name) restarted while running it", &out)
                 }
-                makeIdle(id)
-            case .awaitingAck:
-                // It restarted after sending its result; the ack still goes out once durable.
                 makeIdle(id)
             }
             out.append(.log(.info, "worker \(hello.name) (\(id)) is ready again"))
@@ -263,10 +300,9 @@ public struct Scheduler: Sendable {
         }
     }
 
+    /// Its acks still go out once their records are durable (``ackWaiters``): a worker
+    /// presumed dead may be alive, and an ack only says that its result is safe.
     mutating func forget(_ id: WorkerID) {
-        if case .awaitingAck(let trialID)? = workers[id]?.state {
-            ackWaiters[trialID]?.removeAll { $0 == id }
-        }
         workers[id] = nil
         idleQueue.removeAll { $0 == id }
     }

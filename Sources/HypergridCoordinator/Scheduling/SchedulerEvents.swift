@@ -1,3 +1,4 @@
+import HypergridResults
 import HypergridSearchSpace
 import Logging
 
@@ -16,6 +17,9 @@ public enum SchedulerEvent: Sendable, Equatable {
     /// A worker sent a result that cannot be believed (it lacks its assignment's token);
     /// it is not recorded.
     case rejectedResult(WorkerID, TrialID)
+    /// The driver found a worker's result impossible (numbers no trainer makes): the worker
+    /// is quarantined for the rest of the run, after its result is recorded as it was reported.
+    case quarantine(WorkerID, reason: String)
     /// A worker is leaving; it hands back the trial it was running, if any.
     case goodbye(WorkerID, abandoned: TrialID?)
     /// The driver appended the record about this trial to the journal and fsync'd it.
@@ -43,6 +47,12 @@ public enum SchedulerAction: Sendable, Equatable {
     case sendHeartbeat(WorkerID)
     /// Turn a worker away; it should exit and not retry.
     case refuse(WorkerID, reason: String)
+    /// Tell a worker to stop training this trial (it stalled or ran past the trial timeout):
+    /// the trial was requeued and the worker forgotten; it rejoins with `ready` once its
+    /// training thread has let go of the trial, or exits if it cannot.
+    case abandon(WorkerID, TrialID)
+    /// Tell a worker it is quarantined: it gets no more work in this run and should exit.
+    case quarantine(WorkerID, reason: String)
     /// Tell a worker to exit: the run is over (or halted).
     case shutdown(WorkerID)
     /// Append and fsync this record, then report back (see the enum's contract).
@@ -69,6 +79,22 @@ public struct RunSummary: Sendable, Equatable {
     public var haltReason: String?
     /// Seconds from the first event to the end.
     public var elapsedSeconds: Double
+    /// Workers taken out of the run, in the order they were.
+    public var quarantined: [QuarantinedWorker] = []
+}
+
+/// A worker that gets no more work in this run, and why.
+public struct QuarantinedWorker: Sendable, Equatable {
+    /// Its name as it introduced itself (workers are quarantined by name, so that a
+    /// reconnection on a new socket does not bring it back).
+    public var name: String
+    /// One clause, e.g. `its last 3 trials failed (last: out of memory)`.
+    public var reason: String
+
+    public init(name: String, reason: String) {
+        self.name = name
+        self.reason = reason
+    }
 }
 
 /// A snapshot for a progress line.
@@ -86,6 +112,8 @@ public struct SchedulerStatus: Sendable, Equatable {
     /// Connected workers, idle or busy.
     public var workers: Int
     public var bestValidationAccuracy: Double?
+    /// Regression runs: the lowest validation RMSE so far (then `bestValidationAccuracy` is nil).
+    public var bestValidationRMSE: Double? = nil
     public var bestTrial: TrialID?
     /// Seconds until the last trial should finish: the remaining cost (pending trials, plus
     /// the unfinished fraction of running ones) at the seconds-per-cost of this run's
@@ -101,31 +129,8 @@ public struct SchedulerStatus: Sendable, Equatable {
         if let best = bestValidationAccuracy {
             parts.append("best val " + formatFixed(best, digits: 4))
         }
+        if let best = bestValidationRMSE { parts.append("best val RMSE " + formatFixed(best, digits: 4)) }
         if let eta = etaSeconds { parts.append("ETA " + formatDuration(eta)) }
         return parts.joined(separator: ", ")
     }
-}
-
-/// `3h02m`, `4m10s`, `12s`.
-package func formatDuration(_ seconds: Double) -> String {
-    guard seconds.isFinite else { return "?" }
-    let s = Int(seconds.rounded())
-    if s >= 3600 { return "\(s / 3600)h" + pad2((s % 3600) / 60) + "m" }
-    if s >= 60 { return "\(s / 60)m" + pad2(s % 60) + "s" }
-    return "\(s)s"
-}
-
-private func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-
-/// Fixed-point text without Foundation's locale-dependent `String(format:)`.
-package func formatFixed(_ value: Double, digits: Int) -> String {
-    guard value.isFinite else { return "\(value)" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (abs(value) * scale).rounded()
-    let whole = Int(scaled / scale)
-    var fraction = String(Int(scaled.truncatingRemainder(dividingBy: scale)))
-    while fraction.count < digits { fraction = "0" + fraction }
-    let sign = value < 0 && scaled != 0 ? "-" : ""
-    return digits == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
 }

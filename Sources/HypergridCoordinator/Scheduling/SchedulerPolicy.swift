@@ -1,7 +1,8 @@
+import HypergridProtocol
 import HypergridSearchSpace
 
 /// The knobs of a ``Scheduler``.
-public struct SchedulerPolicy: Hashable, Sendable {
+public struct SchedulerPolicy: HeartbeatTiming, Hashable, Sendable {
     /// Seconds between the coordinator's heartbeats to each worker, and the unit of
     /// silence that ``liveness`` counts (the Paranoid Pirate pattern's HEARTBEAT_INTERVAL).
     public var heartbeatInterval: Double
@@ -17,21 +18,35 @@ public struct SchedulerPolicy: Hashable, Sendable {
     public var keepAlive: Bool
     /// Workers whose numerics version differs are refused.
     public var numerics: String
+    /// A worker whose last this-many recorded results in a row are failures, while another
+    /// worker's trials succeed, is quarantined: it gets no more work in this run (a broken
+    /// machine must not fail hundreds of trials). 0 never quarantines for failures.
+    public var quarantineAfter: Int
+    /// A trial still running this many seconds after it was assigned is taken from its
+    /// worker and requeued (a lost attempt); nil for no limit. It also caps the stall bound
+    /// (see ``Scheduler`` and docs/fault-tolerance.md).
+    public var trialTimeout: Double?
 
     /// Traps on a non-positive interval, or a liveness or attempt count below 1.
     public init(heartbeatInterval: Double = 1, liveness: Int = 4, maxAttempts: Int = 3,
-                keepAlive: Bool = false, numerics: String = HypergridVersion.numerics) {
-        precondition(heartbeatInterval > 0 && heartbeatInterval.isFinite,
-                     "heartbeatInterval must be positive")
-        precondition(liveness >= 1, "liveness must be at least 1")
+                keepAlive: Bool = false, numerics: String = HypergridVersion.numerics,
+                quarantineAfter: Int = 3, trialTimeout: Double? = nil) {
+        Self.checkHeartbeat(interval: heartbeatInterval, liveness: liveness)
         precondition(maxAttempts >= 1, "maxAttempts must be at least 1")
+        precondition(quarantineAfter >= 0, "quarantineAfter must not be negative")
+        precondition(trialTimeout.map { $0 > 0 && $0.isFinite } ?? true, "trialTimeout must be positive")
         self.heartbeatInterval = heartbeatInterval
         self.liveness = liveness
         self.maxAttempts = maxAttempts
         self.keepAlive = keepAlive
         self.numerics = numerics
+        self.quarantineAfter = quarantineAfter
+        self.trialTimeout = trialTimeout
     }
 
-    /// Seconds of silence after which a worker is presumed dead.
-    public var expiry: Double { heartbeatInterval * Double(liveness) }
+    /// The least stall bound: a trial's progress may pause this long whatever its
+    /// estimate (an epoch's validation pass, the final evaluation, a slow checkpoint).
+    public var stallFloor: Double { 4 * expiry }
+    /// The stall bound is this many times the trial's whole expected duration.
+    public static let stallFactor = 5.0
 }

@@ -12,7 +12,8 @@ public struct SearchStages: Sendable {
     let fingerprint: String
     let shape: DatasetShape
     let numerics: String
-    /// Validation accuracy of every recorded trial (nil: it failed or diverged).
+    /// Validation score of every recorded trial, higher is better: the accuracy, or for
+    /// regression the negated RMSE (``TrialMetrics/validationScore``); nil: it failed or diverged.
     private(set) var recorded: [TrialID: Double?] = [:]
     /// The stages planned so far, in order; the last is the one running.
     public private(set) var stages: [[PlannedTrial]] = []
@@ -86,7 +87,7 @@ public struct SearchStages: Sendable {
                 guard let best = HalvingRungs.rank(byPoint(last)).first,
                       let refit = grid.refitTrial(point: best, datasetFingerprint: fingerprint, shape: shape,
                                                   numericsVersion: numerics) else { return added }
-                decisions.append("search done: refitting point \(best) (\(refit.config.summaryForStages)) on \(refit.config.refit!.rawValue)")
+                decisions.append("search done: refitting point \(best) (\(refit.config.fieldSummary)) on \(refit.config.refit!.rawValue)")
                 refitPlanned = true
                 appendStage([refit])
                 added.append(refit)
@@ -101,15 +102,5 @@ public struct SearchStages: Sendable {
         var results: [Int: [(trial: TrialID, accuracy: Double?)]] = [:]
         for t in trials { results[t.point, default: []].append((t.id, recorded[t.id] ?? nil)) }
         return results
-    }
-}
-
-extension TrialConfig {
-    /// `hidden 256 bn lr 0.1 reg 0.001`: the swept values a person needs to recognise a point.
-    var summaryForStages: String {
-        var parts = ["hidden \(hidden.map(String.init).joined(separator: "-"))"]
-        if batchNorm { parts.append("bn") }
-        parts.append("\(optimizer.rawValue) lr \(learningRate) reg \(reg)")
-        return parts.joined(separator: " ")
     }
 }

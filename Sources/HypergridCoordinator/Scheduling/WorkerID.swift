@@ -1,3 +1,5 @@
+import HypergridPrimitives
+
 /// A worker's identity on the coordinator's socket: the opaque routing id that a ZeroMQ
 /// ROUTER socket prefixes to each of the worker's messages.
 ///
@@ -21,13 +23,7 @@ public struct WorkerID: Hashable, Comparable, Sendable, CustomStringConvertible 
         if !bytes.isEmpty, bytes.allSatisfy({ (0x21...0x7e).contains($0) }) {
             return String(decoding: bytes, as: UTF8.self)
         }
-        let digits: [Character] = Array("0123456789abcdef")
-        var text = "0x"
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return text
+        return "0x" + Hex.string(bytes)
     }
 }
 

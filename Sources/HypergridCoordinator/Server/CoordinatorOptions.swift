@@ -51,6 +51,8 @@ public struct CoordinatorOptions: Sendable {
     public var summaryRows: Int
     /// Encrypt and authenticate every connection; nil serves plain TCP (loopback or trusted networks).
     public var curve: CoordinatorCurve?
+    /// Keep the models of this many best trials (and the refit's) in `models/` (see ``ModelStore``).
+    public var keepModels = 1
 
     public init(bind: String = "tcp://127.0.0.1:5555", runDirectory: String,
                 policy: SchedulerPolicy = SchedulerPolicy(), chunkSize: Int = 4 << 20,

@@ -1,5 +1,6 @@
 import Foundation
 import HypergridProtocol
+import HypergridResults
 import HypergridSearchSpace
 
 extension CoordinatorServer {
@@ -14,15 +15,15 @@ extension CoordinatorServer {
             message = try Message(decoding: frame)
         } catch ProtocolError.versionMismatch(let peerVersion, let local, _) {
             let reason = "worker \(name(worker)) speaks protocol \(peerVersion), this coordinator speaks \(local)"
-            logger.warning("refused \(peer(worker)): \(reason)")
+            peerWarning(.otherProtocol, from: worker, "refused \(peer(worker)): \(reason)")
             send(.refuse(reason: reason), to: worker)
             return
         } catch {
-            logger.warning("dropped a malformed frame from \(peer(worker)): \(error)")
+            peerWarning(.malformedFrame, from: worker, "dropped a malformed frame from \(peer(worker)): \(error)")
             return
         }
         guard message.type.sender != .coordinator else {
-            logger.warning("dropped \(message.type.name) from \(peer(worker)): only a coordinator sends it")
+            peerWarning(.wrongSender, from: worker, "dropped \(message.type.name) from \(peer(worker)): only a coordinator sends it")
             return
         }
         let time = now
@@ -31,7 +32,6 @@ extension CoordinatorServer {
             let workerName = NetworkText.printable(hello.workerName, limit: 80, empty: worker.description)
             let program = NetworkText.printable(hello.programVersion, limit: 80)
             let features = NetworkText.printable(hello.cpuFeatures, limit: 200)
-            workerNames[worker] = workerName
             let capabilities = features.split(separator: " ").map(String.init) + ["threads=\(hello.threadCount)"]
             logger.info("worker \(workerName) ready (\(program), \(features), \(hello.threadCount) threads)")
             perform(scheduler.handle(.ready(worker, WorkerProfile(name: workerName,
@@ -49,7 +49,7 @@ extension CoordinatorServer {
         case .datasetRequest(let fingerprint, let index):
             perform(scheduler.handle(.heartbeat(worker), at: time))
             serveDatasetChunk(fingerprint: fingerprint, index: Int(index), to: worker)
-        case .assign, .ack, .refuse, .shutdown, .noWork, .datasetChunk, .datasetUnavailable:
+        case .assign, .ack, .refuse, .shutdown, .noWork, .datasetChunk, .datasetUnavailable, .quarantine, .abandon:
             break  // excluded by the sender check above
         }
     }
@@ -59,7 +59,7 @@ extension CoordinatorServer {
     private func receiveResult(_ report: TrialReport, from worker: WorkerID, at time: Instant) {
         guard tokens.isValid(report.token, for: report.trialID, attempt: report.attempt) else {
             let reason = "it lacks the token of an assignment of attempt \(report.attempt) of that trial (the trial was not assigned to it, or by another run directory)"
-            logger.warning("rejected a result for trial \(report.trialID.short) from \(peer(worker)): \(reason)")
+            peerWarning(.rejectedResult, from: worker, "rejected a result for trial \(report.trialID.short) from \(peer(worker)): \(reason)")
             perform(scheduler.handle(.rejectedResult(worker, report.trialID), at: time))
             return
         }
@@ -70,9 +70,12 @@ extension CoordinatorServer {
         if let trial,
            let problem = ResultCheck.problem(with: outcome, of: trial.config, trainRows: trial.config.trainingRows(in: offer.shape),
                                              resumable: trial.resumeFrom != nil) {
-            logger.warning("result for trial \(report.trialID.short) from \(peer(worker)) recorded as failed: \(problem)")
+            peerWarning(.unbelievableResult, from: worker, "result for trial \(report.trialID.short) from \(peer(worker)) recorded as failed: \(problem)")
             outcome = TrialOutcome(metrics: TrialMetrics(status: .failed, reason: "the worker's result was rejected: \(problem)"),
                                    history: TrialHistory(lossEvery: max(trial.config.lossEvery, 1)))
+            perform(scheduler.handle(.result(worker, report.trialID, outcome), at: time))
+            perform(scheduler.handle(.quarantine(worker, reason: "its result for trial \(report.trialID.short) was rejected: \(problem)"), at: time))
+            return
         } else {
             if let reason = outcome.metrics.reason {
                 outcome.metrics.reason = NetworkText.printable(reason, limit: 500)
@@ -88,14 +91,44 @@ extension CoordinatorServer {
                     logger.error("\(error); the trials continuing from it will train from scratch")
                 }
             }
+            if let model = report.model, let trial, let rank = ModelStore.rank(of: outcome.metrics, config: trial.config) {
+                // Durable before the scheduler can record the result, as checkpoints are.
+                do {
+                    let displaced = try models.offer(model, for: report.trialID, rank: rank)
+                    if !displaced.isEmpty {
+                        logger.debug("kept the model of \(report.trialID.short); dropped \(displaced.map(\.short).joined(separator: ", "))")
+                    }
+                } catch {
+                    logger.error("\(error); the result is recorded without it")
+                }
+            }
         }
         perform(scheduler.handle(.result(worker, report.trialID, outcome), at: time))
+    }
+
+    /// Logs a warning about what `worker` sent, unless the ``WarningThrottle`` holds it
+    /// back (it is then counted, and summed up when the window ends).
+    func peerWarning(_ kind: WarningThrottle.Kind, from worker: WorkerID, _ message: @autoclosure () -> String) {
+        logThrottledSummaries()
+        if warnings.admit(kind, peer: peerAddresses[worker] ?? "peer \(worker)") {
+            status.clear()
+            logger.warning("\(message())")
+        }
+    }
+
+    /// Logs the summaries of a throttling window that has ended (all of them when `flush`).
+    func logThrottledSummaries(flush: Bool = false) {
+        let lines = flush ? warnings.flush(at: now) : warnings.summaries(at: now)
+        for line in lines {
+            status.clear()
+            logger.warning("\(line)")
+        }
     }
 
     /// The worker's name and, for TCP peers, its address: who sent something refused.
     func peer(_ worker: WorkerID) -> String {
         let address = peerAddresses[worker].map { " at \($0)" } ?? ""
-        if let name = workerNames[worker] { return "worker \(name) (\(worker))\(address)" }
+        if let name = scheduler.names[worker] { return "worker \(name) (\(worker))\(address)" }
         return "peer \(worker)\(address)"
     }
 

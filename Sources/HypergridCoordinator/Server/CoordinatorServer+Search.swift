@@ -1,3 +1,4 @@
+import HypergridResults
 import HypergridSearchSpace
 
 extension CoordinatorServer {
@@ -15,8 +16,13 @@ extension CoordinatorServer {
             lines.append("halving (factor \(rungs.factor)): " + described.joined(separator: " → "))
         }
         if let refit = rows.first(where: { $0.refit != nil }) {
-            let test = refit.testAccuracy.map { formatFixed($0, digits: 4) } ?? "not measured (\(refit.status.rawValue))"
-            lines.append("final refit on \(refit.refit!.rawValue) of hidden \(refit.hiddenText)\(refit.batchNorm ? " bn" : "") lr \(refit.learningRate) reg \(refit.reg): test accuracy \(test)")
+            if let rmse = refit.testRMSE {
+                let r2 = refit.testR2.map { ", R² " + formatFixed($0, digits: 3) } ?? ""
+                lines.append("final refit on \(refit.refit!.rawValue) of \(refit.config.fieldSummary): test RMSE \(formatFixed(rmse, digits: 4))\(r2)")
+            } else {
+                let test = refit.testAccuracy.map { formatFixed($0, digits: 4) } ?? "not measured (\(refit.status.rawValue))"
+                lines.append("final refit on \(refit.refit!.rawValue) of \(refit.config.fieldSummary): test accuracy \(test)")
+            }
         }
         if let best = rows.first(where: { $0.refit == nil }), best.separable == false {
             lines.append("note: the best point's 95 % interval overlaps others'; more repeats are needed to tell them apart")

@@ -2,7 +2,9 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import HypergridFiles
 import HypergridProtocol
+import HypergridResults
 import HypergridSearchSpace
 import Logging
 import ZeroMQ
@@ -16,13 +18,15 @@ public struct CoordinatorError: Error, CustomStringConvertible {
 /// The coordinator's socket loop: it owns the ROUTER socket, the journal and the
 /// leaderboard, and drives the pure ``Scheduler`` with what arrives and the time.
 ///
-/// One thread does everything, so the scheduler, the journal and the socket need no
-/// locks: poll the socket until the scheduler's next deadline (at most 100 ms), turn
-/// frames into events, and perform the scheduler's actions in order.
+/// One thread does everything but the journal's appends, so the scheduler and the socket
+/// need no locks: poll the socket until the scheduler's next deadline (at most 100 ms),
+/// turn frames into events, and perform the scheduler's actions in order.
 ///
-/// Records are group-committed: the records asked for while handling everything that
-/// arrived in one drain of the socket are appended with one write and one fsync, and
-/// only then confirmed to the scheduler, which acknowledges results only once confirmed.
+/// Records are group-committed: the records asked for while the previous batch was being
+/// made durable are appended with one write and one fsync, on the ``JournalCommitter``'s
+/// thread, while this thread goes on receiving results and assigning trials; each record
+/// is confirmed to the scheduler, which acknowledges results only once confirmed, after
+/// the fsync of its batch has returned.
 /// The leaderboard is rewritten at most every ``leaderboardInterval`` seconds while
 /// results arrive, and always before ``run(shouldStop:)`` returns.
 public final class CoordinatorServer {
@@ -33,6 +37,8 @@ public final class CoordinatorServer {
     let planByID: [TrialID: PlannedTrial]
     /// Where halving trials' checkpoints are kept (see ``CheckpointStore``).
     public let checkpoints: CheckpointStore
+    /// The kept models (see ``ModelStore``).
+    public let models: ModelStore
     let journal: Journal
     var scheduler: Scheduler
     var leaderboard: Leaderboard
@@ -41,15 +47,18 @@ public final class CoordinatorServer {
     /// Admits only the authorized worker keys when CURVE is on; alive as long as the socket.
     let authenticator: ZAPAuthenticator?
     let clockStart = ContinuousClock.now
-    var workerNames: [WorkerID: String] = [:]
     /// The IP address each TCP peer's messages came from, for log lines about what it sent.
     var peerAddresses: [WorkerID: String] = [:]
     /// Signs assignments and checks that results answer one.
     let tokens: AssignmentTokens
     var summary: RunSummary?
     let status: StatusDisplay
-    /// Records the scheduler asked for that are not yet in the journal.
+    /// Records the scheduler asked for that are not yet in the journal (nor on their way).
     var uncommitted: [JournalRecord] = []
+    /// Holds back repeated warnings about what peers send (a log flood is a disk-filling attack).
+    var warnings = WarningThrottle()
+    /// Appends batches of records on a thread of its own (see ``run(shouldStop:)``).
+    let committer: JournalCommitter
     /// Records on the board that `leaderboard.csv` does not show yet.
     var leaderboardIsStale = false
     /// When the leaderboard may be rewritten next, on the ``now`` clock.
@@ -77,7 +86,9 @@ public final class CoordinatorServer {
                 search: GridSpec? = nil) throws {
         self.options = options
         self.offer = offer
-        self.logger = logger
+        let status = StatusDisplay(enabled: options.liveStatus)
+        self.status = status
+        self.logger = status.erasingBeforeEachLine(logger)
         self.checkpoints = CheckpointStore(runDirectory: options.runDirectory)
         do {
             // The journal makes the run directory; its errors name the path and the errno
@@ -98,11 +109,14 @@ public final class CoordinatorServer {
             logger.warning("dropped a torn last line of the journal (\(torn)); its trial will run again")
         }
         leaderboard = Leaderboard(replay: replay)
+        models = ModelStore(runDirectory: options.runDirectory, keep: options.keepModels) { id in
+            replay.results[id].flatMap { ModelStore.rank(of: $0.metrics, config: $0.config) }
+        }
         var stages: SearchStages?
         var plan = plan
         if let search, search.isStaged {
             var recorded: [TrialID: Double?] = [:]
-            for (id, r) in replay.results { recorded[id] = .some(r.metrics.status == .failed ? nil : r.metrics.validationAccuracy) }
+            for (id, r) in replay.results { recorded[id] = .some(r.metrics.status == .failed ? nil : r.metrics.validationScore) }
             for id in replay.failures.keys { recorded[id] = .some(nil) }
             stages = SearchStages(grid: search, fingerprint: offer.fingerprint, shape: offer.shape, recorded: recorded)
             plan = stages!.planned
@@ -111,7 +125,6 @@ public final class CoordinatorServer {
         self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         scheduler = Scheduler(plan: plan, finished: replay.finished, policy: options.policy, start: Instant(seconds: 0),
                               stages: stages)
-        status = StatusDisplay(enabled: options.liveStatus)
         do {
             context = try Context()
             if let curve = options.curve {
@@ -137,6 +150,7 @@ public final class CoordinatorServer {
             try socket.set(.receiveHighWaterMark, 100_000)
             try socket.bind(options.bind)
             endpoint = try socket.lastEndpoint
+            committer = try JournalCommitter(journal: journal, context: context)
         } catch let error as ZMQError {
             journal.close()
             throw CoordinatorError("\(error)")
@@ -167,6 +181,7 @@ public final class CoordinatorServer {
     }
 
     deinit {
+        committer.stop()
         socket.close()
         authenticator?.stop()
         journal.close()
@@ -174,9 +189,7 @@ public final class CoordinatorServer {
 
     /// Seconds since this coordinator started, on a monotonic clock.
     var now: Instant {
-        let elapsed = ContinuousClock.now - clockStart
-        let (seconds, attoseconds) = elapsed.components
-        return Instant(seconds: Double(seconds) + Double(attoseconds) * 1e-18)
+        Instant(seconds: (ContinuousClock.now - clockStart) / .seconds(1))
     }
 
     /// Serves workers until every trial is finished (or the run halts, or
@@ -190,7 +203,9 @@ public final class CoordinatorServer {
         writeLeaderboard()
         while summary == nil {
             if shouldStop() {
+                commitJournal()   // what is in flight, and the rest, before returning
                 status.clear()
+                logThrottledSummaries(flush: true)
                 if leaderboardIsStale { writeLeaderboard() }
                 logger.notice("stopping on request; the journal has every acknowledged result, rerun to resume")
                 return scheduler.summary
@@ -198,19 +213,26 @@ public final class CoordinatorServer {
             let wait = scheduler.nextDeadline.map { max(0, min(0.1, $0 - now)) } ?? 0.1
             let readable: [Int]
             do {
-                readable = try Socket.pollReadable([socket], timeoutMilliseconds: Int((wait * 1000).rounded(.up)))
+                readable = try Socket.pollReadable([socket, committer.wakeUp],
+                                                   timeoutMilliseconds: Int((wait * 1000).rounded(.up)))
             } catch let error as ZMQError where error.kind == .interrupted {
                 continue
             }
-            if !readable.isEmpty { drainSocket() }
+            if readable.contains(0) { drainSocket() }
+            if let completion = committer.takeCompleted() { confirm(completion) }
             perform(scheduler.handle(.tick, at: now))
-            commitJournal()
+            logThrottledSummaries()
+            startCommit()
             if leaderboardIsStale, now >= nextLeaderboardWrite { writeLeaderboard() }
             status.show(scheduler.status.line)
         }
+        commitJournal()   // nothing is normally left; never return with a batch in flight
+        logThrottledSummaries(flush: true)
         if leaderboardIsStale { writeLeaderboard() }
         status.clear()
-        // Let the shutdown messages reach idle workers before the socket closes.
+        // The loop ends only once `perform` stored the summary. The shutdown messages to idle
+        // workers still queued then are delivered by the socket's linger (set in `init`) as
+        // it closes.
         return summary!
     }
 
@@ -229,7 +251,9 @@ public final class CoordinatorServer {
                 return
             }
             guard frames.count == 2 else {
-                logger.warning("dropped a message of \(frames.count) frames from \(frames.first.map { peer(WorkerID($0)) } ?? "?"); expected 2")
+                if let id = frames.first {
+                    peerWarning(.wrongFrameCount, from: WorkerID(id), "dropped a message of \(frames.count) frames from \(peer(WorkerID(id))); expected 2")
+                }
                 continue
             }
             handleFrame(from: WorkerID(frames[0]), frames[1])
@@ -237,7 +261,7 @@ public final class CoordinatorServer {
     }
 
     /// Performs a batch of scheduler actions in order. Records are only collected here:
-    /// ``commitJournal()`` writes them and feeds the confirmations back.
+    /// ``startCommit()`` or ``commitJournal()`` writes them and feeds the confirmations back.
     func perform(_ actions: [SchedulerAction]) {
         var queue = actions[...]
         while let action = queue.popFirst() {
@@ -252,7 +276,8 @@ public final class CoordinatorServer {
                 }
                 let assignment = Assignment(trialID: trial.id, attempt: UInt32(attempt), config: trial.config,
                                             dataset: offer.spec, datasetFingerprint: offer.fingerprint,
-                                            saveCheckpoint: trial.saveCheckpoint, checkpoint: checkpoint,
+                                            saveCheckpoint: trial.saveCheckpoint, saveModel: models.keep > 0,
+                                            checkpoint: checkpoint,
                                             token: tokens.token(for: trial.id, attempt: UInt32(attempt)))
                 send(.assign(assignment), to: worker)
                 let resumed = checkpoint != nil ? " from \(trial.resumeFrom!.short)'s checkpoint" : ""
@@ -266,6 +291,10 @@ public final class CoordinatorServer {
                 send(.refuse(reason: reason), to: worker)
             case .shutdown(let worker):
                 send(.shutdown, to: worker)
+            case .quarantine(let worker, let reason):
+                send(.quarantine(reason: reason), to: worker)
+            case .abandon(let worker, let trialID):
+                send(.abandon(trialID), to: worker)
             case .appendToJournal(let record):
                 uncommitted.append(record)
             case .log(let level, let message):
@@ -277,33 +306,52 @@ public final class CoordinatorServer {
         }
     }
 
-    /// Appends every uncommitted record with one fsync, then confirms each to the
-    /// scheduler (whose acknowledgements go out only now, after the fsync) and performs
-    /// what follows; repeats while that asks for more records. A failed append fails the
-    /// whole batch: the journal cut it off again, so none of its results was acknowledged.
+    /// Hands the uncommitted records to the committer thread as one batch, unless a batch
+    /// is in flight (they wait for the next one). The loop confirms it once it completes.
+    func startCommit() {
+        guard !committer.inFlight, !uncommitted.isEmpty else { return }
+        committer.submit(uncommitted)
+        uncommitted.removeAll(keepingCapacity: true)
+    }
+
+    /// Synchronously: waits for the batch in flight and confirms it, then appends every
+    /// uncommitted record with one fsync and confirms each, and repeats while that asks for
+    /// more records. When it returns, the journal is idle and every record confirmed.
     func commitJournal() {
+        if let completion = committer.waitForCompletion() { confirm(completion) }
         while !uncommitted.isEmpty {
             let batch = uncommitted
             uncommitted.removeAll(keepingCapacity: true)
             do {
                 try journal.append(contentsOf: batch)
+                confirm(JournalCommitter.Completion(batch: batch, error: nil))
             } catch {
-                logger.error("cannot write the journal: \(error)")
-                for record in batch {
-                    perform(scheduler.handle(.journalFailed(record.trialID, message: "\(error)"), at: now))
-                }
-                continue
+                confirm(JournalCommitter.Completion(batch: batch, error: error))
             }
-            for record in batch {
-                leaderboard.add(record)
-                leaderboardIsStale = true
-                if let id = record.trialID {
-                    report(record)
-                    perform(scheduler.handle(.journalAppended(id), at: now))
-                }
-            }
-            if batch.contains(where: { $0.trialID != nil }) { onResultsCommitted?() }
         }
+    }
+
+    /// Feeds a completed batch back: confirms each record to the scheduler (whose
+    /// acknowledgements go out only now, after the fsync) and performs what follows. A
+    /// failed append fails the whole batch: the journal cut it off again, so none of its
+    /// results was acknowledged.
+    func confirm(_ completion: JournalCommitter.Completion) {
+        if let error = completion.error {
+            logger.error("cannot write the journal: \(error)")
+            for record in completion.batch {
+                perform(scheduler.handle(.journalFailed(record.trialID, message: "\(error)"), at: now))
+            }
+            return
+        }
+        for record in completion.batch {
+            leaderboard.add(record)
+            leaderboardIsStale = true
+            if let id = record.trialID {
+                report(record)
+                perform(scheduler.handle(.journalAppended(id), at: now))
+            }
+        }
+        if completion.batch.contains(where: { $0.trialID != nil }) { onResultsCommitted?() }
     }
 
     /// Rewrites `leaderboard.csv` from the board; the next rewrite waits
@@ -321,12 +369,19 @@ public final class CoordinatorServer {
         nextLeaderboardWrite = end + max(Self.leaderboardInterval, 20 * (end - start))
     }
 
-    /// The top rows of the leaderboard as an aligned table.
-    public func leaderboardTable(top: Int) -> String {
-        Leaderboard.render(leaderboard.rows, format: .table, top: top)
+    /// Logs a warning from outside the socket loop (from `run`'s `shouldStop`) on the
+    /// coordinator's logger, which erases the live status line before each line.
+    public func warn(_ message: String) {
+        logger.warning("\(message)")
     }
 
-    func name(_ worker: WorkerID) -> String { workerNames[worker] ?? worker.description }
+    /// The top rows of the leaderboard as an aligned table: the columns that vary in the
+    /// grid and the metrics, or every column when `wide`.
+    public func leaderboardTable(top: Int, wide: Bool = false) -> String {
+        Leaderboard.render(leaderboard.rows, format: .table, top: top, wide: wide)
+    }
+
+    func name(_ worker: WorkerID) -> String { scheduler.workerName(worker) }
 
     func send(_ message: Message, to worker: WorkerID) {
         do {
@@ -336,7 +391,8 @@ public final class CoordinatorServer {
             // The peer disconnected; the scheduler notices its silence and requeues.
             logger.debug("\(name(worker)) is gone; \(message.type.name) not delivered")
         } catch {
-            logger.warning("cannot send \(message.type.name) to \(name(worker)): \(error)")
+            // A peer that does not read (its queue is full) must not flood the log either.
+            peerWarning(.unsendable, from: worker, "cannot send \(message.type.name) to \(name(worker)): \(error)")
         }
     }
 
@@ -346,32 +402,13 @@ public final class CoordinatorServer {
         case .trialResult(let r):
             // formatFixed rather than String(format:), which costs microseconds per call
             // through Foundation's locale machinery: this line is written for every result.
-            let val = r.metrics.validationAccuracy.map { formatFixed($0, digits: 4) } ?? "-"
+            let val = r.metrics.validationRegression.map { "RMSE " + formatFixed($0.rmse, digits: 4) }
+                ?? r.metrics.validationAccuracy.map { formatFixed($0, digits: 4) } ?? "-"
             logger.info("trial \(r.trial.short) \(r.metrics.status.rawValue): val \(val) in \(formatFixed(r.metrics.wallSeconds, digits: 1)) s on \(r.worker) — \(scheduler.status.line)")
         case .trialFailed(let r):
             logger.warning("trial \(r.trial.short) failed after \(r.attempts) attempts: \(r.reason)")
-        case .runStarted:
+        case .runStarted, .workerQuarantined:
             break
         }
-    }
-}
-
-extension TrialConfig {
-    /// `hidden 256-128 bn adam lr 0.001 reg 0.001 5000 it` — for logs.
-    public var summary: String {
-        var parts = ["hidden \(hidden.map(String.init).joined(separator: "-"))"]
-        if batchNorm { parts.append("bn") }
-        parts.append(optimizer.rawValue)
-        parts.append("lr \(learningRate)")
-        parts.append("reg \(reg)")
-        switch length {
-        case .iterations(let n): parts.append("\(n) it")
-        case .epochs(let e): parts.append("\(e) ep")
-        }
-        if let stop = stopAfterEpochs { parts.append("stop after \(stop) ep") }
-        if let refit { parts.append("refit on \(refit.rawValue)") }
-        if !featureSummary.isEmpty { parts.append(featureSummary) }
-        parts.append("seed \(seed)")
-        return parts.joined(separator: " ")
     }
 }

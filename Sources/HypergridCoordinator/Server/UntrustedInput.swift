@@ -40,8 +40,18 @@ enum ResultCheck {
                               ("test accuracy", m.testAccuracy)] {
             if let value, !(0...1).contains(value) { return "its \(name) \(value) is not a fraction in [0, 1]" }
         }
+        // Regression errors: RMSE and MAE are non-negative, R² at most 1 (any negative is possible).
+        for (name, value) in [("train", m.trainRegression), ("validation", m.validationRegression), ("test", m.testRegression)] {
+            guard let value else { continue }
+            if !(value.rmse >= 0 && value.rmse.isFinite) || !(value.mae >= 0 && value.mae.isFinite) {
+                return "its \(name) RMSE \(value.rmse) or MAE \(value.mae) is not a finite, non-negative number"
+            }
+            if !(value.r2 <= 1) { return "its \(name) R² \(value.r2) is not a number at most 1" }
+        }
         // Only the final refit measures the test split; a searched trial never sees it.
-        if config.refit == nil, m.testAccuracy != nil { return "it reports a test accuracy, which only the final refit measures" }
+        if config.refit == nil, m.testAccuracy != nil || m.testRegression != nil {
+            return "it reports a test \(m.testRegression != nil ? "RMSE" : "accuracy"), which only the final refit measures"
+        }
         for (name, value) in [("wall time", m.wallSeconds), ("throughput", m.samplesPerSecond)] {
             if !(value >= 0 && value.isFinite) { return "its \(name) \(value) is not a finite, non-negative number" }
         }
@@ -67,6 +77,12 @@ enum ResultCheck {
         }
         for value in h.trainAccuracy + h.validationAccuracy where !(0...1).contains(value) {
             return "its accuracy history holds \(value), not a fraction in [0, 1]"
+        }
+        if let curve = h.validationRMSE {
+            if curve.count > epochs { return "its RMSE history has more entries than the trial has epochs" }
+            if let bad = curve.first(where: { !($0 >= 0 && $0.isFinite) }) {
+                return "its RMSE history holds \(bad), not a finite, non-negative number"
+            }
         }
         return nil
     }

@@ -1,5 +1,6 @@
 // The MLP's passes. `lossAndGradients` is the fast training path (fused bias+ReLU,
-// BatchNorm+ReLU and softmax+loss+gradient, no input gradient for the first layer);
+// BatchNorm+ReLU and softmax+loss+gradient or bias+squared error+gradient, no input
+// gradient for the first layer);
 // `referenceLossAndGradients` composes the plain layer functions one by one, and the
 // tests require both to produce the same bits.
 
@@ -14,6 +15,34 @@ extension MLP {
     public func lossAndGradients(x: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                  rows n: Int, step: Int = 0) -> Double {
         precondition(n > 0 && n <= maxBatch, "batch must have 1...maxBatch rows")
+        precondition(shape.loss == .softmaxCrossEntropy, "class labels need a softmax cross-entropy network")
+        trainingForward(x: x, rows: n, step: step)
+        let output = layers[layers.count - 1]
+        let loss = softmaxCrossEntropyFused(output.z, bias: output.b!, labels: labels,
+                                            n: n, c: output.outDim)
+        trainingBackward(x: x, rows: n, step: step)
+        return loss
+    }
+
+    /// The regression counterpart of ``lossAndGradients(x:labels:rows:step:)``: returns the
+    /// mean squared error of the outputs against `targets` (without the L2 term) and leaves
+    /// its gradient, through the same fast passes.
+    ///
+    ///     // x: [rows × inputWidth], targets: [rows × classCount], rows ≤ maxBatch
+    public func lossAndGradients(x: UnsafePointer<Float>, targets: UnsafePointer<Float>,
+                                 rows n: Int, step: Int = 0) -> Double {
+        precondition(n > 0 && n <= maxBatch, "batch must have 1...maxBatch rows")
+        precondition(shape.loss == .meanSquaredError, "float targets need a mean-squared-error network")
+        trainingForward(x: x, rows: n, step: step)
+        let output = layers[layers.count - 1]
+        let loss = meanSquaredErrorFused(output.z, bias: output.b!, targets: targets, n: n, k: output.outDim)
+        trainingBackward(x: x, rows: n, step: step)
+        return loss
+    }
+
+    /// The fast training forward up to the output layer's raw scores `X·W` (its bias is
+    /// added by the fused loss).
+    private func trainingForward(x: UnsafePointer<Float>, rows n: Int, step: Int) {
         var input = x
         for (l, layer) in layers.enumerated() {
             let (i, o) = (layer.inDim, layer.outDim)
@@ -47,9 +76,11 @@ extension MLP {
             }
             input = UnsafePointer(layer.a)
         }
+    }
+
+    /// The fast backward from the dScores the fused loss left in the output layer's `z`.
+    private func trainingBackward(x: UnsafePointer<Float>, rows n: Int, step: Int) {
         let output = layers[layers.count - 1]
-        let loss = softmaxCrossEntropyFused(output.z, bias: output.b!, labels: labels,
-                                            n: n, c: output.outDim)
         columnSums(output.db!, output.z, rows: n, columns: output.outDim)
         // Each hidden layer's ReLU (and BatchNorm) backward runs as the `finish` of the
         // GEMM that produces its ∂loss/∂a (the layer above's input gradient), on the
@@ -75,7 +106,6 @@ extension MLP {
                  c: prev.delta, ldc: i, accumulate: false, team: team, columnsOnly: true,
                  finish: finish)
         }
-        return loss
     }
 
     /// The same pass from the plain layer functions, plus the L2 term: returns
@@ -88,6 +118,40 @@ extension MLP {
     public func referenceLossAndGradients(x: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                           rows n: Int, reg: Double, step: Int = 0) -> Double {
         precondition(n > 0 && n <= maxBatch, "batch must have 1...maxBatch rows")
+        precondition(shape.loss == .softmaxCrossEntropy, "class labels need a softmax cross-entropy network")
+        let masks = referenceForward(x: x, rows: n, step: step)
+        let output = layers[layers.count - 1]
+        let c = output.outDim
+        softmaxCrossEntropyForward(probs: referenceProbs, losses: referenceLosses,
+                                   scores: output.z, labels: labels, n: n, c: c)
+        let dataLoss = meanLoss(referenceLosses, n: n)
+        softmaxCrossEntropyBackward(dScores: output.z, probs: referenceProbs, labels: labels,
+                                    n: n, c: c)
+        referenceBackward(x: x, rows: n, masks: masks, reg: reg)
+        return dataLoss + l2Penalty(reg: reg)
+    }
+
+    /// The regression counterpart of ``referenceLossAndGradients(x:labels:rows:reg:step:)``:
+    /// `mean squared error + reg·Σ‖W‖²` and its gradient, from the plain layer functions.
+    ///
+    ///     // x: [rows × inputWidth], targets: [rows × classCount], rows ≤ maxBatch
+    public func referenceLossAndGradients(x: UnsafePointer<Float>, targets: UnsafePointer<Float>,
+                                          rows n: Int, reg: Double, step: Int = 0) -> Double {
+        precondition(n > 0 && n <= maxBatch, "batch must have 1...maxBatch rows")
+        precondition(shape.loss == .meanSquaredError, "float targets need a mean-squared-error network")
+        let masks = referenceForward(x: x, rows: n, step: step)
+        let output = layers[layers.count - 1]
+        let k = output.outDim
+        meanSquaredErrorForward(losses: referenceLosses, predictions: output.z, targets: targets, n: n, k: k)
+        let dataLoss = meanLoss(referenceLosses, n: n)
+        meanSquaredErrorBackward(dPredictions: output.z, predictions: output.z, targets: targets, n: n, k: k)
+        referenceBackward(x: x, rows: n, masks: masks, reg: reg)
+        return dataLoss + l2Penalty(reg: reg)
+    }
+
+    /// The plain training forward to the output layer's scores (with bias); returns each
+    /// hidden layer's dropout mask (nil without dropout).
+    private func referenceForward(x: UnsafePointer<Float>, rows n: Int, step: Int) -> [[Float]?] {
         var input = x
         var masks: [[Float]?] = []
         for (l, layer) in layers.enumerated() {
@@ -111,13 +175,11 @@ extension MLP {
             }
             input = UnsafePointer(layer.a)
         }
-        let output = layers[layers.count - 1]
-        let c = output.outDim
-        softmaxCrossEntropyForward(probs: referenceProbs, losses: referenceLosses,
-                                   scores: output.z, labels: labels, n: n, c: c)
-        let dataLoss = meanLoss(referenceLosses, n: n)
-        softmaxCrossEntropyBackward(dScores: output.z, probs: referenceProbs, labels: labels,
-                                    n: n, c: c)
+        return masks
+    }
+
+    /// The plain backward from the dScores in the output layer's `z`, plus the L2 gradient.
+    private func referenceBackward(x: UnsafePointer<Float>, rows n: Int, masks: [[Float]?], reg: Double) {
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[l]
             let (i, o) = (layer.inDim, layer.outDim)
@@ -141,7 +203,6 @@ extension MLP {
                 addWeightDecay(p.gradient, p.value, count: p.count, decay: Float(2 * reg))
             }
         }
-        return dataLoss + l2Penalty(reg: reg)
     }
 
     /// Inference-mode forward (BatchNorm with running statistics) of up to `maxBatch`
@@ -183,6 +244,21 @@ extension MLP {
             let n = min(maxBatch, rows - start)
             let scores = inferenceScores(x: x + start * shape.inputWidth, rows: n)
             argmaxRows(out + start, scores: scores, bias: nil, n: n, c: shape.classCount)
+            start += n
+        }
+    }
+
+    /// Predicted values (the inference outputs) of any number of rows, evaluated in chunks
+    /// of `maxBatch` rows through the same GEMM: the regression counterpart of `predict`.
+    ///
+    ///     // x: [rows × inputWidth] → out: [rows × classCount]
+    public func predictValues(x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
+        let k = shape.classCount
+        var start = 0
+        while start < rows {
+            let n = min(maxBatch, rows - start)
+            let scores = inferenceScores(x: x + start * shape.inputWidth, rows: n)
+            (out + start * k).update(from: scores, count: n * k)
             start += n
         }
     }

@@ -1,23 +1,35 @@
+/// What the output layer's scores are trained against.
+public enum OutputLoss: Sendable, Hashable {
+    /// Class scores, softmax cross-entropy against integer labels (classification).
+    case softmaxCrossEntropy
+    /// Predicted values, mean squared error against float targets (regression).
+    case meanSquaredError
+}
+
 /// The architecture of a multi-layer perceptron:
-/// `input → [affine → (BatchNorm) → ReLU] × hidden.count → affine → classCount scores`.
+/// `input → [affine → (BatchNorm) → ReLU] × hidden.count → affine → classCount outputs`.
 public struct MLPShape: Sendable, Hashable {
     /// Features per input row (D).
     public var inputWidth: Int
     /// Hidden layer widths, input side first.
     public var hidden: [Int]
-    /// Output classes (C).
+    /// Output width: classes (C) for classification, target columns (K) for regression.
     public var classCount: Int
     /// BatchNorm1d between each hidden affine layer and its ReLU. Those affine layers
     /// then have no bias: BatchNorm subtracts the batch mean, so a bias there has an
     /// exactly-zero gradient in exact arithmetic and only collects rounding noise
     /// (which Adam would amplify); β plays its role.
     public var batchNorm: Bool
+    /// The training loss on the outputs.
+    public var loss: OutputLoss
 
-    public init(inputWidth: Int, hidden: [Int], classCount: Int, batchNorm: Bool) {
+    public init(inputWidth: Int, hidden: [Int], classCount: Int, batchNorm: Bool,
+                loss: OutputLoss = .softmaxCrossEntropy) {
         self.inputWidth = inputWidth
         self.hidden = hidden
         self.classCount = classCount
         self.batchNorm = batchNorm
+        self.loss = loss
     }
 
     /// Affine layers: one per hidden width plus the output layer.

@@ -13,22 +13,43 @@ public final class MinibatchSampler {
     public let features: UnsafeMutablePointer<Float>
     /// The gathered labels of the current batch: [batchSize].
     public let labels: UnsafeMutablePointer<Int32>
+    /// Regression targets per row (0 for classification).
+    public let targetColumns: Int
+    /// The gathered regression targets of the current batch (``gatherTargets(from:)``):
+    /// [batchSize × targetColumns].
+    public let targets: UnsafeMutablePointer<Float>
     var rng: Philox4x32
     private let storage: UnsafeMutableRawPointer
 
-    public init(seed: UInt64, batchSize: Int, columns: Int) {
-        precondition(batchSize > 0 && columns > 0, "batch and columns must be positive")
+    public init(seed: UInt64, batchSize: Int, columns: Int, targetColumns: Int = 0) {
+        precondition(batchSize > 0 && columns > 0 && targetColumns >= 0,
+                     "batch and columns must be positive")
         self.batchSize = batchSize
         self.columns = columns
+        self.targetColumns = targetColumns
         rng = Philox4x32(seed: seed, stream: RandomStreams.minibatch)
-        // Features first (64-byte aligned for the GEMM), then indices and labels.
+        // Features first (64-byte aligned for the GEMM), then indices, labels and targets.
         let featureBytes = (batchSize * columns * 4 + 63) & ~63
-        storage = .allocate(byteCount: featureBytes + 8 * batchSize, alignment: 64)
-        storage.initializeMemory(as: UInt8.self, repeating: 0, count: featureBytes + 8 * batchSize)
+        let total = featureBytes + 8 * batchSize + 4 * batchSize * targetColumns
+        storage = .allocate(byteCount: total, alignment: 64)
+        storage.initializeMemory(as: UInt8.self, repeating: 0, count: total)
         features = storage.bindMemory(to: Float.self, capacity: batchSize * columns)
         indices = (storage + featureBytes).bindMemory(to: Int32.self, capacity: batchSize)
         labels = (storage + featureBytes + 4 * batchSize).bindMemory(to: Int32.self,
                                                                      capacity: batchSize)
+        targets = (storage + featureBytes + 8 * batchSize).bindMemory(to: Float.self,
+                                                                      capacity: batchSize * targetColumns)
+    }
+
+    /// Gathers the targets of the current batch's rows (drawn by the last `next`): a copy of
+    /// `targetColumns` floats per row, on the calling thread (a few floats per row).
+    ///
+    ///     // source: [rows × targetColumns] of the dataset `next` sampled
+    public func gatherTargets(from source: UnsafePointer<Float>) {
+        let k = targetColumns
+        for r in 0..<batchSize {
+            (targets + r * k).update(from: source + Int(indices[r]) * k, count: k)
+        }
     }
 
     deinit { storage.deallocate() }

@@ -1,6 +1,5 @@
 import Foundation
-import HypergridData
-import HypergridPreprocessing
+import HypergridFiles
 import HypergridProtocol
 import HypergridSearchSpace
 #if canImport(Glibc)
@@ -44,8 +43,8 @@ public struct PendingResultStore: Sendable {
         let frame = try encoded ?? Message.result(report).encoded()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         do {
-            try AtomicFile.write(Data(frame), to: fileURL(report.trialID))
-        } catch let error as DatasetError {
+            try DurableFile.replace(fileURL(report.trialID).path, with: frame)
+        } catch let error as FileSystemError {
             throw WorkerError.io(error.description)
         }
     }

@@ -66,6 +66,13 @@ public struct WorkerSession: Sendable {
     var fetch: DatasetFetch?
     /// Set by `shutdown` while results await their acknowledgement.
     var drainDeadline: Double?
+    /// The running trial's iterations done, as the training thread last published them.
+    var liveIterations: (trial: TrialID, count: Int)?
+    /// The last epoch the running trial finished, and its loss, for progress heartbeats.
+    var lastEpoch: (trial: TrialID, epoch: Int, loss: Double)?
+    /// A trial the coordinator told this worker to abandon, until the training thread lets
+    /// go of it (by `deadline`, or the worker exits as wedged).
+    var abandoning: (trial: TrialID, deadline: Double)?
     /// Whether this connection's refused handshake was logged.
     var refusalLogged = false
     /// Added to the log line of a connection that never heard anything, e.g. which keys
@@ -117,7 +124,23 @@ public struct WorkerSession: Sendable {
                 out.append(.log(.warning, "ignoring an undecodable message from the coordinator: \(error)"))
             }
         case .trialProgress(let progress):
+            lastEpoch = (progress.trialID, progress.epoch, progress.loss)
             if isConnected, current?.trialID == progress.trialID { out.append(.send(.progress(progress))) }
+        case .iterationsDone(let trialID, let count):
+            liveIterations = (trialID, count)
+        case .trialStopped(let trialID):
+            if abandoning?.trial == trialID {
+                abandoning = nil
+                out.append(.log(.info, "the training thread let go of trial \(trialID.short); asking for work again"))
+                if !queued.isEmpty {
+                    // Assigned after a reconnection while the thread was still busy.
+                    start(queued.removeFirst(), &out)
+                } else if isConnected {
+                    // The coordinator forgot this worker when it took the trial back: `ready`
+                    // makes it a new worker on the same connection.
+                    out.append(.sendReady)
+                }
+            }
         case .trialFinished(let report): finished(report, &out)
         case .datasetNeeded(let fingerprint): startFetch(fingerprint, &out)
         case .handshakeRefused(let status):
@@ -141,6 +164,7 @@ public struct WorkerSession: Sendable {
     public var nextDeadline: Double? {
         guard stopReason == nil else { return nil }
         var deadlines: [Double] = drainDeadline.map { [$0] } ?? []
+        if let abandoning { deadlines.append(abandoning.deadline) }
         switch link {
         case .notStarted: break
         case .waiting(let until): deadlines.append(until)
@@ -185,6 +209,13 @@ public struct WorkerSession: Sendable {
     }
 
     mutating func checkTimers(_ out: inout [WorkerSessionAction]) {
+        if let abandoning, now >= abandoning.deadline {
+            out.append(.log(.error, "the training thread has not let go of trial \(abandoning.trial.short) \(seconds(policy.abandonGrace)) after the coordinator took it back: it is wedged; exiting so that this worker can be restarted"))
+            // Hand back what was assigned meanwhile (it could never train here).
+            if isConnected { out.append(.send(.goodbye(abandoned: queued.first?.trialID))) }
+            stop(.trainingWedged(abandoning.trial, seconds: policy.abandonGrace), &out)
+            return
+        }
         if let deadline = drainDeadline, now >= deadline {
             out.append(.log(.warning, "\(pending.count) result(s) still unacknowledged at shutdown; they stay on disk for the next worker"))
             stop(.shutdown, &out)
@@ -222,7 +253,7 @@ public struct WorkerSession: Sendable {
                 return
             }
             if now >= nextHeartbeat {
-                out.append(.send(.heartbeat))
+                out.append(.send(heartbeat))
                 // Keep the phase, but never send a burst to catch up after a late tick.
                 nextHeartbeat += policy.heartbeatInterval
                 if nextHeartbeat <= now { nextHeartbeat = now + policy.heartbeatInterval }
@@ -268,6 +299,19 @@ public struct WorkerSession: Sendable {
         case .refuse(let reason):
             abandonCurrent(&out, goodbye: false)
             stop(.refused(reason: reason), &out)
+        case .abandon(let trialID):
+            guard current?.trialID == trialID else {
+                out.append(.log(.debug, "told to abandon trial \(trialID.short), which is not running here; ignored"))
+                break
+            }
+            out.append(.log(.warning, "the coordinator took trial \(trialID.short) back (its progress stalled); abandoning it"))
+            abandonCurrent(&out, goodbye: false)
+            abandoning = (trialID, now + policy.abandonGrace)
+        case .quarantine(let reason):
+            // The coordinator already requeued whatever this worker was running; results
+            // it has not acknowledged stay on disk, for a healthy worker to deliver.
+            abandonCurrent(&out, goodbye: false)
+            stop(.quarantined(reason: reason), &out)
         case .shutdown:
             out.append(.log(.info, "the coordinator asked this worker to shut down"))
             abandonCurrent(&out, goodbye: true)
@@ -305,7 +349,7 @@ public struct WorkerSession: Sendable {
             sendResult(i, &out)
         } else if current?.trialID == id || queued.contains(where: { $0.trialID == id }) {
             out.append(.log(.info, "assigned trial \(id.short) again; it is already running or queued here"))
-        } else if current == nil {
+        } else if current == nil, abandoning == nil {
             start(assignment, &out)
         } else {
             queued.append(assignment)
@@ -315,7 +359,8 @@ public struct WorkerSession: Sendable {
 
     mutating func start(_ assignment: Assignment, _ out: inout [WorkerSessionAction]) {
         current = assignment
-        out.append(.log(.info, "assigned trial \(assignment.trialID.short) (attempt \(assignment.attempt)): \(Self.summary(assignment.config))"))
+        liveIterations = nil
+        out.append(.log(.info, "assigned trial \(assignment.trialID.short) (attempt \(assignment.attempt)): \(assignment.config.summary)"))
         out.append(.startTrial(assignment))
     }
 
@@ -347,6 +392,16 @@ public struct WorkerSession: Sendable {
         current = nil
         queued = []
         fetch = nil
+    }
+
+    /// What to send as a heartbeat: while a trial trains, a `progress` message with its
+    /// iterations done, so that the coordinator watches the training thread as well as
+    /// the socket thread; otherwise a plain heartbeat.
+    var heartbeat: Message {
+        guard let current, let live = liveIterations, live.trial == current.trialID else { return .heartbeat }
+        let epoch = lastEpoch.flatMap { $0.trial == current.trialID ? $0 : nil }
+        return .progress(TrialProgress(trialID: current.trialID, attempt: current.attempt, epoch: epoch?.epoch ?? 0,
+                                       iteration: live.count, loss: epoch?.loss ?? .nan))
     }
 
     mutating func sendResult(_ i: Int, _ out: inout [WorkerSessionAction]) {
@@ -391,22 +446,6 @@ public struct WorkerSession: Sendable {
         }
     }
 
-    // MARK: text
-
-    /// `hidden 256,128 +bn, adam lr 0.001, reg 0.0001, batch 200, 10 epochs, init he`.
-    static func summary(_ c: TrialConfig) -> String {
-        var parts = ["hidden " + c.hidden.map(String.init).joined(separator: ",") + (c.batchNorm ? " +bn" : "")]
-        parts.append("\(c.optimizer.rawValue) lr \(c.learningRate)")
-        if c.reg != 0 { parts.append("reg \(c.reg)") }
-        parts.append("batch \(c.batchSize)")
-        switch c.length {
-        case .iterations(let n): parts.append("\(n) iterations")
-        case .epochs(let e): parts.append("\(e) epochs")
-        }
-        parts.append("init \(c.initScheme.description)")
-        if !c.featureSummary.isEmpty { parts.append(c.featureSummary) }
-        return parts.joined(separator: ", ")
-    }
 }
 
 /// `1.5 s`, `32 s`.

@@ -3,7 +3,7 @@ import HypergridSearchSpace
 import Logging
 
 /// The timing knobs of a ``WorkerSession``. All times are seconds.
-public struct WorkerSessionPolicy: Sendable, Equatable {
+public struct WorkerSessionPolicy: HeartbeatTiming, Sendable, Equatable {
     /// Seconds between heartbeats to the coordinator, sent whether idle or training.
     public var heartbeatInterval: Double
     /// After `heartbeatInterval × liveness` seconds without a message from the coordinator
@@ -25,13 +25,16 @@ public struct WorkerSessionPolicy: Sendable, Equatable {
     /// After a `shutdown`, how long to keep resending unacknowledged results before leaving
     /// them on disk for the next worker.
     public var shutdownGrace: Double
+    /// After an `abandon`, how long the training thread has to let go of the trial; past
+    /// it the thread is taken to be wedged and the worker exits, to be restarted.
+    public var abandonGrace: Double
 
     /// Traps on non-positive intervals or counts below 1 (the CLI validates flags first).
     public init(heartbeatInterval: Double = 1, liveness: Int = 4, initialBackoff: Double = 1,
                 maxBackoff: Double = 32, resendInterval: Double = 2, chunkTimeout: Double = 15,
                 chunkAttempts: Int = 4, giveUpAfter: Double? = 300, shutdownGrace: Double? = nil) {
-        precondition(heartbeatInterval > 0 && heartbeatInterval.isFinite, "heartbeatInterval must be positive")
-        precondition(liveness >= 1 && chunkAttempts >= 1, "liveness and chunkAttempts must be at least 1")
+        Self.checkHeartbeat(interval: heartbeatInterval, liveness: liveness)
+        precondition(chunkAttempts >= 1, "chunkAttempts must be at least 1")
         precondition(initialBackoff > 0 && maxBackoff >= initialBackoff, "backoff bounds must be positive and ordered")
         precondition(resendInterval > 0 && chunkTimeout > 0, "resend and chunk intervals must be positive")
         self.heartbeatInterval = heartbeatInterval
@@ -42,11 +45,9 @@ public struct WorkerSessionPolicy: Sendable, Equatable {
         self.chunkTimeout = chunkTimeout
         self.chunkAttempts = chunkAttempts
         self.giveUpAfter = giveUpAfter
-        self.shutdownGrace = shutdownGrace ?? heartbeatInterval * Double(liveness)
+        self.shutdownGrace = shutdownGrace ?? Self.expiry(heartbeatInterval: heartbeatInterval, liveness: liveness)
+        self.abandonGrace = Self.expiry(heartbeatInterval: heartbeatInterval, liveness: liveness)
     }
-
-    /// Seconds of silence after which the connection is remade.
-    public var expiry: Double { heartbeatInterval * Double(liveness) }
 }
 
 /// Something that happened, fed to ``WorkerSession/handle(_:at:)`` with the current time.
@@ -61,6 +62,11 @@ public enum WorkerSessionEvent: Sendable, Equatable {
     case undecodable(ProtocolError)
     /// The training thread finished an epoch of the current trial.
     case trialProgress(TrialProgress)
+    /// The training thread has completed this many iterations of this trial (the driver
+    /// reads the count between polls; heartbeats carry it while a trial trains).
+    case iterationsDone(TrialID, Int)
+    /// A cancelled trial has let go of the training thread.
+    case trialStopped(TrialID)
     /// The training thread finished a trial (done, diverged or failed) and has already
     /// written the report to disk.
     case trialFinished(TrialReport)
@@ -106,6 +112,11 @@ public enum WorkerStopReason: Sendable, Equatable {
     case interrupted
     /// The coordinator turned this worker away.
     case refused(reason: String)
+    /// The coordinator quarantined this worker: no more work for it in this run.
+    case quarantined(reason: String)
+    /// The training thread did not let go of an abandoned trial within
+    /// ``WorkerSessionPolicy/abandonGrace`` seconds: it is wedged, and only a new process helps.
+    case trainingWedged(TrialID, seconds: Double)
     /// The coordinator speaks another protocol version.
     case versionMismatch(peer: UInt16, local: UInt16, refusal: String?)
     /// Nothing was heard from the coordinator for this many seconds while idle;

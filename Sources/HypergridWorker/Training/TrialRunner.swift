@@ -34,6 +34,8 @@ enum RunnerReport: Sendable {
     case needDataset(fingerprint: String)
     /// The trial ended and its report is already on disk.
     case finished(TrialReport)
+    /// A cancelled trial has let go of the training thread (no report: it was handed back).
+    case stopped(TrialID)
 }
 
 /// The training thread: obtains each assigned trial's dataset and trains it, so that the
@@ -51,6 +53,14 @@ final class TrialRunner: @unchecked Sendable {
     private var running: TrialID?
     private var cancelled = false
     private var exiting = false
+    /// Iterations the running trial has completed (nil before its first one).
+    private var iterationsDone: Int?
+    /// Iterations trained by this process, over all its trials (for the wedge hook).
+    private var iterationsTrained = 0
+    /// Test-only fault hook (see ``WorkerOptions/wedgeTrainingAfter``).
+    private let wedgeAfter: Int?
+    /// Test-only fault hook (see ``WorkerClient/Options/failEveryTrial``).
+    private let failEveryTrial: Bool
 
     private let store: DatasetStore
     private let results: PendingResultStore
@@ -61,8 +71,10 @@ final class TrialRunner: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
 
     init(store: DatasetStore, results: PendingResultStore, reports: Inbox<RunnerReport>, logger: Logger,
-         threads: Int = 1) {
+         threads: Int = 1, wedgeAfter: Int? = nil, failEveryTrial: Bool = false) {
         self.threads = max(threads, 1)
+        self.wedgeAfter = wedgeAfter
+        self.failEveryTrial = failEveryTrial
         self.store = store
         self.results = results
         self.reports = reports
@@ -90,7 +102,7 @@ final class TrialRunner: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Stops the running trial at its next epoch boundary (or while it waits for data),
+    /// Stops the running trial after its current iteration (or while it waits for data),
     /// without a report: the trial is handed back to the coordinator.
     func cancelCurrent() {
         condition.lock()
@@ -119,6 +131,31 @@ final class TrialRunner: @unchecked Sendable {
         return cancelled
     }
 
+    /// The running trial and the iterations it has completed, once it has begun training.
+    var liveIterations: (TrialID, Int)? {
+        condition.lock(); defer { condition.unlock() }
+        guard let running, let done = iterationsDone else { return nil }
+        return (running, done)
+    }
+
+    /// Called by the trainer after each iteration: publishes the count and says whether to
+    /// go on. The lock is uncontended but for the socket thread's reads, a few per second.
+    private func iterationDone(_ completed: Int) -> Bool {
+        condition.lock()
+        iterationsDone = completed
+        iterationsTrained += 1
+        let goOn = !cancelled
+        let wedge = wedgeAfter.map { iterationsTrained == $0 + 1 } ?? false
+        condition.unlock()
+        if wedge {
+            // The test-only fault: this thread blocks for good while the socket thread
+            // goes on heartbeating, as a trainer stuck in a deadlock or a driver call would.
+            logger.warning("test fault hook: the training thread wedges now (after \(wedgeAfter!) iterations)")
+            DispatchSemaphore(value: 0).wait()
+        }
+        return goOn
+    }
+
     private func loop() {
         while true {
             condition.lock()
@@ -131,13 +168,17 @@ final class TrialRunner: @unchecked Sendable {
             }
             running = assignment.trialID
             cancelled = false
+            iterationsDone = nil
             condition.unlock()
 
             run(assignment)
 
             condition.lock()
             running = nil
+            iterationsDone = nil
+            let wasCancelled = cancelled
             condition.unlock()
+            if wasCancelled { reports.post(.stopped(assignment.trialID)) }
         }
     }
 
@@ -150,6 +191,9 @@ final class TrialRunner: @unchecked Sendable {
         }
         guard assignment.idMatchesConfiguration() else {
             return finish(assignment, failedBecause: "trial id \(assignment.trialID.short) is not the id of the assigned configuration, dataset and numerics, so it was not trained")
+        }
+        if failEveryTrial {
+            return finish(assignment, failedBecause: "test fault hook: this worker fails every trial")
         }
         var dataset = store.local(for: assignment)
         if dataset == nil {
@@ -181,7 +225,12 @@ final class TrialRunner: @unchecked Sendable {
         // Only the final refit measures the test split: searched trials never see it.
         let (outcome, checkpoint, resumeProblem) = Trainer(threads: threads).trainWithCheckpoints(
             config: assignment.config, data: data, evaluateTest: assignment.config.refit != nil,
-            resume: resume, saveCheckpoint: assignment.saveCheckpoint) { [self] epoch in
+            resume: resume, saveCheckpoint: assignment.saveCheckpoint || assignment.saveModel,
+            afterIteration: { [self] completed in
+                let goOn = iterationDone(completed)
+                if !goOn { stoppedByUs = true }
+                return goOn
+            }) { [self] epoch in
             reports.post(.progress(TrialProgress(
                 trialID: assignment.trialID, attempt: assignment.attempt, epoch: epoch.epoch,
                 iteration: epoch.iteration, loss: epoch.loss.map(Double.init) ?? .nan,
@@ -195,7 +244,13 @@ final class TrialRunner: @unchecked Sendable {
         if let resumeProblem {
             logger.warning("trial \(assignment.trialID.short) trained from scratch: its checkpoint does not fit (\(resumeProblem))")
         }
-        finish(assignment, outcome, checkpoint: checkpoint?.encoded())
+        var model: [UInt8]?
+        if assignment.saveModel, let checkpoint, let prepared = dataset {
+            model = KeptModel.make(trialID: assignment.trialID, config: assignment.config, prepared: prepared,
+                                   metrics: outcome.metrics, state: checkpoint)?.encoded()
+            if model == nil { logger.warning("trial \(assignment.trialID.short)'s model is not sent: its dataset carries no input pipeline") }
+        }
+        finish(assignment, outcome, checkpoint: assignment.saveCheckpoint ? checkpoint?.encoded() : nil, model: model)
     }
 
     private struct DatasetFailure: Error { var reason: String }
@@ -227,10 +282,17 @@ final class TrialRunner: @unchecked Sendable {
     }
 
     /// Makes the result durable, then hands it to the socket thread.
-    private func finish(_ assignment: Assignment, _ outcome: TrialOutcome, checkpoint: [UInt8]? = nil) {
-        var report = TrialReport(answering: assignment, outcome: outcome, checkpoint: checkpoint)
+    private func finish(_ assignment: Assignment, _ outcome: TrialOutcome, checkpoint: [UInt8]? = nil,
+                        model: [UInt8]? = nil) {
+        var report = TrialReport(answering: assignment, outcome: outcome, checkpoint: checkpoint, model: model)
         // Encoded once here and the frame saved as it is (a checkpoint can be tens of MB).
         var frame = try? Message.result(report).encoded()
+        if frame == nil, report.model != nil {
+            // The model is the first thing to give up: the result and a halving checkpoint matter more.
+            logger.warning("trial \(assignment.trialID.short)'s model (\(model!.count) bytes) does not fit in a \(WireFormat.defaultMaxFrameSize)-byte frame; its result is sent without it")
+            report.model = nil
+            frame = try? Message.result(report).encoded()
+        }
         if frame == nil, report.checkpoint != nil {
             // A frame above the limit could never be sent, and the result would be retried
             // forever; without its checkpoint the continuation trains from scratch (same bits).
