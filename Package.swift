@@ -4,12 +4,14 @@
 //
 // The import graph is one-way (each target's `dependencies` below are exactly the modules
 // its sources import; check with `grep -rh '^import\|^@testable import' Sources/<target>`):
-//   leaves:      HypergridKernel (SIMD numerics), HypergridData (datasets; CZlib),
+//   leaves:      HypergridGEMMAVX2 / HypergridGEMMAVX512 (one GEMM source, two target CPUs),
+//                HypergridData (datasets; CZlib),
 //                HypergridSearchSpace (grid, trial config, trial id; Yams, Crypto),
 //                HypergridFiles (POSIX file calls and the one durable-file write),
 //                under Data, SearchSpace and ZeroMQ: HypergridPrimitives (SplitMix64, hex text)
+//   kernel:      HypergridKernel (SIMD numerics; picks a GEMM copy at run time via CCPUFeatures)
 //   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver), CZlib, CProcessShims,
-//                CPixelGram (PCA's exact 8-bit Gram matrix, AVX-512 VNNI)
+//                CPixelGram (PCA's exact 8-bit Gram matrix, AVX-512 VNNI), CCPUFeatures (CPUID)
 //   wrappers:    ZeroMQ (the only importer of CZeroMQ; Primitives for hex)
 //   middle:      HypergridPreprocessing (Data + Kernel + Files + Primitives + CLAPACK + CPixelGram + Crypto),
 //                HypergridProtocol (SearchSpace + Data), HypergridTraining (Kernel + Data + SearchSpace),
@@ -18,7 +20,8 @@
 //                HypergridExport (ONNX + safetensors of a model: Model + Data + SwiftProtobuf),
 //                HypergridLogging (swift-log)
 //   services:    HypergridCoordinator (SearchSpace + Results + Files + Protocol + ZeroMQ; never the kernel),
-//                HypergridWorker (Training + Protocol + Preprocessing + Data + SearchSpace + Files + ZeroMQ)
+//                HypergridWorker (Training + Protocol + Preprocessing + Data + SearchSpace + Files + ZeroMQ
+//                                 + Model + Kernel)
 //   reports:     HypergridReport (Results' journal replay -> SVG + HTML; no ZeroMQ, no kernel)
 //   executable:  hypergrid (parses arguments and wires the libraries together)
 import PackageDescription
@@ -26,18 +29,19 @@ import class Foundation.ProcessInfo
 
 // The kernel needs real FMA/AVX instructions: without a target CPU, `addProduct`
 // lowers to a libm `fmaf` call and training runs ~100x slower. x86-64-v3 (AVX2+FMA)
-// runs on any x86-64 from the last decade; set HYPERGRID_MARCH=x86-64-v4 (AVX-512)
-// or `native` when building to opt into a wider target.
+// runs on any x86-64 from the last decade and is the baseline of the whole binary;
+// HYPERGRID_MARCH (e.g. `native`) raises it for a machine-specific build.
 let march = ProcessInfo.processInfo.environment["HYPERGRID_MARCH"] ?? "x86-64-v3"
-// The GEMM picks its micro-kernel width at compile time: 16-lane SIMD16 kernels when
-// the target surely has AVX-512 (x86-64-v4 or an explicit avx512 -march), 8-lane
-// otherwise (including `native`, which cannot be resolved here).
-let wideSIMD = march.contains("v4") || march.contains("avx512")
+// The GEMM micro-kernels are compiled twice from Sources/HypergridGEMMKernels: for the
+// baseline (8 lanes) and for x86-64-v4 (AVX-512, 16 lanes, through the symlinks in
+// Sources/HypergridGEMMAVX512). HypergridKernel picks one at start-up from CPUID
+// (GEMMKernelPath), so one binary runs at full width on every x86-64 CPU.
 #if arch(x86_64)
 let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=\(march)"])]
-    + (wideSIMD ? [.define("HYPERGRID_AVX512")] : [])
+let avx512Flags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4"]), .define("HYPERGRID_AVX512")]
 #else
 let cpuFlags: [SwiftSetting] = []
+let avx512Flags: [SwiftSetting] = []
 #endif
 let language: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 // On Linux, libzmq's header is in /usr/include and module.modulemap links it; asking
@@ -77,7 +81,16 @@ let package = Package(
         .target(name: "CPixelGram"),
 
         // MARK: leaves
+        // CPUID/XGETBV: which GEMM copy this CPU can run.
+        .target(name: "CCPUFeatures"),
+        // One source, two compiled copies of the GEMM micro-kernels (see GEMMKernels.swift).
+        // Only HypergridKernel imports them, and calls the AVX-512 copy only on a CPU with it.
+        .target(name: "HypergridGEMMAVX2", path: "Sources/HypergridGEMMKernels",
+                swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "HypergridGEMMAVX512", path: "Sources/HypergridGEMMAVX512",
+                swiftSettings: language + avx512Flags + [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "HypergridKernel",
+                dependencies: ["CCPUFeatures", "HypergridGEMMAVX2", "HypergridGEMMAVX512"],
                 swiftSettings: language + cpuFlags + [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "HypergridData", dependencies: ["CZlib", "HypergridPrimitives"], swiftSettings: language),
         // POSIX file calls and the one durable (temp file, fsync, rename, fsync dir) write.
@@ -139,7 +152,7 @@ let package = Package(
 
         // MARK: the executable
         .executableTarget(name: "hypergrid",
-                          dependencies: ["HypergridTraining", "HypergridCoordinator", "HypergridResults", "HypergridReport",
+                          dependencies: ["HypergridTraining", "HypergridKernel", "HypergridCoordinator", "HypergridResults", "HypergridReport",
                                          "HypergridWorker", "HypergridPreprocessing", "HypergridModel", "HypergridExport",
                                          "HypergridFiles", "HypergridData", "HypergridSearchSpace", "HypergridLogging", "ZeroMQ",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),

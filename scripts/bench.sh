@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # hypergrid's performance figures against the shared numpy and PyTorch peers, measured
-# in one session and printed as ONE table of ratios (hypergrid ÷ peer). Not a test:
-# it prints figures. Absolute numbers drift on shared machines; ratios measured in the
-# same session hold better, so hypergrid and the peers are interleaved round by round.
+# in one session and printed as ONE table: for every workload the hypergrid rows (the
+# AVX-512 and AVX2 paths of the same binary) next to the numpy and PyTorch rows, with
+# ratios, % of the FMA peak and where hypergrid's time went. Not a test: it prints
+# figures. Absolute numbers drift on shared machines; ratios measured in the same session
+# hold better, so hypergrid and the peers are interleaved round by round.
 #
-#   scripts/bench.sh [--builds "x86-64-v3 x86-64-v4"] [--rounds N] [--quick] [--no-gemm]
+#   scripts/bench.sh [--rounds N] [--quick] [--no-gemm]
 #
 # Environment:
 #   PEER_VENV        python venv with numpy, threadpoolctl (and torch)   [/tmp/peer-venv]
@@ -13,9 +15,10 @@
 #   HG_WAIT_QUIET    seconds hypergrid-bench waits for a quiet machine per repetition [30]
 #   OUT              folder for the raw JSON lines and the log       [.build-bench/results]
 #
-# Each build is compiled into its own scratch path (.build-bench-<march>). The GEMM table
+# One default release build (.build-bench) runs twice per round: with the kernels it picks
+# itself (AVX-512 where the CPU has it) and with HYPERGRID_KERNEL=avx2. The GEMM table
 # runs with OpenBLAS's default core detection and with OPENBLAS_CORETYPE forced to
-# Haswell and to SkylakeX (OpenBLAS 0.3.21 does not know this CPU and falls back to
+# Haswell and to SkylakeX (OpenBLAS 0.3.21 may not know the CPU and fall back to
 # Prescott code). numpy brings its own, newer OpenBLAS: its peer runs with
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, and the kernel it picked (threadpoolctl)
 # is printed.
@@ -23,17 +26,15 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
-builds="x86-64-v3 x86-64-v4"
 rounds=1
 quick=0
 gemm=1
 while [ $# -gt 0 ]; do
     case "$1" in
-        --builds) builds="$2"; shift 2 ;;
         --rounds) rounds="$2"; shift 2 ;;
         --quick) quick=1; shift ;;
         --no-gemm) gemm=0; shift ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -51,19 +52,24 @@ log="$out/bench-$stamp.log"
 
 say() { echo "$@" | tee -a "$log" >&2; }
 
+cpu_model="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 say "== hypergrid bench, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-say "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) CPUs," \
+say "machine: $cpu_model, $(nproc) CPUs," \
     "flags: $(grep -m1 -o -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 say "uptime: $(uptime)"
 say "raw results: $raw"
 
-# ---- build
-for march in $builds; do
-    say "== building release, HYPERGRID_MARCH=$march"
-    HYPERGRID_MARCH="$march" swift build -c release --scratch-path ".build-bench-$march" \
-        --product hypergrid-bench >>"$log" 2>&1 || { say "build failed (see $log)"; exit 1; }
-done
-
+# ---- build (the default build: no HYPERGRID_MARCH)
+say "== building release"
+env -u HYPERGRID_MARCH swift build -j "${BENCH_BUILD_JOBS:-1}" -c release --scratch-path .build-bench \
+    --product hypergrid-bench >>"$log" 2>&1 || { say "build failed (see $log)"; exit 1; }
+bin=".build-bench/release/hypergrid-bench"
+# The paths to compare: the binary's own choice, and AVX2 when that choice was wider.
+widest="$(env -u HYPERGRID_KERNEL "$bin" train --json --filter none --repeats 1 \
+          | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["kernel"])')"
+paths="$widest"
+[ "$widest" = avx2 ] || paths="$widest avx2"
+say "GEMM kernel paths: $paths"
 # ---- peers available?
 python="$venv/bin/python"
 have_numpy=0; have_torch=0
@@ -93,16 +99,19 @@ for line in sys.stdin:
         d=json.loads(line); d["source"]=src; print(json.dumps(d))' "$1"; }
 
 run_hypergrid() {
-    local march="$1" bin=".build-bench-$1/release/hypergrid-bench"
-    say "-- hypergrid $march: training table"
-    "$bin" train --json --wait-quiet "$hg_wait" "${hg_args[@]}" | tag "hypergrid $march train" >>"$raw"
+    local path="$1"
+    say "-- hypergrid $path: training table"
+    HYPERGRID_KERNEL="$path" "$bin" train --json --wait-quiet "$hg_wait" "${hg_args[@]}" \
+        | tag "hypergrid $path train" >>"$raw"
     if [ "$gemm" = 1 ]; then
         for core in default Haswell SkylakeX; do
-            say "-- hypergrid $march: GEMM table, OpenBLAS core $core"
+            say "-- hypergrid $path: GEMM table, OpenBLAS core $core"
             if [ "$core" = default ]; then
-                env -u OPENBLAS_CORETYPE "$bin" --json | tag "hypergrid $march gemm $core" >>"$raw"
+                env -u OPENBLAS_CORETYPE HYPERGRID_KERNEL="$path" "$bin" --json \
+                    | tag "hypergrid $path gemm $core" >>"$raw"
             else
-                OPENBLAS_CORETYPE="$core" "$bin" --json | tag "hypergrid $march gemm $core" >>"$raw"
+                OPENBLAS_CORETYPE="$core" HYPERGRID_KERNEL="$path" "$bin" --json \
+                    | tag "hypergrid $path gemm $core" >>"$raw"
             fi
         done
     fi
@@ -128,59 +137,76 @@ run_peers() {
 
 for round in $(seq 1 "$rounds"); do
     say "== round $round of $rounds"
-    for march in $builds; do run_hypergrid "$march"; done
+    for path in $paths; do run_hypergrid "$path"; done
     run_peers
 done
 say "uptime at the end: $(uptime)"
 
-# ---- one table of ratios
-python3 - "$raw" "$builds" <<'PY' | tee -a "$log"
+# ---- one table
+python3 - "$raw" "$paths" "$cpu_model" "$(nproc)" <<'PY' | tee -a "$log"
 import json, statistics, sys
-raw, builds = sys.argv[1], sys.argv[2].split()
+raw, paths, cpu, ncpu = sys.argv[1], sys.argv[2].split(), sys.argv[3], sys.argv[4]
 rows = [json.loads(l) for l in open(raw) if l.strip()]
 med = lambda xs: statistics.median(xs) if xs else None
 
-def hg(march, name, key="samples_per_s_wall"):
-    return med([w[key] for r in rows if r["source"] == f"hypergrid {march} train"
-                for w in r["workloads"] if w["name"] == name])
+def hg_rows(path, name):
+    return [w for r in rows if r["source"] == f"hypergrid {path} train" for w in r["workloads"] if w["name"] == name]
 
-def peer(bench, D, threads, model=None):
+def hg(path, name, key="samples_per_s_wall"):
+    return med([w[key] for w in hg_rows(path, name)])
+
+def peer(bench, D, threads):
     return med([r["samples_per_s_median"] for r in rows
                 if r.get("bench") == bench and r.get("D") == D and r.get("threads") == threads])
 
-workloads = [  # (hypergrid row, D, threads, numpy, torch)
-    ("2-layer D=99", 99, 1, ("numpy_twolayer", 99, 1), ("torch_twolayer", 99, 1)),
-    ("2-layer D=3072", 3072, 1, ("numpy_twolayer", 3072, 1), ("torch_twolayer", 3072, 1)),
-    ("deep BN Adam D=3072", 3072, 1, None, ("torch_deep", 3072, 1)),
-    ("2-layer D=3072 x2 threads", 3072, 2, ("numpy_twolayer", 3072, 2), ("torch_twolayer", 3072, 2)),
-    ("deep BN Adam D=3072 x2 threads", 3072, 2, None, None),
+workloads = [  # (hypergrid row, numpy key, torch key)
+    ("2-layer D=99", ("numpy_twolayer", 99, 1), ("torch_twolayer", 99, 1)),
+    ("2-layer D=3072", ("numpy_twolayer", 3072, 1), ("torch_twolayer", 3072, 1)),
+    ("deep BN Adam D=3072", None, ("torch_deep", 3072, 1)),
+    ("2-layer D=3072 x2 threads", ("numpy_twolayer", 3072, 2), ("torch_twolayer", 3072, 2)),
+    ("deep BN Adam D=3072 x2 threads", None, None),
 ]
-f = lambda x, d=0: "—" if x is None else (f"{x/1000:.1f}k" if d == 0 else f"{x:.2f}")
-ratio = lambda a, b: None if a is None or b is None else a / b
+k = lambda x: "—" if x is None else f"{x/1000:.1f}k"
+pc = lambda x: "—" if x is None else f"{100*x:.0f} %"
+rt = lambda a, b: "—" if a is None or b is None else f"{a/b:.2f}×"
+peaks = {p: med([r["measured_peak_gflops"] for r in rows if r["source"] == f"hypergrid {p} train"]) for p in paths}
 print()
-print("samples/s (wall, median; hypergrid also per CPU second) and ratios hypergrid ÷ peer")
-head = f"{'workload':31}" + "".join(f"{m:>22}" for m in builds) + f"{'numpy':>9}{'PyTorch':>9}"
-head += "".join(f"{m[-2:]+'÷numpy':>10}{m[-2:]+'÷torch':>10}" for m in builds)
-print(head)
-for name, D, th, np_key, t_key in workloads:
-    line = f"{name:31}"
-    for m in builds:
-        line += f"{f(hg(m, name)) + ' (' + f(hg(m, name, 'samples_per_cpu_s')) + '/CPU)':>22}"
+print(f"machine: {cpu}, {ncpu} CPUs (shared: see the other-load column and the uptime lines above)")
+print("measured 1-core FMA peak: " + ", ".join(f"{p} {peaks[p]} GFLOP/s" for p in paths))
+print("samples/s over the wall time of the whole training (evaluation included), float32, batch 200, H 256;")
+print("hypergrid: median of its repetitions; time shares: GEMM (fused finishes included), 10-wide = its")
+print("part in GEMMs with a dimension ≤ 16, optimizer updates, rest = everything else")
+print()
+print("| workload | implementation | samples/s | ÷ numpy | ÷ PyTorch | % of peak | GEMM | 10-wide | optimizer | rest | other load |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for name, np_key, t_key in workloads:
     npv = peer(*np_key) if np_key else None
     tv = peer(*t_key) if t_key else None
-    line += f"{f(npv):>9}{f(tv):>9}"
-    for m in builds:
-        line += f"{f(ratio(hg(m, name), npv), 2):>10}{f(ratio(hg(m, name), tv), 2):>10}"
-    print(line)
-for m in builds:
-    one, two = hg(m, "2-layer D=3072"), hg(m, "2-layer D=3072 x2 threads")
-    d1, d2 = hg(m, "deep BN Adam D=3072"), hg(m, "deep BN Adam D=3072 x2 threads")
-    share = [r.get("evaluation_share_1_epoch_D99") for r in rows if r["source"] == f"hypergrid {m} train"]
-    print(f"{m}: 2 threads ÷ 1 thread: 2-layer D=3072 {f(ratio(two, one), 2)}, deep {f(ratio(d2, d1), 2)};"
-          f" evaluation share of a 1-epoch D=99 trial {f(med([s for s in share if s is not None]), 2)};"
-          " other load (cores) per row: "
-          + ", ".join(f(w.get("other_load_cores"), 2) for r in rows if r["source"] == f"hypergrid {m} train"
-                      for w in r["workloads"]))
+    for p in paths:
+        v = hg(p, name)
+        if v is None: continue
+        rest = None
+        g, o = hg(p, name, "gemm_share"), hg(p, name, "optimizer_share")
+        if g is not None and o is not None: rest = max(0.0, 1 - g - o)
+        load = hg(p, name, "other_load_cores")
+        print(f"| {name} | hypergrid {p} | {k(v)} | {rt(v, npv)} | {rt(v, tv)} | {hg(p, name, 'percent_of_peak') or '—'} % "
+              f"| {pc(g)} | {pc(hg(p, name, 'narrow_gemm_share'))} | {pc(o)} | {pc(rest)} | {'—' if load is None else f'{load:.2f}'} |")
+    if np_key: print(f"| {name} | numpy | {k(npv)} | | | | | | | | |")
+    if t_key: print(f"| {name} | PyTorch | {k(tv)} | | | | | | | | |")
+print()
+for p in paths:
+    one, two = hg(p, "2-layer D=3072"), hg(p, "2-layer D=3072 x2 threads")
+    d1, d2 = hg(p, "deep BN Adam D=3072"), hg(p, "deep BN Adam D=3072 x2 threads")
+    share = [r.get("evaluation_share_1_epoch_D99") for r in rows if r["source"] == f"hypergrid {p} train"]
+    print(f"hypergrid {p}: 2 threads ÷ 1 thread: 2-layer D=3072 {rt(two, one)}, deep {rt(d2, d1)};"
+          f" evaluation share of a 1-epoch D=99 trial {pc(med([s for s in share if s is not None]))}")
+# Same bits on every path and thread count: the loss checksums of one model must agree.
+for base in ["2-layer D=99", "2-layer D=3072", "deep BN Adam D=3072"]:
+    sums = {(p, n): {w["loss_checksum"] for w in hg_rows(p, n)} for p in paths
+            for n in [base, base + " x2 threads"] if hg_rows(p, n)}
+    every = set().union(*sums.values()) if sums else set()
+    print(f"{base}: loss checksums over {len(sums)} path × thread runs: "
+          + ("identical" if len(every) == 1 else f"DIFFER {sums}"))
 for r in rows:
     if r.get("bench") == "numpy_twolayer":
         arch = [b.get("architecture") for b in r.get("blas", []) if b.get("internal_api") == "openblas"]
@@ -188,22 +214,19 @@ for r in rows:
 gemm = [r for r in rows if r["source"].startswith("hypergrid") and " gemm " in r["source"]]
 if gemm:
     print()
-    print("GEMM ours ÷ OpenBLAS 0.3.21 (single thread), per OpenBLAS core setting")
+    print("GEMM GFLOP/s (single thread), ours per path and OpenBLAS 0.3.21 per core setting")
     cores = sorted({r["source"].split()[-1] for r in gemm}, key=["default", "Haswell", "SkylakeX"].index)
-    print(f"{'shape':20}" + "".join(f"{m[-2:] + ' ' + c:>13}" for m in builds for c in cores))
-    names = [s["name"] for s in gemm[0]["shapes"]]
-    for n in names:
-        line = f"{n:20}"
-        for m in builds:
-            for c in cores:
-                rs = [s["ratio"] for r in gemm if r["source"] == f"hypergrid {m} gemm {c}"
-                      for s in r["shapes"] if s["name"] == n]
-                line += f"{f(med(rs), 2):>13}"
-        print(line)
-    for m in builds:
-        for c in cores:
-            for r in gemm:
-                if r["source"] == f"hypergrid {m} gemm {c}":
-                    print(f"{m} {c}: OpenBLAS reports core {r['openblas_core']}, our peak {r['measured_peak_gflops']} GFLOP/s")
-                    break
+    print("| shape | " + " | ".join(f"ours {p}" for p in paths) + " | " + " | ".join(f"OpenBLAS {c}" for c in cores) + " |")
+    print("|---|" + "---|" * (len(paths) + len(cores)))
+    for s0 in gemm[0]["shapes"]:
+        n = s0["name"]
+        ours = [med([s["gflops"] for r in gemm if r["source"].startswith(f"hypergrid {p} gemm")
+                     for s in r["shapes"] if s["name"] == n]) for p in paths]
+        blas = [med([s["openblas_gflops"] for r in gemm if r["source"].endswith(f" gemm {c}")
+                     for s in r["shapes"] if s["name"] == n]) for c in cores]
+        print(f"| {n} {s0['layout']} {s0['m']}×{s0['n']}×{s0['k']} | " + " | ".join("—" if x is None else f"{x:.1f}" for x in ours + blas) + " |")
+    for c in cores:
+        for r in gemm:
+            if r["source"].endswith(f" gemm {c}"):
+                print(f"OpenBLAS {c}: reports core {r['openblas_core']}"); break
 PY

@@ -7,10 +7,11 @@
 #
 # --deploy-tests adds what the deployment tests use (scripts/test passes it): an SSH server,
 # Slurm and munge, iproute2 for network namespaces, systemd-analyze, kubectl (for
-# `kubectl kustomize`, offline) and PyPI's kubernetes-validate in the venv
-# $HYPERGRID_DEPLOY_VENV (default ~/.cache/hypergrid/deploy-venv), and the runtimes the
-# model-export tests check exports against (PyPI's onnx, onnxruntime, safetensors, numpy) in
-# the venv $HYPERGRID_MODEL_VENV (default ~/.cache/hypergrid/model-venv).
+# `kubectl kustomize`, offline), qemu-user (runs the binary on an emulated AVX2-only CPU) and
+# PyPI's kubernetes-validate in the venv $HYPERGRID_DEPLOY_VENV (default
+# ~/.cache/hypergrid/deploy-venv), and the runtimes the model-export tests check exports
+# against (PyPI's onnx, onnxruntime, safetensors, numpy) in the venv $HYPERGRID_MODEL_VENV
+# (default ~/.cache/hypergrid/model-venv).
 set -euo pipefail
 
 deploy_tests=false
@@ -34,6 +35,8 @@ if $deploy_tests; then
     slurm-wlm munge  # a single-node Slurm cluster for deploy/slurm (scripts/test-slurm)
     python3-venv     # the venv for kubernetes-validate
     systemd          # systemd-analyze verify for deploy/systemd (runs without a running systemd)
+    qemu-user        # qemu-x86_64 -cpu Haswell: proves the binary runs without AVX-512
+    binutils         # objdump: the test that finds AVX-512 code only in the AVX-512 GEMM copy
   )
   # kubectl renders deploy/kubernetes offline (`kubectl kustomize`); Debian calls it kubernetes-client.
   command -v kubectl >/dev/null || packages+=(kubernetes-client)

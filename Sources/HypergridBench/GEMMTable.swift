@@ -83,7 +83,7 @@ func runGEMMTable(_ arguments: ArraySlice<String>) {
 
     let measuredPeak = measurePeak(seconds: 0.5)
     let peak = statedPeak ?? measuredPeak
-    let width = PeakVector.scalarCount
+    let width = GEMMKernelPath.active.lanes
     var rows: [Row] = []
     for shape in shapes where filter.map({ shape.name.contains($0) }) ?? true {
         let (m, n, k) = (shape.m, shape.n, shape.k)
@@ -158,7 +158,7 @@ func runGEMMTable(_ arguments: ArraySlice<String>) {
 
     if json {
         var out = "{\"peak_gflops\": \(fmt(peak, 1)), \"measured_peak_gflops\": \(fmt(measuredPeak, 1)), "
-            + "\"openblas_core\": \"\(String(cString: openblas_get_corename()))\", \"vector_lanes\": \(width), \"shapes\": ["
+            + "\"openblas_core\": \"\(String(cString: openblas_get_corename()))\", \"kernel\": \"\(GEMMKernelPath.active.rawValue)\", \"vector_lanes\": \(width), \"shapes\": ["
         out += rows.map { r in
             "{\"name\": \"\(r.shape.name)\", \"layout\": \"\(layoutName(r.shape.layout))\", "
             + "\"m\": \(r.shape.m), \"n\": \(r.shape.n), \"k\": \(r.shape.k), "
@@ -171,7 +171,7 @@ func runGEMMTable(_ arguments: ArraySlice<String>) {
         }.joined(separator: ", ")
         print(out + "]}")
     } else {
-        print("measured peak: \(fmt(measuredPeak, 1)) GFLOP/s (12 independent \(width)-lane FMA chains, 1 core)"
+        print("GEMM kernels: \(GEMMKernelPath.active); measured peak: \(fmt(measuredPeak, 1)) GFLOP/s (12 independent \(width)-lane FMA chains, 1 core)"
               + (statedPeak.map { "; %peak below is of the stated \(fmt($0, 1))" } ?? ""))
         print("OpenBLAS core: \(String(cString: openblas_get_corename()))"
               + " (a generic fallback such as Prescott means OpenBLAS does not know this CPU:"

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HypergridKernel
 
 /// Which clock `now()` reads. The default is this thread's CPU time: on a
 /// shared machine it stops while another process has our core, so the
@@ -36,41 +37,9 @@ func callsPerSample(target: Double, _ body: () -> Void) -> Int {
     }
 }
 
-#if HYPERGRID_AVX512
-typealias PeakVector = SIMD16<Float>
-#else
-typealias PeakVector = SIMD8<Float>
-#endif
-
-/// Measured single-core FMA throughput in GFLOP/s: 12 independent vector FMA
-/// chains, `PeakVector` wide. 12 covers 2 FMA ports × 4 cycles latency and,
-/// with the two operands, still fits the 16 ymm registers (16 chains spill).
-@inline(never)
+/// One core's FMA peak in GFLOP/s with the active GEMM path's vector width, on `benchClock`.
 func measurePeak(seconds: Double) -> Double {
-    let x = PeakVector(repeating: 1.0e-7)
-    let y = PeakVector(repeating: 0.5)
-    let one = PeakVector(repeating: 1)
-    var a0 = one, a1 = one, a2 = one, a3 = one, a4 = one, a5 = one
-    var a6 = one, a7 = one, a8 = one, a9 = one, a10 = one, a11 = one
-    var best = 0.0
-    let iterations = 1 << 20
-    let deadline = now() + seconds
-    repeat {
-        let t0 = now()
-        for _ in 0..<iterations {
-            a0.addProduct(x, y); a1.addProduct(x, y); a2.addProduct(x, y)
-            a3.addProduct(x, y); a4.addProduct(x, y); a5.addProduct(x, y)
-            a6.addProduct(x, y); a7.addProduct(x, y); a8.addProduct(x, y)
-            a9.addProduct(x, y); a10.addProduct(x, y); a11.addProduct(x, y)
-        }
-        let dt = now() - t0
-        let flops = Double(iterations * 12 * PeakVector.scalarCount * 2)
-        best = max(best, flops / dt / 1e9)
-    } while now() < deadline
-    // Keep the chains observable so the loop cannot be dropped.
-    let total = [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11].reduce(0) { $0 + $1.sum() }
-    if total == -1 { print("") }
-    return best
+    GEMMKernelPath.active.peakGFLOPS(seconds: seconds, clock: now)
 }
 
 /// `s` padded with spaces to `w` characters (right-aligned unless `left`).

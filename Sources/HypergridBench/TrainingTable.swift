@@ -7,7 +7,10 @@
 // - samples/s over the wall time of the whole `train` call (per-epoch evaluation
 //   included, as the peers time it) and per CPU second of the process (all threads);
 // - the trainer's own figure (training iterations only, no evaluation);
-// - the share of the wall time spent in GEMM calls (`GEMMProfile`);
+// - where the wall time went (`GEMMProfile`): all GEMM calls (fused bias/ReLU/BatchNorm-
+//   backward finishes included), the part of it in narrow GEMMs (the 10-class output
+//   layer's products), the optimizer's update, and the rest (activations, softmax,
+//   BatchNorm's forward, dropout, sampling, evaluation outside GEMMs);
 // - % of peak: training FLOPs (forward, weight gradients, input gradients of every
 //   layer but the first) per CPU second over one core's measured FMA peak.
 // Each figure is the median over the repetitions.
@@ -73,6 +76,9 @@ struct TrainingResult {
     var cpuSamplesPerSecond: Double
     var trainerSamplesPerSecond: Double
     var gemmShare: Double
+    /// Shares of the wall time in narrow GEMMs (part of `gemmShare`) and in optimizer steps.
+    var narrowShare: Double
+    var optimizerShare: Double
     var percentOfPeak: Double
     /// Cores other processes used while it trained (median over repetitions).
     var otherLoad: Double?
@@ -136,6 +142,7 @@ func measure(_ workload: TrainingWorkload, data: DatasetSplits, repeats: Int, pe
     _ = trainer.train(config: warmup, data: data)
 
     var wall: [Double] = [], cpu: [Double] = [], own: [Double] = [], share: [Double] = []
+    var narrow: [Double] = [], optimizer: [Double] = []
     var others: [Double] = []
     var checksum: UInt64 = 0
     for _ in 0..<max(repeats, 1) {
@@ -153,6 +160,8 @@ func measure(_ workload: TrainingWorkload, data: DatasetSplits, repeats: Int, pe
         if let load { others.append(load) }
         own.append(outcome!.metrics.samplesPerSecond)
         share.append(Double(GEMMProfile.nanoseconds) * 1e-9 / seconds)
+        narrow.append(Double(GEMMProfile.narrowNanoseconds) * 1e-9 / seconds)
+        optimizer.append(Double(GEMMProfile.optimizerNanoseconds) * 1e-9 / seconds)
         checksum = outcome!.history.loss.reduce(0xcbf2_9ce4_8422_2325 as UInt64) {
             ($0 ^ UInt64($1.bitPattern)) &* 0x100_0000_01b3
         }
@@ -160,7 +169,8 @@ func measure(_ workload: TrainingWorkload, data: DatasetSplits, repeats: Int, pe
     let cpuRate = median(cpu)
     return TrainingResult(workload: workload, wallSamplesPerSecond: median(wall),
                           cpuSamplesPerSecond: cpuRate, trainerSamplesPerSecond: median(own),
-                          gemmShare: median(share),
+                          gemmShare: median(share), narrowShare: median(narrow),
+                          optimizerShare: median(optimizer),
                           percentOfPeak: 100 * workload.flopsPerSample * cpuRate / (peak * 1e9),
                           otherLoad: others.isEmpty ? nil : median(others), lossChecksum: checksum)
 }
@@ -222,7 +232,8 @@ func runTrainingTable(_ arguments: ArraySlice<String>) {
 
     if json {
         var out = "{\"peak_gflops\": \(fmt(peak, 1)), \"measured_peak_gflops\": \(fmt(measuredPeak, 1)), "
-            + "\"vector_lanes\": \(PeakVector.scalarCount), \"workloads\": ["
+            + "\"kernel\": \"\(GEMMKernelPath.active.rawValue)\", "
+            + "\"vector_lanes\": \(GEMMKernelPath.active.lanes), \"workloads\": ["
         out += results.map { r in
             "{\"name\": \"\(r.workload.name)\", \"D\": \(r.workload.inputWidth), "
             + "\"threads\": \(r.workload.threads), "
@@ -230,7 +241,10 @@ func runTrainingTable(_ arguments: ArraySlice<String>) {
             + "\"samples_per_s_wall\": \(fmt(r.wallSamplesPerSecond, 0)), "
             + "\"samples_per_cpu_s\": \(fmt(r.cpuSamplesPerSecond, 0)), "
             + "\"samples_per_s_training_only\": \(fmt(r.trainerSamplesPerSecond, 0)), "
-            + "\"gemm_share\": \(fmt(r.gemmShare, 3)), \"percent_of_peak\": \(fmt(r.percentOfPeak, 1)), "
+            + "\"gemm_share\": \(fmt(r.gemmShare, 3)), \"narrow_gemm_share\": \(fmt(r.narrowShare, 3)), "
+            + "\"optimizer_share\": \(fmt(r.optimizerShare, 3)), "
+            + "\"other_share\": \(fmt(max(0, 1 - r.gemmShare - r.optimizerShare), 3)), "
+            + "\"percent_of_peak\": \(fmt(r.percentOfPeak, 1)), "
             + "\"other_load_cores\": \(r.otherLoad.map { fmt($0, 2) } ?? "null"), "
             + "\"loss_checksum\": \"\(String(r.lossChecksum, radix: 16))\"}"
         }.joined(separator: ", ")
@@ -242,22 +256,28 @@ func runTrainingTable(_ arguments: ArraySlice<String>) {
         print(out + "}")
         return
     }
-    print("measured peak: \(fmt(measuredPeak, 1)) GFLOP/s (\(PeakVector.scalarCount)-lane FMA, 1 core)"
+    print("GEMM kernels: \(GEMMKernelPath.active); measured peak: \(fmt(measuredPeak, 1)) GFLOP/s (\(GEMMKernelPath.active.lanes)-lane FMA, 1 core)"
           + (statedPeak.map { "; %peak below is of the stated \(fmt($0, 1))" } ?? ""))
     print("batch 200, H 256, 10 classes, float32, synthetic 49,000 × D; median of \(repeats) trainings")
     print(pad("workload", 30, left: true) + pad("iters", 6) + pad("wall/s", 10) + pad("/CPU s", 10)
-          + pad("train/s", 10) + pad("GEMM%", 7) + pad("%peak", 7) + pad("others", 7) + "  loss checksum")
+          + pad("train/s", 10) + pad("GEMM%", 7) + pad("10-w%", 7) + pad("opt%", 7) + pad("rest%", 7)
+          + pad("%peak", 7) + pad("others", 7) + "  loss checksum")
     for r in results {
         print(pad(r.workload.name, 30, left: true)
               + pad("\(r.workload.config.length.iterationCount(trainRows: 49_000, batchSize: 200))", 6)
               + pad(fmt(r.wallSamplesPerSecond, 0), 10) + pad(fmt(r.cpuSamplesPerSecond, 0), 10)
               + pad(fmt(r.trainerSamplesPerSecond, 0), 10) + pad(fmt(100 * r.gemmShare, 1), 7)
+              + pad(fmt(100 * r.narrowShare, 1), 7) + pad(fmt(100 * r.optimizerShare, 1), 7)
+              + pad(fmt(100 * max(0, 1 - r.gemmShare - r.optimizerShare), 1), 7)
               + pad(fmt(r.percentOfPeak, 1), 7) + pad(r.otherLoad.map { fmt($0, 2) } ?? "?", 7)
               + "  " + String(r.lossChecksum, radix: 16))
     }
     print("(wall/s: samples per wall second of the whole train call, per-epoch evaluation included;"
           + " /CPU s: per CPU second of the process; train/s: the trainer's figure, training"
-          + " iterations only; GEMM%: wall share in gemm; %peak: training FLOPs per CPU second"
+          + " iterations only; GEMM%: wall share in gemm (fused bias/ReLU/BatchNorm-backward included);"
+          + " 10-w%: the part of it in GEMMs with a dimension ≤ 16 (the 10-class layer);"
+          + " opt%: optimizer updates; rest%: everything else (activations, softmax, BatchNorm forward,"
+          + " sampling, evaluation outside GEMMs); %peak: training FLOPs per CPU second"
           + " over one core's peak; others: cores used by other processes meanwhile)")
     if let eval {
         print("evaluation share of a 1-epoch D=99 trial (default Trainer: per-epoch validation,"

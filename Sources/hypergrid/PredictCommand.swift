@@ -33,6 +33,8 @@ struct PredictCommand: ParsableCommand {
 
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        // The forward pass runs the kernel's GEMM: HYPERGRID_KERNEL is checked as for train.
+        try applyKernelChoice()
     }
 
     func run() throws {

@@ -40,6 +40,8 @@ struct RunCommand: ParsableCommand {
         try grid.validate()
         try keys.validate()
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers).") }
+        // The local workers inherit HYPERGRID_KERNEL: refuse a bad one before starting them.
+        try applyKernelChoice()
     }
 
     func run() throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HypergridData
+import HypergridKernel
 import HypergridPreprocessing
 import HypergridSearchSpace
 import HypergridTraining
@@ -71,6 +72,7 @@ struct Train: ParsableCommand {
         if iterations != nil && epochs != nil { throw ValidationError("Give either --iterations or --epochs, not both.") }
         if heInit && initStd != nil { throw ValidationError("Give either --he-init or --init-std, not both.") }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        try applyKernelChoice()
         if let problem = try config().validationProblems(for: try data.spec()).first { throw problem.validationError }
         try data.validate()
     }
@@ -136,6 +138,7 @@ struct Train: ParsableCommand {
         let config = try config()
         let modelURL = try saveModel.map { try OutputPath.checked($0, what: "model file") }
         let log: (String) -> Void = { line in if !json { printError(line) } }
+        log("GEMM kernels: \(GEMMKernelPath.active)")
         let prepared = try data.prepare(log: log)
         let splits = prepared.splits
         if !json {

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import HypergridKernel
 import HypergridPreprocessing
 import HypergridSearchSpace
 
@@ -21,6 +22,10 @@ struct TrainReport: Encodable {
     var iterations: Int
     var reason: String?
     var peakRSSBytes: Int
+    /// The GEMM kernels that ran (`avx512` or `avx2`, see ``GEMMKernelPath``).
+    var kernel: String
+    /// The id this trial has in a grid run on the same data (config, data, numerics).
+    var trialID: String
     var config: TrialConfig
     var dataset: DatasetInfo
     var history: TrialHistory
@@ -51,6 +56,8 @@ struct TrainReport: Encodable {
         iterations = m.iterations
         reason = m.reason
         self.peakRSSBytes = peakRSSBytes
+        kernel = GEMMKernelPath.active.rawValue
+        trialID = TrialID(config: config, datasetFingerprint: prepared.fingerprint).hex
         self.config = config
         let s = prepared.splits
         dataset = DatasetInfo(name: s.name, fingerprint: prepared.fingerprint, features: s.featureCount,
@@ -83,8 +90,8 @@ struct TrainReport: Encodable {
                 ? "accuracy: train \(pct(trainAccuracy)), validation \(pct(valAccuracy)), test \(pct(testAccuracy))"
                 : [("train", trainRegression), ("validation", valRegression), ("test", testRegression)]
                     .map { "\($0.0) \(regression($0.1))" }.joined(separator: "; "),
-            String(format: "final loss %@, %.0f samples/s, %.2f s wall, peak RSS %.0f MB",
-                   finalLoss.map { String(format: "%.4f", $0) } ?? "-", samplesPerSecond, wallSeconds,
+            String(format: "final loss %@, %.0f samples/s (%@ kernels), %.2f s wall, peak RSS %.0f MB",
+                   finalLoss.map { String(format: "%.4f", $0) } ?? "-", samplesPerSecond, kernel, wallSeconds,
                    Double(peakRSSBytes) / 1_048_576),
         ]
         if status == "diverged" { lines.append("the loss diverged: try a smaller --lr") }

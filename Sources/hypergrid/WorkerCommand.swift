@@ -75,6 +75,7 @@ struct WorkerCommand: ParsableCommand {
         if (key == nil) != (coordinatorKey == nil) {
             throw ValidationError("--key and --coordinator-key go together: give both (CurveZMQ) or neither (plain TCP).")
         }
+        try applyKernelChoice()
     }
 
     func run() throws {

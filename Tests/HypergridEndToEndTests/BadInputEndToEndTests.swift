@@ -24,7 +24,8 @@ import Glibc
                 try #require(status == 0, "\(log)")
             }
         case .corruptCache:
-            let (status, log) = try CLIProcess.run(arguments(row.command, values), in: dir)
+            let (status, log) = try CLIProcess.run(arguments(row.command, values), in: dir,
+                                                   environment: environment(row.command))
             try #require(status == 0, "\(log)")
             let cache = dir.appendingPathComponent("cache")
             let file = try #require(try FileManager.default.contentsOfDirectory(atPath: cache.path).first { $0.hasSuffix(".hgdata") })
@@ -58,7 +59,8 @@ import Glibc
 
     /// Runs the row's command and compares the line and the status exactly.
     private func check(_ row: BadInput, _ values: [String: String], in dir: URL) throws {
-        let (status, output) = try CLIProcess.run(arguments(row.command, values), in: dir, timeout: 60)
+        let (status, output) = try CLIProcess.run(arguments(row.command, values), in: dir, timeout: 60,
+                                                  environment: environment(row.command))
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let expected = substitute(row.message, values)
         #expect(lines.contains(expected), "expected the line \(expected) in:\n\(output)")
@@ -75,8 +77,19 @@ import Glibc
         values.reduce(text) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
     }
 
+    /// The words after `hypergrid` (leading `NAME=value` settings are the environment).
     private func arguments(_ command: String, _ values: [String: String]) -> [String] {
-        Array(command.split(separator: " ").dropFirst().map { substitute(String($0), values) })
+        Array(command.split(separator: " ").drop { $0 != "hypergrid" }.dropFirst().map { substitute(String($0), values) })
+    }
+
+    /// The `NAME=value` settings before `hypergrid`.
+    private func environment(_ command: String) -> [String: String] {
+        var env: [String: String] = [:]
+        for word in command.split(separator: " ").prefix(while: { $0 != "hypergrid" }) {
+            let parts = word.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { env[String(parts[0])] = String(parts[1]) }
+        }
+        return env
     }
 
     /// A TCP socket listening on a free loopback port.

@@ -10,7 +10,7 @@ import Testing
 struct BadInput: Sendable, CustomTestStringConvertible {
     /// What is wrong, for the table.
     var what: String
-    /// The command line, starting with `hypergrid`.
+    /// The command line: `NAME=value` environment settings, then `hypergrid` and its arguments.
     var command: String
     /// The exact line the user sees for it.
     var message: String
@@ -128,6 +128,10 @@ enum BadInputTable {
                  message: "Error: --dataset must be one of cifar10, fashion-mnist, mnist, synthetic (or --format csv|npy|npz|idx for your own file); got 'imagenet'.", status: 64),
         BadInput(what: "an unknown output format", command: "hypergrid leaderboard $DIR --format xml",
                  message: "Error: --format must be one of table, csv, json; got 'xml'.", status: 64),
+        BadInput(what: "an unknown GEMM kernel in HYPERGRID_KERNEL",
+                 command: "HYPERGRID_KERNEL=avx1024 hypergrid train --dataset synthetic --iterations 5 --no-cache",
+                 message: "Error: HYPERGRID_KERNEL='avx1024' is not a kernel; use avx2 or avx512, or unset it for the widest this CPU runs",
+                 status: 64),
         // Where the coordinator listens and writes.
         BadInput(what: "a public address without encryption", command: "hypergrid coordinator --grid $DIR/good.yaml --bind tcp://0.0.0.0:5555",
                  message: "Error: --bind tcp://0.0.0.0:5555 is not a loopback address: give --key and --authorized-keys to encrypt it, or pass --insecure to serve it without encryption.",

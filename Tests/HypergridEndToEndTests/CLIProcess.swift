@@ -72,9 +72,10 @@ struct CLIProcess {
     var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
 
     /// Runs to completion and returns (exit status, combined output).
-    static func run(_ arguments: [String], in directory: URL, timeout: Double = 120) throws -> (Int32?, String) {
+    static func run(_ arguments: [String], in directory: URL, timeout: Double = 120,
+                    environment: [String: String] = [:]) throws -> (Int32?, String) {
         let log = directory.appendingPathComponent("cli-\(UUID().uuidString.prefix(8)).log")
-        let p = try CLIProcess(arguments, log: log)
+        let p = try CLIProcess(arguments, log: log, environment: environment)
         let status = p.wait(timeout: timeout)
         return (status, p.log)
     }

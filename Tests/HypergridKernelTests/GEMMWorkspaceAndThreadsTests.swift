@@ -18,11 +18,15 @@ import Testing
             let expected = p.expected(accumulate: accumulate)
             for threads in [1, 2, 3, 4, 7] {
                 let team = ThreadTeam(threads: threads)
-                let actual = p.actual { a, b, c in
-                    gemm(layout, m: p.m, n: p.n, k: p.k, a: a, lda: p.lda, b: b, ldb: p.ldb,
-                         c: c, ldc: p.ldc, accumulate: accumulate, team: team)
+                // Each path splits at its own tile sizes; the bits must not depend on either.
+                for path in GEMMKernelPath.supported {
+                    let actual = p.actual { a, b, c in
+                        gemm(layout, m: p.m, n: p.n, k: p.k, a: a, lda: p.lda, b: b, ldb: p.ldb,
+                             c: c, ldc: p.ldc, accumulate: accumulate, team: team, finish: .none,
+                             path: path)
+                    }
+                    #expect(actual == expected, "threads=\(threads) accumulate=\(accumulate) \(path)")
                 }
-                #expect(actual == expected, "threads=\(threads) accumulate=\(accumulate)")
             }
         }
     }

@@ -4,7 +4,8 @@
 /// see ``GEMMContract``.
 ///
 /// Packing memory comes from the calling thread's ``GEMMWorkspace/current``,
-/// so after the first call at a given size this allocates nothing.
+/// so after the first call at a given size this allocates nothing. The
+/// micro-kernels are those of ``GEMMKernelPath/active``.
 ///
 /// - Parameters:
 ///   - layout: which operands are transposed (see ``GEMMLayout``).
@@ -19,9 +20,9 @@ public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
                  b: UnsafePointer<Float>, ldb: Int,
                  c: UnsafeMutablePointer<Float>, ldc: Int,
                  accumulate: Bool) {
-    GEMMProfile.timed {
+    GEMMProfile.timed(m: m, n: n, k: k) {
         blockedGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                    c: c, ldc: ldc, accumulate: accumulate, workspace: .current)
+                    c: c, ldc: ldc, accumulate: accumulate, workspace: .current, path: .active)
     }
 }
 
@@ -34,8 +35,19 @@ public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
                  b: UnsafePointer<Float>, ldb: Int,
                  c: UnsafeMutablePointer<Float>, ldc: Int,
                  accumulate: Bool, workspace: GEMMWorkspace) {
-    GEMMProfile.timed {
+    GEMMProfile.timed(m: m, n: n, k: k) {
         blockedGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                    c: c, ldc: ldc, accumulate: accumulate, workspace: workspace)
+                    c: c, ldc: ldc, accumulate: accumulate, workspace: workspace, path: .active)
     }
+}
+
+/// ``gemm(_:m:n:k:a:lda:b:ldb:c:ldc:accumulate:)`` on `path`'s micro-kernels rather than
+/// ``GEMMKernelPath/active``'s: the tests run every path this CPU supports side by side.
+func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
+          a: UnsafePointer<Float>, lda: Int,
+          b: UnsafePointer<Float>, ldb: Int,
+          c: UnsafeMutablePointer<Float>, ldc: Int,
+          accumulate: Bool, path: GEMMKernelPath) {
+    blockedGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                c: c, ldc: ldc, accumulate: accumulate, workspace: .current, path: path)
 }

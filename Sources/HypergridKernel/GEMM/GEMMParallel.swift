@@ -9,16 +9,20 @@ private let minimumWorkPerThread = 1 << 18
 /// (`splitRows`) or of columns of C. Never along k, so every element is computed
 /// by exactly the same FMA chain whatever the number of parts (``GEMMContract``).
 struct GEMMSplit {
+    let path: GEMMKernelPath
     let splitRows: Bool
     let unit: Int, length: Int, units: Int
     let parts: Int
 
     /// Along the longer of m and n (or along n when `columnsOnly`), into at most
-    /// `threads` parts of at least ``minimumWorkPerThread`` multiply-adds.
-    init(m: Int, n: Int, k: Int, threads: Int, columnsOnly: Bool = false) {
+    /// `threads` parts of at least ``minimumWorkPerThread`` multiply-adds, each
+    /// computed with `path`'s kernels.
+    init(m: Int, n: Int, k: Int, threads: Int, columnsOnly: Bool = false,
+         path: GEMMKernelPath = .active) {
+        self.path = path
         splitRows = !columnsOnly && m >= n
         // Blocks stay whole micro-tiles so no thread gets an extra ragged edge.
-        unit = splitRows ? GEMMBlocking.mr : GEMMBlocking.nr
+        unit = splitRows ? path.rowTile : path.columnTile
         length = splitRows ? m : n
         units = (length + unit - 1) / unit
         let work = m * n * max(k, 1)
@@ -46,14 +50,14 @@ struct GEMMSplit {
             let aPart = layout == .tn ? a + r.lowerBound : a + r.lowerBound * lda
             blockedGEMM(layout, m: r.count, n: n, k: k, a: aPart, lda: lda, b: b, ldb: ldb,
                         c: c + r.lowerBound * ldc, ldc: ldc, accumulate: accumulate,
-                        workspace: .current)
+                        workspace: .current, path: path)
             return (r, 0..<n)
         } else {
             // Columns r of op(B) and C.
             let bPart = layout == .nt ? b + r.lowerBound * ldb : b + r.lowerBound
             blockedGEMM(layout, m: m, n: r.count, k: k, a: a, lda: lda, b: bPart, ldb: ldb,
                         c: c + r.lowerBound, ldc: ldc, accumulate: accumulate,
-                        workspace: .current)
+                        workspace: .current, path: path)
             return (0..<m, r)
         }
     }
@@ -78,17 +82,19 @@ public func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
 /// that part computed, while it is still in that core's cache. With `columnsOnly`
 /// every part covers all rows of its columns, so `finish` may also reduce down
 /// columns in row order (bias gradients, BatchNorm's sums). ``GEMMProfile`` counts
-/// `finish` as GEMM time.
+/// `finish` as GEMM time. `path` chooses the micro-kernels (tests run both).
 func gemm(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
           a: UnsafePointer<Float>, lda: Int,
           b: UnsafePointer<Float>, ldb: Int,
           c: UnsafeMutablePointer<Float>, ldc: Int,
-          accumulate: Bool, team: ThreadTeam?, columnsOnly: Bool = false, finish: GEMMFinish) {
-    let split = GEMMSplit(m: m, n: n, k: k, threads: team?.count ?? 1, columnsOnly: columnsOnly)
-    GEMMProfile.timed {
+          accumulate: Bool, team: ThreadTeam?, columnsOnly: Bool = false, finish: GEMMFinish,
+          path: GEMMKernelPath = .active) {
+    let split = GEMMSplit(m: m, n: n, k: k, threads: team?.count ?? 1, columnsOnly: columnsOnly,
+                          path: path)
+    GEMMProfile.timed(m: m, n: n, k: k) {
         guard let team, split.parts > 1 else {
             blockedGEMM(layout, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                        c: c, ldc: ldc, accumulate: accumulate, workspace: .current)
+                        c: c, ldc: ldc, accumulate: accumulate, workspace: .current, path: path)
             if m > 0 && n > 0 { finish.apply(c, ldc: ldc, allRows: m, rows: 0..<m, columns: 0..<n) }
             return
         }

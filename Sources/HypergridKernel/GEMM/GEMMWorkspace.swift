@@ -20,6 +20,8 @@ public final class GEMMWorkspace {
 
     /// Wall nanoseconds of timed GEMM calls on this workspace's thread (``GEMMProfile``).
     var profileNanoseconds: UInt64 = 0
+    /// The narrow GEMMs' part of it, and the optimizer steps' time (``GEMMProfile``).
+    var profileNarrowNanoseconds: UInt64 = 0, profileOptimizerNanoseconds: UInt64 = 0
 
     /// An empty workspace; the first GEMM that uses it allocates.
     public init() {}
@@ -30,9 +32,10 @@ public final class GEMMWorkspace {
     public var reservedFloats: Int { capacity }
 
     /// At least `count` floats, 64-byte aligned. Contents are unspecified.
-    /// Allocates only when `count` exceeds every earlier request.
+    /// Allocates only when `count` exceeds every earlier request, and then frees
+    /// what earlier calls returned.
     @inline(__always)
-    func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
+    public func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
         if count > capacity { grow(to: count) }
         // Safe: `grow` left `storage` non-nil with `capacity >= count`.
         return storage.unsafelyUnwrapped

@@ -96,6 +96,10 @@ public final class Optimizer {
     /// team's threads; every element's update is independent of the others, so the
     /// result is the same bits for any team size.
     public func step(learningRate lr: Float, reg: Float, team: ThreadTeam? = nil) {
+        GEMMProfile.timedOptimizer { updateAll(learningRate: lr, reg: reg, team: team) }
+    }
+
+    private func updateAll(learningRate lr: Float, reg: Float, team: ThreadTeam?) {
         let (adamStep, adamInvRoot) = advance(learningRate: lr)
         for index in parameters.indices {
             let count = parameters[index].count

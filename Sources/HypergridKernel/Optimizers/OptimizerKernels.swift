@@ -14,8 +14,10 @@
 import _Builtin_intrinsics.intel
 #endif
 
-/// One vector of the update loops: the GEMM's register width.
-typealias UpdateVector = GEMMVector
+/// One vector of the update loops: a ymm register (the build's baseline, x86-64-v3).
+/// The loops are elementwise, so the width never changes their bits; only the GEMM
+/// has an AVX-512 copy (`GEMMKernelPath`), which keeps this module free of AVX-512 code.
+typealias UpdateVector = SIMD8<Float>
 
 /// Lane-wise IEEE square root (correctly rounded, like `Float.squareRoot()`).
 ///
@@ -25,18 +27,21 @@ typealias UpdateVector = GEMMVector
 @inline(__always)
 func squareRoot(_ v: UpdateVector) -> UpdateVector {
     #if arch(x86_64) && canImport(_Builtin_intrinsics.intel)
-    #if HYPERGRID_AVX512
-    return _mm512_sqrt_ps(v)
-    #else
     return _mm256_sqrt_ps(v)
-    #endif
     #else
     return v.squareRoot()
     #endif
 }
 
 @inline(__always)
-private func load(_ p: UnsafePointer<Float>) -> UpdateVector { vload(p) }
+private func load(_ p: UnsafePointer<Float>) -> UpdateVector {
+    UnsafeRawPointer(p).loadUnaligned(as: UpdateVector.self)
+}
+
+@inline(__always)
+private func vstore(_ v: UpdateVector, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: UpdateVector.self)
+}
 
 /// `w -= lr·(g + decay·w)` on `count` floats; same bits as ``sgdUpdate``.
 @inline(__always)

@@ -1,4 +1,5 @@
 import Foundation
+import HypergridKernel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,14 +14,12 @@ public enum HostInfo {
     /// `host:pid`, the default worker name.
     public static var defaultWorkerName: String { "\(hostName):\(getpid())" }
 
-    /// The instruction sets the kernel was compiled for and those this CPU has, e.g.
-    /// `kernel avx2+fma; cpu avx2 fma avx512f`, so that a slow or mismatched machine can be
+    /// The GEMM kernels this process runs (``GEMMKernelPath/active``) and the instruction
+    /// sets this CPU has, e.g. `kernel avx512; cpu avx2 fma avx512f`, so that a slow or mismatched machine can be
     /// spotted in the coordinator's log.
     public static var cpuFeatures: String {
-        #if HYPERGRID_AVX512
-        let kernel = "avx512"
-        #elseif arch(x86_64)
-        let kernel = "avx2+fma"
+        #if arch(x86_64)
+        let kernel = GEMMKernelPath.active.rawValue
         #else
         let kernel = "generic"
         #endif

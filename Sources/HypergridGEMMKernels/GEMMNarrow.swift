@@ -91,7 +91,7 @@ func narrowGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
                 a: UnsafePointer<Float>, lda: Int,
                 b: UnsafePointer<Float>, ldb: Int,
                 c: UnsafeMutablePointer<Float>, ldc: Int,
-                accumulate: Bool, workspace: GEMMWorkspace) {
+                accumulate: Bool, workspace: any GEMMScratch) {
     let mr = GEMMBlocking.mr, nr = GEMMBlocking.nr, w = GEMMBlocking.w
     let width = sliverWidth(n)
     // Regions: packed B (k × width), packed ragged A rows (mr × k), an edge

@@ -33,7 +33,7 @@ func blockedGEMM(_ layout: GEMMLayout, m: Int, n: Int, k: Int,
                  a: UnsafePointer<Float>, lda: Int,
                  b: UnsafePointer<Float>, ldb: Int,
                  c: UnsafeMutablePointer<Float>, ldc: Int,
-                 accumulate: Bool, workspace: GEMMWorkspace) {
+                 accumulate: Bool, workspace: any GEMMScratch) {
     guard m > 0, n > 0 else { return }
     guard k > 0 else {
         // Empty chain: C keeps its value, or becomes the starting 0.

@@ -105,7 +105,7 @@ func transposedNarrowGEMM(m: Int, n: Int, k: Int,
                           a: UnsafePointer<Float>, lda: Int,
                           b: UnsafePointer<Float>, ldb: Int,
                           c: UnsafeMutablePointer<Float>, ldc: Int,
-                          accumulate: Bool, workspace: GEMMWorkspace) {
+                          accumulate: Bool, workspace: any GEMMScratch) {
     let full = m - m % transposedRows
     let scratch = workspace.floats(transposedRows * maxTransposedColumns)
     var i0 = 0

@@ -1,10 +1,13 @@
 // Compile-time shape of the micro-kernels and the cache blocking around them.
 //
-// The vector width is fixed per build (see Package.swift): Swift has no
-// runtime or `#if` check for CPU features, and a wider type compiled for a
-// narrower target splits into pairs of registers (earlier measurements on
+// The vector width is fixed per compiled copy of this directory (see
+// GEMMKernels.swift and Package.swift): HypergridGEMMAVX2 is built for the
+// baseline target with 8 lanes, HypergridGEMMAVX512 for x86-64-v4 with 16.
+// Swift has no per-function target attribute, and a wider type compiled for
+// a narrower target splits into pairs of registers (earlier measurements on
 // this machine kind: SIMD16 kernels 60–66 GFLOP/s vs 86–95 for SIMD8 under
-// x86-64-v3).
+// x86-64-v3), so each width gets its own module and HypergridKernel picks
+// one at run time.
 
 #if HYPERGRID_AVX512
 /// One register of output columns: 16 lanes (a zmm register).

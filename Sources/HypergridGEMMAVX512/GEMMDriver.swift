@@ -1,0 +1,1 @@
+../HypergridGEMMKernels/GEMMDriver.swift

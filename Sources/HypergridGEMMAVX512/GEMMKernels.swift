@@ -1,0 +1,1 @@
+../HypergridGEMMKernels/GEMMKernels.swift

@@ -1,0 +1,1 @@
+../HypergridGEMMKernels/GEMMNarrow.swift

@@ -1,0 +1,1 @@
+../HypergridGEMMKernels/GEMMPacking.swift
