@@ -63,6 +63,13 @@ public struct TrialID: Hashable, Comparable, Codable, Sendable, CustomStringConv
 extension TrialConfig {
     /// JSON with sorted keys: the byte string trial ids hash.
     public var canonicalJSON: Data {
+        if let bytes = try? CanonicalJSONEncoder.encode(self) { return Data(bytes) }
+        return foundationCanonicalJSON
+    }
+
+    /// The same bytes through Foundation's `JSONEncoder`: the reference the fast encoder is
+    /// tested against, and its fallback for values it leaves alone.
+    var foundationCanonicalJSON: Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding a struct of numbers, strings and arrays cannot fail.
