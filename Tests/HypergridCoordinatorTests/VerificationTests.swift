@@ -24,7 +24,8 @@ import Testing
         return o
     }
 
-    static let plan = (1...20).map { trial(UInt64($0), cost: Double(21 - $0)) }
+    /// 20 trials of 20 grid points (one leaderboard row each).
+    static let plan = (1...20).map { trial(UInt64($0), cost: Double(21 - $0), hidden: [8 * $0]) }
 
     static func policy(_ fraction: Double = 0.1, seed: UInt64 = 7) -> SchedulerPolicy {
         SchedulerPolicy(verifyFraction: fraction, verifySeed: seed)
@@ -142,7 +143,8 @@ import Testing
         // Marked on the leaderboard.
         let board = Leaderboard(replay: replay)
         let markers = board.rows.compactMap(\.verification)
-        #expect(markers.filter { $0 == "redone" || $0 == "corrected" }.count == byGamma.count)
+        #expect(board.rows.count == 20)
+        #expect(markers.filter { $0 == "redone" || $0 == "corrected" }.count == byGamma.count, "\(markers)")
         #expect(board.rows.allSatisfy { $0.validationAccuracy == 0.5 })
         #expect(h.scheduler.summary.verification?.contains("faulty: gamma") == true)
     }
