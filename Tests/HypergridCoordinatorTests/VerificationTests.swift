@@ -97,10 +97,17 @@ import Testing
         #expect(checks.allSatisfy { $0.purpose == .verify && $0.verdict == .match })
         let originalWorker = Dictionary(uniqueKeysWithValues: results.map { ($0.trial, $0.worker) })
         #expect(checks.allSatisfy { $0.worker != originalWorker[$0.trial] }, "re-run on another worker")
-        // The sample, plus the first result of each worker not already covered by it.
+        // The sample, plus the cheapest result of each worker not already covered by it.
         #expect(Set(checks.map(\.trial)).isSuperset(of: h.scheduler.ledger.sampled))
+        let cost = Dictionary(uniqueKeysWithValues: Self.plan.map { ($0.id, $0.cost) })
         for worker in Set(results.map(\.worker)) {
             #expect(checks.contains { originalWorker[$0.trial] == worker }, "at least one of \(worker)'s results checked")
+            // A worker covered by coverage, not by the sample, is checked on its cheapest result.
+            let mine = results.filter { $0.worker == worker }.map(\.trial)
+            if !mine.contains(where: h.scheduler.ledger.sampled.contains) {
+                let cheapest = mine.min { (cost[$0]!, $0) < (cost[$1]!, $1) }!
+                #expect(checks.contains { $0.trial == cheapest }, "\(worker)'s cheapest result checked")
+            }
         }
         #expect(checks.count <= 2 + 3)
         #expect(actions.assigns.count == 20 + checks.count)
@@ -165,6 +172,7 @@ import Testing
         let journal = h.journal
         let finished = Set(journal.compactMap(\.trialID))
         var restarted = Harness(Self.plan, finished: finished, policy: Self.policy(), journal: journal)
+        _ = restarted.send(.start, at: 100)
         let before = h.scheduler.ledger, after = restarted.scheduler.ledger
         #expect(after.sampled == before.sampled)
         #expect(after.open == before.open)

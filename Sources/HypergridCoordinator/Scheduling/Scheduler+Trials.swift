@@ -89,7 +89,8 @@ extension Scheduler {
         let status = metrics?.status ?? .failed
         setState(trialID, .done(status))
         if let from = recordingFrom.removeValue(forKey: trialID) {
-            ledger.noteResult(trialID, worker: from.worker, digest: from.digest, status: status)
+            ledger.noteResult(trialID, cost: trials[trialID]!.planned.cost, worker: from.worker, digest: from.digest,
+                              status: status)
         }
         finishedCount += 1
         switch status {
@@ -257,8 +258,10 @@ extension Scheduler {
     }
 
     mutating func finishIfDone(_ out: inout [SchedulerAction]) {
-        guard !isFinished, haltReason == nil, finishedCount == trials.count, stages?.isComplete ?? true,
-              !verificationPending else { return }
+        guard !isFinished, haltReason == nil, finishedCount == trials.count, stages?.isComplete ?? true else { return }
+        // Every trial is recorded: each worker not yet checked has its cheapest result verified.
+        if ledger.isEnabled, ledger.commitCoverage() { dispatch(&out) }
+        guard !verificationPending else { return }
         out.append(.log(.info, "all \(trials.count + skipped.count) trials finished"))
         end(&out, shutdownWorkers: !policy.keepAlive)
     }

@@ -36,7 +36,7 @@ extension Scheduler {
         for record in journal {
             switch record {
             case .trialResult(let r) where checkable[r.trial] != nil:
-                ledger.noteResult(r.trial, worker: r.worker, digest: r.digest, status: r.metrics.status)
+                ledger.noteResult(r.trial, cost: r.cost, worker: r.worker, digest: r.digest, status: r.metrics.status)
             case .verification(let v):
                 if let name = ledger.apply(v), quarantineReason(of: name) == nil {
                     quarantinedWorkers.append(QuarantinedWorker(name: name, reason: Self.faultReason(v)))

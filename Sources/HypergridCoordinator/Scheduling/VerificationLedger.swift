@@ -35,6 +35,9 @@ struct VerificationLedger: Sendable {
     private var byWorker: [String: Set<TrialID>] = [:]
     /// Workers with at least one result picked for verification.
     private(set) var coveredWorkers = Set<String>()
+    /// The cheapest verifiable result (cost, then trial id) of each worker not covered yet:
+    /// picked by ``commitCoverage()`` once every trial is recorded.
+    private(set) var coverageCandidates: [String: (cost: Double, trial: TrialID)] = [:]
     private(set) var standing: [TrialID: Standing] = [:]
     /// The verify run that disagreed with a disputed trial's result.
     private(set) var disputes: [TrialID: (worker: String, digest: String?)] = [:]
@@ -66,16 +69,40 @@ struct VerificationLedger: Sendable {
 
     /// A trial's first result was journalled. Only a result with a digest that did not fail
     /// can be verified (a failure has no weights, and its cause may be the machine's). It is
-    /// verified when sampled, or when it is the first verifiable result of its worker: every
-    /// worker that did trials gets at least one checked.
-    mutating func noteResult(_ trial: TrialID, worker: String, digest: String?, status: TrialStatus) {
+    /// verified when sampled; otherwise it may become its worker's coverage candidate (see
+    /// ``commitCoverage()``).
+    mutating func noteResult(_ trial: TrialID, cost: Double, worker: String, digest: String?, status: TrialStatus) {
         guard isEnabled, standingResult[trial] == nil, let digest, status != .failed else { return }
         setStanding(trial, worker: worker, digest: digest)
-        if sampled.contains(trial) || !coveredWorkers.contains(worker) {
+        if sampled.contains(trial) {
             coveredWorkers.insert(worker)
+            coverageCandidates[worker] = nil
             standing[trial] = .awaitingVerify
+        } else if !coveredWorkers.contains(worker) {
+            let cost = cost.isFinite ? cost : .infinity
+            if coverageCandidates[worker].map({ ($0.cost, $0.trial) > (cost, trial) }) ?? true {
+                coverageCandidates[worker] = (cost, trial)
+            }
         }
         refresh(trial)
+    }
+
+    /// Every worker that did trials gets at least one result checked: once every trial is
+    /// recorded, each worker none of whose results was sampled has its cheapest one verified.
+    /// Its cheapest, not its first: workers take the costliest trials first, and checking
+    /// those would cost several times the sample's share. Returns whether it picked any.
+    mutating func commitCoverage() -> Bool {
+        var picked = false
+        for (worker, candidate) in coverageCandidates.sorted(by: { $0.key < $1.key }) where !coveredWorkers.contains(worker) {
+            coveredWorkers.insert(worker)
+            if standing[candidate.trial] == nil {
+                standing[candidate.trial] = .awaitingVerify
+                refresh(candidate.trial)
+                picked = true
+            }
+        }
+        coverageCandidates.removeAll()
+        return picked
     }
 
     /// The re-run `trial` owes, if any: a redo when its standing result came from a faulty
@@ -119,6 +146,11 @@ struct VerificationLedger: Sendable {
         guard isEnabled, standingResult[record.trial] != nil else { return nil }
         let trial = record.trial
         verdicts[record.verdict, default: 0] += 1
+        if record.purpose == .verify, let checked = standingResult[trial]?.worker {
+            // A journal written after ``commitCoverage()`` replays into the same coverage.
+            coveredWorkers.insert(checked)
+            coverageCandidates[checked] = nil
+        }
         switch record.verdict {
         case .match, .upheld: standing[trial] = .verified
         case .mismatch:
