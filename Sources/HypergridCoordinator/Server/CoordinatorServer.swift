@@ -355,7 +355,12 @@ public final class CoordinatorServer {
                 perform(scheduler.handle(.verificationAppended(v.trial), at: now))
             }
         }
-        if completion.batch.contains(where: { $0.trialID != nil }) { onResultsCommitted?() }
+        // A verification may have replaced a result: the report shows it too.
+        let changesResults = completion.batch.contains { record in
+            if case .verification = record { return true }
+            return record.trialID != nil
+        }
+        if changesResults { onResultsCommitted?() }
     }
 
     /// Rewrites `leaderboard.csv` from the board; the next rewrite waits

@@ -154,7 +154,9 @@ public struct Leaderboard: Sendable {
         for entry in replay.entries { add(entry.record) }
     }
 
-    /// Adds a record; a second record about the same trial is ignored (first wins).
+    /// Adds a record; a second record about the same trial is ignored (first wins). A
+    /// verification record marks its trial and, when its verdict replaces the result
+    /// (`corrected`, `redone`), puts its metrics and worker in place of the first result's.
     public mutating func add(_ record: JournalRecord) {
         switch record {
         case .runStarted, .workerQuarantined: break
