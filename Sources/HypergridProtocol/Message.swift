@@ -134,6 +134,9 @@ public struct Assignment: Sendable, Equatable {
     /// Send the trained model (an `.hgmodel` file's bytes) back with the result, for the
     /// coordinator's kept models (`search.keep_models`).
     public var saveModel: Bool
+    /// Send a ``ResultDigest`` of the outcome and the final weights with the result (a run
+    /// with `search.verify`, issue 17 §3); off, the result is what it was before digests.
+    public var sendDigest: Bool = false
     /// A training state to continue from (HypergridTraining's `TrainingCheckpoint` blob);
     /// the result is the same bits as training from scratch.
     public var checkpoint: [UInt8]?

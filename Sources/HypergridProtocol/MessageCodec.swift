@@ -1,5 +1,6 @@
 import HypergridSearchSpace
 import HypergridData
+import HypergridPrimitives
 
 extension Message {
     /// The frame for this message. Throws if a field or the frame exceeds `maxFrameSize`, or
@@ -30,9 +31,12 @@ extension Message {
             try w.outcome(r.outcome)
             // Bit 0: a checkpoint follows; bit 1: a model follows. A result without a model is
             // byte-identical to one of before models were kept (the byte was a presence flag).
-            w.u8((r.checkpoint != nil ? 1 : 0) | (r.model != nil ? 2 : 0))
+            // Bit 2: a result digest follows (issue 17 §3); a result without one encodes as before.
+            let digest = try r.outcome.digest.map(digestBytes)
+            w.u8((r.checkpoint != nil ? 1 : 0) | (r.model != nil ? 2 : 0) | (digest != nil ? 4 : 0))
             if let c = r.checkpoint { try w.byteArray(c, "result.checkpoint") }
             if let m = r.model { try w.byteArray(m, "result.model") }
+            if let digest { try w.byteArray(digest, "result.digest") }
         case .goodbye(let abandoned):
             w.presence(abandoned != nil)
             if let abandoned { try w.trialID(abandoned, "goodbye.abandoned") }
@@ -50,7 +54,7 @@ extension Message {
             try w.dataset(a.dataset)
             // Bit 0: send the checkpoint back; bit 1: send the model back (0 or 1 before models
             // were kept, so such assignments encode as they did).
-            w.u8((a.saveCheckpoint ? 1 : 0) | (a.saveModel ? 2 : 0))
+            w.u8((a.saveCheckpoint ? 1 : 0) | (a.saveModel ? 2 : 0) | (a.sendDigest ? 4 : 0))
             w.presence(a.checkpoint != nil)
             if let c = a.checkpoint { try w.byteArray(c, "assign.checkpoint") }
         case .ack(let id):
@@ -127,10 +131,17 @@ extension Message {
             let id = try r.trialID("result.trialID")
             let attempt = try r.u32("result.attempt")
             let token = Array(try r.byteArray("result.token"))
-            let outcome = try r.outcome()
-            let parts = try r.flags("result.parts", known: 0b11)
+            var outcome = try r.outcome()
+            let parts = try r.flags("result.parts", known: 0b111)
             let checkpoint = parts & 1 != 0 ? Array(try r.byteArray("result.checkpoint")) : nil
             let model = parts & 2 != 0 ? Array(try r.byteArray("result.model")) : nil
+            if parts & 4 != 0 {
+                let digest = try r.byteArray("result.digest")
+                guard digest.count == 32 else {
+                    throw .invalidValue(field: "result.digest", reason: "a SHA-256 digest has 32 bytes, not \(digest.count)")
+                }
+                outcome.digest = Hex.string(digest)
+            }
             self = .result(TrialReport(trialID: id, attempt: attempt, token: token, outcome: outcome,
                                        checkpoint: checkpoint, model: model))
         case .goodbye:
@@ -147,11 +158,13 @@ extension Message {
             let fingerprint = try r.string("assign.datasetFingerprint")
             let config = try r.config()
             let dataset = try r.dataset()
-            let save = try r.flags("assign.save", known: 0b11)
+            let save = try r.flags("assign.save", known: 0b111)
             let checkpoint = try r.presence("assign.checkpoint") ? Array(try r.byteArray("assign.checkpoint")) : nil
-            self = .assign(Assignment(trialID: id, attempt: attempt, config: config, dataset: dataset,
-                                      datasetFingerprint: fingerprint, saveCheckpoint: save & 1 != 0,
-                                      saveModel: save & 2 != 0, checkpoint: checkpoint, token: token))
+            var assignment = Assignment(trialID: id, attempt: attempt, config: config, dataset: dataset,
+                                        datasetFingerprint: fingerprint, saveCheckpoint: save & 1 != 0,
+                                        saveModel: save & 2 != 0, checkpoint: checkpoint, token: token)
+            assignment.sendDigest = save & 4 != 0
+            self = .assign(assignment)
         case .ack:
             self = .ack(try r.trialID("ack.trialID"))
         case .refuse:
@@ -191,6 +204,31 @@ extension Message {
         var r = WireReader(frame, offset: WireFormat.headerSize, limit: maxFrameSize)
         return try? r.string("refuse.reason")
     }
+}
+
+/// The 32 bytes of a digest given as 64 lower-case hex digits; anything else is refused,
+/// so that every encoded frame decodes to the same message.
+private func digestBytes(_ hex: String) throws(ProtocolError) -> [UInt8] {
+    let utf8 = Array(hex.utf8)
+    func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x61...0x66: return c - 0x61 + 10
+        default: return nil
+        }
+    }
+    guard utf8.count == 64 else {
+        throw .invalidValue(field: "result.digest", reason: "a SHA-256 digest has 64 hex digits, not \(utf8.count)")
+    }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(32)
+    for i in stride(from: 0, to: 64, by: 2) {
+        guard let high = nibble(utf8[i]), let low = nibble(utf8[i + 1]) else {
+            throw .invalidValue(field: "result.digest", reason: "not lower-case hex")
+        }
+        bytes.append(high << 4 | low)
+    }
+    return bytes
 }
 
 private func chunkIndexError(_ index: UInt32, _ total: UInt32) -> ProtocolError {

@@ -222,7 +222,7 @@ public enum GridFileParser {
     }
 
     private static func parseSearch(_ node: Node, _ r: NodeReader, axes: ParameterAxes) throws -> SearchSpec {
-        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on", "keep_models", "trial_timeout"])
+        let m = try r.mapping(node, key: "search", allowed: ["kind", "samples", "seed", "repeats", "factor", "min_epochs", "final", "refit_on", "keep_models", "trial_timeout", "verify"])
         var spec = SearchSpec()
         if let n = m["seed"] {
             let v = try r.int(n, key: "search.seed")
@@ -239,6 +239,13 @@ public enum GridFileParser {
             let seconds = try r.double(n, key: "search.trial_timeout")
             guard seconds > 0, seconds.isFinite else { throw r.error(n, "search.trial_timeout", "must be a positive number of seconds, got \(seconds)") }
             spec.trialTimeout = seconds
+        }
+        if let n = m["verify"] {
+            let fraction = try r.double(n, key: "search.verify")
+            guard fraction >= 0, fraction <= 1 else {
+                throw r.error(n, "search.verify", "must be a fraction of the trials from 0 to 1, got \(fraction)")
+            }
+            spec.verify = fraction
         }
         let kind = try m["kind"].map { try r.string($0, key: "search.kind") } ?? "grid"
         if kind != "halving" {

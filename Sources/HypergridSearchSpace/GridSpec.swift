@@ -24,6 +24,10 @@ public struct SearchSpec: Sendable, Hashable {
     /// `search.trial_timeout`: seconds a trial may run on one worker before it is taken
     /// back and requeued (`--trial-timeout` overrides it); nil for no limit.
     public var trialTimeout: Double?
+    /// `search.verify`: the fraction of finished trials the coordinator re-runs on another
+    /// worker to compare result digests (issue 17 §3); 0 (the default) verifies nothing.
+    /// Not part of any trial's identity.
+    public var verify: Double = 0
 
     public init(kind: SearchKind = .grid, seed: UInt64 = 0, repeats: Int = 1, refit: RefitData? = nil) {
         self.kind = kind

@@ -90,6 +90,10 @@ public struct RegressionMetrics: Codable, Sendable, Equatable {
 public struct TrialOutcome: Codable, Sendable, Equatable {
     public var metrics: TrialMetrics
     public var history: TrialHistory
+    /// ``ResultDigest`` of the outcome and the final weights, in hex, when the assignment asked
+    /// for one (a run with `search.verify`); nil otherwise. The outcome's own wire encoding
+    /// does not carry it: a result frame does, after its other parts.
+    public var digest: String? = nil
 
     public init(metrics: TrialMetrics, history: TrialHistory) {
         self.metrics = metrics

@@ -22,8 +22,9 @@ public enum WorkerError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreachable(address: String, seconds: Double, everHeard: Bool, curve: Bool = false)
     /// A file or socket operation failed (the text is the whole sentence).
     case io(String)
-    /// The coordinator quarantined this worker (its trials kept failing, or a result of
-    /// its was not believed): it gets no more work in this run.
+    /// The coordinator quarantined this worker (its trials kept failing, a result of its
+    /// was not believed, or its result digest was outvoted by two other workers'): it gets
+    /// no more work in this run.
     case quarantined(address: String, reason: String)
     /// The training thread did not let go of a trial the coordinator took back: it hangs,
     /// and only a new process can train again.

@@ -57,7 +57,8 @@ struct GridOptions: ParsableArguments {
     /// The scheduler's knobs; `spec`'s `search.trial_timeout` applies unless `--trial-timeout` is given.
     func policy(for spec: GridSpec) -> SchedulerPolicy {
         SchedulerPolicy(heartbeatInterval: heartbeat, liveness: liveness, maxAttempts: maxAttempts, keepAlive: keepAlive,
-                        quarantineAfter: quarantineAfter, trialTimeout: trialTimeout ?? spec.search.trialTimeout)
+                        quarantineAfter: quarantineAfter, trialTimeout: trialTimeout ?? spec.search.trialTimeout,
+                        verifyFraction: spec.search.verify, verifySeed: spec.search.seed)
     }
 
     /// Parses the grid, prepares its dataset (once, into the shared cache) and plans
@@ -108,6 +109,7 @@ func finish(_ server: CoordinatorServer, _ summary: RunSummary, options: GridOpt
     print("")
     print("run \(stopped ? "stopped" : (summary.haltReason == nil ? "complete" : "halted")): \(summary.done) done, \(summary.diverged) diverged, \(summary.failed) failed, \(summary.skipped) already in the journal, \(summary.unfinished) unfinished, \(String(format: "%.1f", summary.elapsedSeconds)) s")
     for worker in summary.quarantined { print("quarantined worker \(worker.name): \(worker.reason)") }
+    if let line = summary.verification { print(line) }
     if options.top > 0 { print(server.leaderboardTable(top: options.top, wide: options.wide)) }
     for line in server.searchReport { print(line) }
     print("leaderboard: \(options.runDirectory)/leaderboard.csv")

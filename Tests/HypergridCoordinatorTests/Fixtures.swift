@@ -41,8 +41,10 @@ struct Harness {
     var journal: [JournalRecord] = []
     var confirm = true
 
-    init(_ plan: [PlannedTrial], finished: Set<TrialID> = [], policy: SchedulerPolicy = SchedulerPolicy()) {
-        scheduler = Scheduler(plan: plan, finished: finished, policy: policy)
+    init(_ plan: [PlannedTrial], finished: Set<TrialID> = [], policy: SchedulerPolicy = SchedulerPolicy(),
+         journal: [JournalRecord] = []) {
+        scheduler = Scheduler(plan: plan, finished: finished, policy: policy, journal: journal)
+        self.journal = journal
     }
 
     /// Handles the event, then confirms every append it asked for (and what those confirmations cause).
@@ -55,6 +57,7 @@ struct Harness {
             for record in actions.appends {
                 journal.append(record)
                 if confirm, let id = record.trialID { queue.append(.journalAppended(id)) }
+                if confirm, case .verification(let v) = record { queue.append(.verificationAppended(v.trial)) }
             }
         }
         return all

@@ -182,6 +182,7 @@ enum BadInputFixtures {
             "missing-data.yaml": "dataset: {name: cifar10, path: \(dir.path)/no-such-dir}\nmodel: {hidden: [16]}\ntraining: {learning_rate: 0.1}\n",
             "huge.yaml": hugeGrid,
             "huge-random.yaml": hugeGrid + "search: {kind: random, samples: 5000}\n",
+            "verify-range.yaml": "dataset: {name: synthetic}\nmodel: {hidden: [16]}\ntraining: {iterations: 10}\nsearch: {kind: grid, verify: 10}\n",
             "short.key": "abc\n",
             "garbled.key": String(repeating: "~", count: 40) + "\n",
             "a-file": "not a directory\n",

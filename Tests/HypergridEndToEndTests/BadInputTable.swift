@@ -66,6 +66,8 @@ enum BadInputTable {
                  message: "Error: $DIR/huge.yaml: the grid has 10,000,000 points (10 hidden × 10 momentum × 10 learning_rate × 10 reg × 10 batch_size × 10 dropout × 10 warmup_epochs); the limit is 1,000,000: use search.kind: random with samples, or --max-trials", status: 1),
         BadInput(what: "a random search with more samples than the trial limit", command: "hypergrid coordinator --grid $DIR/huge-random.yaml --max-trials 1000",
                  message: "Error: $DIR/huge-random.yaml: search.samples: 5,000 samples make 5,000 trials; the limit is 1,000: sample fewer, or raise --max-trials", status: 1),
+        BadInput(what: "a verified-results fraction outside 0 to 1", command: "hypergrid run --grid $DIR/verify-range.yaml",
+                 message: "Error: $DIR/verify-range.yaml:4: search.verify: must be a fraction of the trials from 0 to 1, got 10.0", status: 1),
         BadInput(what: "a grid file that does not exist", command: "hypergrid run --grid $DIR/nope.yaml",
                  message: "Error: $DIR/nope.yaml: no such file", status: 1),
         // Data.

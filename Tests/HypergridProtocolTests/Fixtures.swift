@@ -114,15 +114,19 @@ struct MessageFactory {
                                            iteration: anyInt(), loss: double(),
                                            validationAccuracy: optional { $0.double() }))
         case .result:
-            return .result(TrialReport(trialID: trialID(), attempt: u32(), token: bytes(int(0...1) * 32), outcome: outcome(),
+            var outcome = outcome()
+            outcome.digest = optional { Hex.string($0.bytes(32)) }
+            return .result(TrialReport(trialID: trialID(), attempt: u32(), token: bytes(int(0...1) * 32), outcome: outcome,
                                        checkpoint: optional { $0.bytes($0.int(0...300)) }))
         case .goodbye: return .goodbye(abandoned: optional { $0.trialID() })
         case .datasetRequest: return .datasetRequest(fingerprint: string(), chunkIndex: u32())
         case .heartbeat: return .heartbeat
         case .assign:
-            return .assign(Assignment(trialID: trialID(), attempt: u32(), config: config(),
-                                      dataset: dataset(), datasetFingerprint: string(), saveCheckpoint: bool(),
-                                      checkpoint: optional { $0.bytes($0.int(0...300)) }, token: bytes(int(0...1) * 32)))
+            var assignment = Assignment(trialID: trialID(), attempt: u32(), config: config(),
+                                        dataset: dataset(), datasetFingerprint: string(), saveCheckpoint: bool(),
+                                        checkpoint: optional { $0.bytes($0.int(0...300)) }, token: bytes(int(0...1) * 32))
+            assignment.sendDigest = bool()
+            return .assign(assignment)
         case .ack: return .ack(trialID())
         case .refuse: return .refuse(reason: string())
         case .shutdown: return .shutdown

@@ -107,11 +107,11 @@ import HypergridData
         #expect(labels(RegressionMetrics(rmse: 0, mae: 0, r2: 0)) == ["rmse", "mae", "r2"])
         #expect(DatasetSpec.Task.allCases.count == 2)
         #expect(labels(TrialOutcome(metrics: TrialMetrics(status: .done), history: TrialHistory()))
-                == ["metrics", "history"])
+                == ["metrics", "history", "digest"])
         #expect(OptimizerKind.allCases.count == 4 && DatasetSpec.Kind.allCases.count == 8)
         #expect(RefitData.allCases.count == 2)
         #expect(labels(sampleAssignment) == ["trialID", "attempt", "config", "dataset", "datasetFingerprint",
-                                             "saveCheckpoint", "saveModel", "checkpoint", "token"])
+                                             "saveCheckpoint", "saveModel", "sendDigest", "checkpoint", "token"])
         #expect(labels(sampleReport(lossCount: 1)) == ["trialID", "attempt", "token", "outcome", "checkpoint", "model"])
     }
 
@@ -159,6 +159,31 @@ import HypergridData
         #expect(result.indices.contains { result[$0...].starts(with: resumed) })
         report.checkpoint = nil
         #expect(try Message.result(report).encoded().last == 0)
+    }
+
+    /// Verified results (issue 17 §3): an assignment asking for a digest sets bit 2 of its
+    /// save byte, a result carrying one sets bit 2 of its parts byte and appends the 32 bytes
+    /// last; without them both frames are byte for byte what they were.
+    @Test func goldenDigestBits() throws {
+        var assignment = sampleAssignment
+        let plain = try Message.assign(assignment).encoded()
+        assignment.sendDigest = true
+        let asking = try Message.assign(assignment).encoded()
+        #expect(asking.count == plain.count)
+        let differing = asking.indices.filter { asking[$0] != plain[$0] }
+        #expect(differing.count == 1 && asking[differing[0]] == plain[differing[0]] | 4)
+        #expect(try Message(decoding: asking) == .assign(assignment))
+
+        var report = sampleReport(lossCount: 2)
+        let before = try Message.result(report).encoded()
+        #expect(before.last == 0)
+        report.outcome.digest = String(repeating: "0a", count: 32)
+        let withDigest = try Message.result(report).encoded()
+        #expect(Array(withDigest.prefix(before.count - 1)) == Array(before.dropLast()))
+        #expect(Array(withDigest.suffix(37)) == [4, 0, 0, 0, 32] + [UInt8](repeating: 0x0a, count: 32))
+        #expect(try Message(decoding: withDigest) == .result(report))
+        report.outcome.digest = "not hex"
+        #expect(throws: ProtocolError.self) { try Message.result(report).encoded() }
     }
 
     /// A classification result keeps its payload byte for byte (the layout below is the one

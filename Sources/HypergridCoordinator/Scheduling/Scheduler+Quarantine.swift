@@ -38,6 +38,11 @@ extension Scheduler {
         out.append(.log(.error, "worker \(name) quarantined: \(reason); it gets no more work in this run"))
         out.append(.appendToJournal(.workerQuarantined(WorkerQuarantinedRecord(worker: name, reason: reason))))
         for id in workers.keys.sorted() where workers[id]!.name == name {
+            if case .busy(let trialID) = workers[id]!.state, checkRuns[trialID]?.worker == id {
+                checkRuns[trialID] = nil
+                workers[id]!.state = .idle
+                idleQueue.append(id)
+            }
             if case .busy(let trialID) = workers[id]!.state, case .running(id, _)? = trials[trialID]?.state {
                 setState(trialID, .pending)
                 trials[trialID]!.progress = 0
@@ -66,7 +71,7 @@ extension Scheduler {
     /// journal has not kept; ``dispatch(_:)`` gives it no work meanwhile.
     mutating func turnAwayQuarantined(_ out: inout [SchedulerAction]) {
         guard !quarantinedWorkers.isEmpty else { return }
-        let awaitingAck = Set(ackWaiters.values.joined())
+        let awaitingAck = Set(ackWaiters.values.joined()).union(checkAckWaiters.values.joined())
         for id in idleQueue where !awaitingAck.contains(id) {
             guard let name = workers[id]?.name, let reason = quarantineReason(of: name) else { continue }
             out.append(.quarantine(id, reason: reason))

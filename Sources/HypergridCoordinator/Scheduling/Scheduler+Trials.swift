@@ -14,6 +14,10 @@ extension Scheduler {
             out.append(.log(.warning, "result for \(trialID.short) from \(name) not recorded: the run halted (\(reason))"))
             return
         }
+        if let run = checkRuns[trialID], run.worker == id {
+            receiveCheck(id, trialID, run, outcome, &out)
+            return
+        }
         guard let trial = trials[trialID] else {
             // Acknowledged either way so that the worker stops resending: an ack only
             // promises that this coordinator needs nothing more from it.
@@ -52,6 +56,7 @@ extension Scheduler {
             default: break
             }
             setState(trialID, .recording(outcome.metrics))
+            if ledger.isEnabled { recordingFrom[trialID] = (name, outcome.digest) }
             countResult(from: name, outcome.metrics, &out)
             noteSpeed(of: name, cost: trial.planned.cost, outcome.metrics)
             ackWaiters[trialID] = [id]
@@ -83,6 +88,10 @@ extension Scheduler {
         }
         let status = metrics?.status ?? .failed
         setState(trialID, .done(status))
+        if let from = recordingFrom.removeValue(forKey: trialID) {
+            ledger.noteResult(trialID, cost: trials[trialID]!.planned.cost, worker: from.worker, digest: from.digest,
+                              status: status)
+        }
         finishedCount += 1
         switch status {
         case .done: doneCount += 1
@@ -118,6 +127,11 @@ extension Scheduler {
         func key(_ t: PlannedTrial) -> Double { t.cost.isNaN ? -.infinity : t.cost }
         let fresh = planned.filter { trials[$0.id] == nil && !skipped.contains($0.id) }
             .sorted { key($0) != key($1) ? key($0) > key($1) : $0.id < $1.id }
+        if ledger.isEnabled {
+            let new = planned.filter { checkable[$0.id] == nil }
+            for trial in new { checkable[trial.id] = trial }
+            ledger.sample(new.map(\.id))
+        }
         for trial in fresh {
             if stages?.recorded[trial.id] != nil {
                 skipped.insert(trial.id)
@@ -213,11 +227,14 @@ extension Scheduler {
 
     mutating func dispatch(_ out: inout [SchedulerAction]) {
         guard haltReason == nil, !isFinished else { return }
-        var held: [WorkerID] = []   // quarantined, told once their last ack is out
+        var held: [WorkerID] = []   // quarantined, told once their last ack is out; or nothing for them
         defer { idleQueue.insert(contentsOf: held, at: 0) }
-        while !idleQueue.isEmpty, !pending.isEmpty {
+        while !idleQueue.isEmpty, !pending.isEmpty || !ledger.open.isEmpty {
             let id = idleQueue.removeFirst()
             if isQuarantined(id) { held.append(id); continue }
+            // Owed re-runs first (Scheduler+Verification): a faulty worker is found early.
+            if assignCheck(to: id, &out) { continue }
+            if pending.isEmpty { held.append(id); continue }
             let trialID = order[pending.removeLast()]
             trials[trialID]!.assignments += 1
             let attempt = trials[trialID]!.assignments
@@ -242,6 +259,9 @@ extension Scheduler {
 
     mutating func finishIfDone(_ out: inout [SchedulerAction]) {
         guard !isFinished, haltReason == nil, finishedCount == trials.count, stages?.isComplete ?? true else { return }
+        // Every trial is recorded: each worker not yet checked has its cheapest result verified.
+        if ledger.isEnabled, ledger.commitCoverage() { dispatch(&out) }
+        guard !verificationPending else { return }
         out.append(.log(.info, "all \(trials.count + skipped.count) trials finished"))
         end(&out, shutdownWorkers: !policy.keepAlive)
     }
@@ -261,7 +281,8 @@ extension Scheduler {
         RunSummary(total: trials.count + skipped.count, skipped: skipped.count, done: doneCount,
                    diverged: divergedCount, failed: failedCount,
                    unfinished: trials.count - finishedCount, haltReason: haltReason,
-                   elapsedSeconds: startedAt.map { now - $0 } ?? 0, quarantined: quarantinedWorkers)
+                   elapsedSeconds: startedAt.map { now - $0 } ?? 0, quarantined: quarantinedWorkers,
+                   verification: ledger.summaryLine(notRun: checksInFlight ? 0 : checksNobodyCanRun))
     }
 
     /// A snapshot for the progress line; it costs O(running trials), not O(plan).

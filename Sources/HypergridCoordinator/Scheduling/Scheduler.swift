@@ -127,6 +127,17 @@ public struct Scheduler: Sendable {
     var succeededWorkers = Set<String>()
     /// Workers that get no more work in this run, in the order they were quarantined.
     public internal(set) var quarantinedWorkers: [QuarantinedWorker] = []
+    // Verified results (Scheduler+Verification).
+    var ledger: VerificationLedger
+    /// Every planned trial, the journal's too, when verification is on: re-runs need them.
+    var checkable: [TrialID: PlannedTrial] = [:]
+    var checkRuns: [TrialID: CheckRun] = [:]
+    var checkAssignments: [TrialID: Int] = [:]
+    /// Verification records on their way to the journal, and who to acknowledge then.
+    var checkRecording: [TrialID: VerificationRecord] = [:]
+    var checkAckWaiters: [TrialID: [WorkerID]] = [:]
+    /// The worker and digest of each result on its way to the journal (for the ledger).
+    var recordingFrom: [TrialID: (worker: String, digest: String?)] = [:]
 
     /// - Parameters:
     ///   - plan: the run's trials, in any order. Repeated ids are dropped (first kept).
@@ -134,11 +145,14 @@ public struct Scheduler: Sendable {
     ///   - start: the instant the scheduler is created at.
     ///   - stages: a staged search (halving, refit) whose later stages are planned as results
     ///     are recorded; `plan` is then its trials so far (``SearchStages/planned``).
+    ///   - journal: the journal's records so far, in file order: with verification on, they
+    ///     rebuild what was verified and which re-runs are still owed.
     public init(plan: [PlannedTrial], finished: Set<TrialID>, policy: SchedulerPolicy = SchedulerPolicy(),
-                start: Instant = Instant(seconds: 0), stages: SearchStages? = nil) {
+                start: Instant = Instant(seconds: 0), stages: SearchStages? = nil, journal: [JournalRecord] = []) {
         self.stages = stages
         self.policy = policy
         self.now = start
+        self.ledger = VerificationLedger(fraction: policy.verifyFraction, seed: policy.verifySeed)
         var unique: [PlannedTrial] = []
         var seen = Set<TrialID>()
         for trial in plan where seen.insert(trial.id).inserted { unique.append(trial) }
@@ -153,6 +167,11 @@ public struct Scheduler: Sendable {
         for (rank, trial) in toRun.enumerated() {
             trials[trial.id] = Trial(planned: trial, rank: rank)
             pendingCost += Self.statusCost(trial)
+        }
+        if ledger.isEnabled {
+            for trial in unique { checkable[trial.id] = trial }
+            ledger.sample(unique.map(\.id))
+            replayVerification(journal)
         }
     }
 
@@ -186,6 +205,7 @@ public struct Scheduler: Sendable {
             quarantine(name: workerName(id), reason: reason, &out)
         case .goodbye(let id, let abandoned): workerLeft(id, abandoned: abandoned, &out)
         case .journalAppended(let trialID): journalAppended(trialID, &out)
+        case .verificationAppended(let trialID): verificationAppended(trialID, &out)
         case .journalFailed(let trialID, let message):
             let about = trialID.map { " (recording trial \($0.short))" } ?? ""
             halt(because: "the journal could not be written\(about): \(message)", &out)
@@ -244,6 +264,7 @@ public struct Scheduler: Sendable {
             switch worker.state {
             case .idle: break
             case .busy(let trialID):
+                dropCheckRun(of: id, worker.state)
                 if case .running(id, _)? = trials[trialID]?.state {
                     loseTrial(trialID, reason: "worker \(hello.name) restarted while running it", &out)
                 }
@@ -269,6 +290,7 @@ public struct Scheduler: Sendable {
             out.append(.log(.warning, "worker \(worker.name) says it abandoned \(abandoned.short), but it was running \(running?.short ?? "nothing")"))
         }
         forget(id)
+        dropCheckRun(of: id, worker.state)
         if let trialID = running, case .running(id, _)? = trials[trialID]?.state {
             // Handing a trial back is not the trial's fault: no loss is counted.
             setState(trialID, .pending)
@@ -295,6 +317,7 @@ public struct Scheduler: Sendable {
     mutating func lose(_ id: WorkerID, reason: String, _ out: inout [SchedulerAction]) {
         guard let worker = workers[id] else { return }
         forget(id)
+        dropCheckRun(of: id, worker.state)
         if case .busy(let trialID) = worker.state, case .running(id, _)? = trials[trialID]?.state {
             loseTrial(trialID, reason: reason, &out)
         }

@@ -24,6 +24,8 @@ public enum SchedulerEvent: Sendable, Equatable {
     case goodbye(WorkerID, abandoned: TrialID?)
     /// The driver appended the record about this trial to the journal and fsync'd it.
     case journalAppended(TrialID)
+    /// The driver made a ``JournalRecord/verification(_:)`` record about this trial durable.
+    case verificationAppended(TrialID)
     /// The journal could not take the record (disk full, read-only...): the run halts.
     case journalFailed(TrialID?, message: String)
     /// Time passed; the driver ticks at least as often as ``Scheduler/nextDeadline``.
@@ -81,6 +83,8 @@ public struct RunSummary: Sendable, Equatable {
     public var elapsedSeconds: Double
     /// Workers taken out of the run, in the order they were.
     public var quarantined: [QuarantinedWorker] = []
+    /// With `search.verify`: what verification did, in one line; nil when it is off.
+    public var verification: String? = nil
 }
 
 /// A worker that gets no more work in this run, and why.

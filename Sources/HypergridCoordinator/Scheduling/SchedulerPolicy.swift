@@ -26,11 +26,18 @@ public struct SchedulerPolicy: HeartbeatTiming, Hashable, Sendable {
     /// worker and requeued (a lost attempt); nil for no limit. It also caps the stall bound
     /// (see ``Scheduler`` and docs/fault-tolerance.md).
     public var trialTimeout: Double?
+    /// Verified results (issue 17 §3, `search.verify`): the share of finished trials re-run
+    /// on another worker to compare result digests, at least one per worker; 0 turns
+    /// verification off (and the wire, journal and leaderboard are as without it).
+    public var verifyFraction: Double
+    /// Seeds which trials are sampled for verification (the grid's `search.seed`).
+    public var verifySeed: UInt64
 
     /// Traps on a non-positive interval, or a liveness or attempt count below 1.
     public init(heartbeatInterval: Double = 1, liveness: Int = 4, maxAttempts: Int = 3,
                 keepAlive: Bool = false, numerics: String = HypergridVersion.numerics,
-                quarantineAfter: Int = 3, trialTimeout: Double? = nil) {
+                quarantineAfter: Int = 3, trialTimeout: Double? = nil, verifyFraction: Double = 0,
+                verifySeed: UInt64 = 0) {
         Self.checkHeartbeat(interval: heartbeatInterval, liveness: liveness)
         precondition(maxAttempts >= 1, "maxAttempts must be at least 1")
         precondition(quarantineAfter >= 0, "quarantineAfter must not be negative")
@@ -42,6 +49,9 @@ public struct SchedulerPolicy: HeartbeatTiming, Hashable, Sendable {
         self.numerics = numerics
         self.quarantineAfter = quarantineAfter
         self.trialTimeout = trialTimeout
+        precondition(verifyFraction >= 0 && verifyFraction <= 1, "verifyFraction must be in 0...1")
+        self.verifyFraction = verifyFraction
+        self.verifySeed = verifySeed
     }
 
     /// The least stall bound: a trial's progress may pause this long whatever its

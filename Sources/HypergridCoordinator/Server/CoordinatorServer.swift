@@ -124,7 +124,7 @@ public final class CoordinatorServer {
         self.plan = plan
         self.planByID = Dictionary(plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         scheduler = Scheduler(plan: plan, finished: replay.finished, policy: options.policy, start: Instant(seconds: 0),
-                              stages: stages)
+                              stages: stages, journal: options.policy.verifyFraction > 0 ? replay.entries.map(\.record) : [])
         do {
             context = try Context()
             if let curve = options.curve {
@@ -274,11 +274,13 @@ public final class CoordinatorServer {
                         logger.warning("no checkpoint of \(parent.short) in \(checkpoints.directory): trial \(trial.id.short) trains from scratch (same result, more time)")
                     }
                 }
-                let assignment = Assignment(trialID: trial.id, attempt: UInt32(attempt), config: trial.config,
+                var assignment = Assignment(trialID: trial.id, attempt: UInt32(attempt), config: trial.config,
                                             dataset: offer.spec, datasetFingerprint: offer.fingerprint,
                                             saveCheckpoint: trial.saveCheckpoint, saveModel: models.keep > 0,
                                             checkpoint: checkpoint,
                                             token: tokens.token(for: trial.id, attempt: UInt32(attempt)))
+                // Verified results compare digests; without `search.verify` none is asked for.
+                assignment.sendDigest = options.policy.verifyFraction > 0
                 send(.assign(assignment), to: worker)
                 let resumed = checkpoint != nil ? " from \(trial.resumeFrom!.short)'s checkpoint" : ""
                 logger.info("trial \(trial.id.short) → \(name(worker)) (attempt \(attempt))\(resumed): \(trial.config.summary)")
@@ -349,9 +351,16 @@ public final class CoordinatorServer {
             if let id = record.trialID {
                 report(record)
                 perform(scheduler.handle(.journalAppended(id), at: now))
+            } else if case .verification(let v) = record {
+                perform(scheduler.handle(.verificationAppended(v.trial), at: now))
             }
         }
-        if completion.batch.contains(where: { $0.trialID != nil }) { onResultsCommitted?() }
+        // A verification may have replaced a result: the report shows it too.
+        let changesResults = completion.batch.contains { record in
+            if case .verification = record { return true }
+            return record.trialID != nil
+        }
+        if changesResults { onResultsCommitted?() }
     }
 
     /// Rewrites `leaderboard.csv` from the board; the next rewrite waits
@@ -407,7 +416,7 @@ public final class CoordinatorServer {
             logger.info("trial \(r.trial.short) \(r.metrics.status.rawValue): val \(val) in \(formatFixed(r.metrics.wallSeconds, digits: 1)) s on \(r.worker) — \(scheduler.status.line)")
         case .trialFailed(let r):
             logger.warning("trial \(r.trial.short) failed after \(r.attempts) attempts: \(r.reason)")
-        case .runStarted, .workerQuarantined:
+        case .runStarted, .workerQuarantined, .verification:
             break
         }
     }

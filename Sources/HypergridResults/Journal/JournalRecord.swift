@@ -38,6 +38,9 @@ public struct TrialResultRecord: Codable, Sendable, Equatable {
     public var history: TrialHistory
     /// The successive-halving rung the trial belonged to (absent outside halving).
     public var rung: Int?
+    /// The worker's ``ResultDigest`` of the outcome, when the run verifies results
+    /// (`search.verify`); absent otherwise, so such lines read as before.
+    public var digest: String?
 
     public init(trial: PlannedTrial, attempt: Int, worker: String, outcome: TrialOutcome) {
         self.trial = trial.id
@@ -50,6 +53,7 @@ public struct TrialResultRecord: Codable, Sendable, Equatable {
         self.worker = worker
         self.metrics = outcome.metrics
         self.history = outcome.history
+        self.digest = outcome.digest
     }
 }
 
@@ -83,11 +87,14 @@ public enum JournalRecord: Sendable, Equatable {
     case trialResult(TrialResultRecord)
     case trialFailed(TrialFailedRecord)
     case workerQuarantined(WorkerQuarantinedRecord)
+    /// A re-run of a finished trial on another worker (issue 17 §3): it never finishes a
+    /// trial (``trialID`` is nil for it), it checks or replaces the trial's result.
+    case verification(VerificationRecord)
 
     /// The trial the record finishes, if it is about one.
     public var trialID: TrialID? {
         switch self {
-        case .runStarted, .workerQuarantined: return nil
+        case .runStarted, .workerQuarantined, .verification: return nil
         case .trialResult(let r): return r.trial
         case .trialFailed(let r): return r.trial
         }
@@ -107,7 +114,7 @@ public struct JournalEntry: Sendable, Equatable {
 }
 
 extension JournalEntry: Codable {
-    private enum Kind: String, Codable { case runStarted = "run_started", result, failed, quarantined }
+    private enum Kind: String, Codable { case runStarted = "run_started", result, failed, quarantined, verification }
     private enum Keys: String, CodingKey { case type, time }
 
     public init(from decoder: Decoder) throws {
@@ -119,6 +126,7 @@ extension JournalEntry: Codable {
         case .result: record = .trialResult(try TrialResultRecord(from: decoder))
         case .failed: record = .trialFailed(try TrialFailedRecord(from: decoder))
         case .quarantined: record = .workerQuarantined(try WorkerQuarantinedRecord(from: decoder))
+        case .verification: record = .verification(try VerificationRecord(from: decoder))
         }
     }
 
@@ -128,6 +136,7 @@ extension JournalEntry: Codable {
         case .trialResult(let r): try r.encode(to: encoder)
         case .trialFailed(let r): try r.encode(to: encoder)
         case .workerQuarantined(let r): try r.encode(to: encoder)
+        case .verification(let r): try r.encode(to: encoder)
         }
         var container = encoder.container(keyedBy: Keys.self)
         let kind: Kind
@@ -136,6 +145,7 @@ extension JournalEntry: Codable {
         case .trialResult: kind = .result
         case .trialFailed: kind = .failed
         case .workerQuarantined: kind = .quarantined
+        case .verification: kind = .verification
         }
         try container.encode(kind, forKey: .type)
         try container.encodeIfPresent(time, forKey: .time)

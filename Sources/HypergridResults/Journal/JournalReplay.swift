@@ -15,8 +15,12 @@ public struct JournalReplay: Sendable, Equatable {
 
     /// Every complete record, in file order.
     public var entries: [JournalEntry] = []
-    /// Each trial's first result (the first record wins, as in the scheduler).
+    /// Each trial's first result (the first record wins, as in the scheduler), with the
+    /// metrics, history, worker and digest of a verification run that replaced it
+    /// (``VerificationRecord/Verdict/replacesResult``).
     public var results: [TrialID: TrialResultRecord] = [:]
+    /// Re-runs of finished trials (issue 17 §3), in file order.
+    public var verifications: [VerificationRecord] = []
     /// Trials the coordinator gave up on, unless a result came first.
     public var failures: [TrialID: TrialFailedRecord] = [:]
     /// Records about a trial that already had one; only a bug or two coordinators on one
@@ -74,11 +78,18 @@ public struct JournalReplay: Sendable, Equatable {
         }
     }
 
-    mutating func add(_ entry: JournalEntry) {
+    /// Adds one record, as reading it from the file would.
+    public mutating func add(_ entry: JournalEntry) {
         entries.append(entry)
         switch entry.record {
         case .runStarted: break
         case .workerQuarantined(let r): quarantined.append(r)
+        case .verification(let v):
+            verifications.append(v)
+            if v.verdict.replacesResult, var r = results[v.trial] {
+                r.replace(by: v)
+                results[v.trial] = r
+            }
         case .trialResult(let r):
             if results[r.trial] != nil || failures[r.trial] != nil { duplicates += 1 } else { results[r.trial] = r }
         case .trialFailed(let r):

@@ -37,10 +37,17 @@ extension Leaderboard {
     /// Swift's shortest round-trip form (`0.001`, `1e-05`, `nan`, `inf`), which Python's
     /// `float()` parses; a missing value is an empty field.
     public static func csv(_ rows: [LeaderboardRow]) -> String {
-        var text = CSV.line(columns)
-        for row in rows { text += CSV.line(fields(row)) }
+        // The `verified` column only where a run verified results, so that other boards
+        // stay byte for byte what they were.
+        let verified = rows.contains { $0.verification != nil }
+        var text = CSV.line(columns + (verified ? [verificationColumn] : []))
+        for row in rows { text += CSV.line(fields(row) + (verified ? [row.verification ?? ""] : [])) }
         return text
     }
+
+    /// The last column of a run with `search.verify`: ``LeaderboardRow/verification``.
+    public static let verificationColumn = "verified"
+
 
     /// Columns a CSV may lack because older versions did not write them.
     static let optionalColumns = Set(["retries"] + searchColumns + appendedFields.flatMap(\.columns) + regressionColumns)
@@ -137,6 +144,8 @@ extension Leaderboard {
         parsed.testRMSE = try optional("test_rmse") { Double($0) }
         parsed.testMAE = try optional("test_mae") { Double($0) }
         parsed.testR2 = try optional("test_r2") { Double($0) }
+        let verified = field(verificationColumn)
+        parsed.verification = verified.isEmpty ? nil : verified
         return parsed
     }
 

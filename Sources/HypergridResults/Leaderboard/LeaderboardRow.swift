@@ -72,6 +72,10 @@ public struct LeaderboardRow: Sendable, Equatable {
     public var testRMSE: Double? = nil
     public var testMAE: Double? = nil
     public var testR2: Double? = nil
+    /// Runs with `search.verify` (issue 17 §3): `verified`, `disputed`, `corrected` or
+    /// `redone` when a trial of the row was re-run on another worker (the gravest marker
+    /// of its trials); nil when none was.
+    public var verification: String? = nil
 
     /// What rows are ranked by, higher is better: the validation accuracy, or the validation
     /// RMSE negated (``TrialMetrics/validationScore``).
@@ -131,6 +135,8 @@ public struct Leaderboard: Sendable {
         var worker: String?
         /// Lost attempts before the one that finished the trial.
         var retries: Int
+        /// The ``VerificationRecord/marker`` of its last verification run, if any.
+        var verification: String? = nil
         /// The halving budget it trained to (`Int.max`: the whole length).
         var budget = Int.max
         var samples = 0
@@ -138,6 +144,8 @@ public struct Leaderboard: Sendable {
 
     private var groups: [TrialConfig: [TrialID: Member]] = [:]
     private var seen = Set<TrialID>()
+    /// The group each trial is in, for verification runs that mark or replace its result.
+    private var pointOf: [TrialID: TrialConfig] = [:]
 
     public init() {}
 
@@ -146,10 +154,22 @@ public struct Leaderboard: Sendable {
         for entry in replay.entries { add(entry.record) }
     }
 
-    /// Adds a record; a second record about the same trial is ignored (first wins).
+    /// Adds a record; a second record about the same trial is ignored (first wins). A
+    /// verification record marks its trial and, when its verdict replaces the result
+    /// (`corrected`, `redone`), puts its metrics and worker in place of the first result's.
     public mutating func add(_ record: JournalRecord) {
         switch record {
         case .runStarted, .workerQuarantined: break
+        case .verification(let v):
+            guard let point = pointOf[v.trial], var member = groups[point]?[v.trial] else { return }
+            member.verification = v.marker
+            if v.verdict.replacesResult {
+                member.metrics = v.metrics
+                member.status = v.metrics.status
+                member.worker = v.worker
+                member.samples = v.metrics.samplesTrained(batchSize: point.batchSize)
+            }
+            groups[point]![v.trial] = member
         case .trialResult(let r):
             add(r.config, Member(trial: r.trial, repetition: r.repetition, seed: r.config.seed,
                                  status: r.metrics.status, metrics: r.metrics, worker: r.worker,
@@ -170,6 +190,7 @@ public struct Leaderboard: Sendable {
         point.seed = 0
         point.stopAfterEpochs = nil
         groups[point, default: [:]][member.trial] = member
+        pointOf[member.trial] = point
     }
 
     /// Trials on the board.
@@ -226,6 +247,8 @@ public struct Leaderboard: Sendable {
             trials: members.map(\.trial))
         row.validationInterval = confidenceInterval95(validation)
         row.samplesTrained = all.reduce(0) { $0 + $1.samples }
+        let markers = Set(all.compactMap(\.verification))
+        row.verification = ["disputed", "corrected", "redone", "verified"].first(where: markers.contains)
         if regression {
             row.validationRMSE = mean(validation)
             row.validationMAE = mean(metrics.compactMap { $0.validationRegression?.mae })

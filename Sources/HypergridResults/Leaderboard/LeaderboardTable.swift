@@ -46,6 +46,8 @@ extension Leaderboard {
                 r.finalLoss.map { $0.isFinite ? formatFixed($0, digits: 4) : "\($0)" } ?? "-"
             },
             TableColumn("status", .varying) { $0.status.rawValue },
+            // Only runs with `search.verify` have a value (verified, disputed, corrected, redone).
+            TableColumn("verified", .metric) { $0.verification ?? "-" },
         ] + TrialField.tableColumns.map { field in
             TableColumn(field.tableHeader, .varying, right: field.rightAligned) { row in
                 field.tableCell(row.config)

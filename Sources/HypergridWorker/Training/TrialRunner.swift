@@ -61,6 +61,11 @@ final class TrialRunner: @unchecked Sendable {
     private let wedgeAfter: Int?
     /// Test-only fault hook (see ``WorkerClient/Options/failEveryTrial``).
     private let failEveryTrial: Bool
+    /// Test-only fault switch of verified results (docs/testing.md): with
+    /// `HYPERGRID_TEST_PERTURB_WEIGHT=1` in its environment, the worker nudges one weight of
+    /// every trained network by one unit in the last place after training, as a faulty CPU
+    /// might, so that its result digests differ from every other worker's. No flag exposes it.
+    private let perturbWeight = ProcessInfo.processInfo.environment["HYPERGRID_TEST_PERTURB_WEIGHT"] == "1"
 
     private let store: DatasetStore
     private let results: PendingResultStore
@@ -223,9 +228,10 @@ final class TrialRunner: @unchecked Sendable {
             }
         }
         // Only the final refit measures the test split: searched trials never see it.
-        let (outcome, checkpoint, resumeProblem) = Trainer(threads: threads).trainWithCheckpoints(
+        let (trained, trainedState, resumeProblem) = Trainer(threads: threads).trainWithCheckpoints(
             config: assignment.config, data: data, evaluateTest: assignment.config.refit != nil,
-            resume: resume, saveCheckpoint: assignment.saveCheckpoint || assignment.saveModel,
+            // A digest covers the final weights, which only a checkpoint carries out of the trainer.
+            resume: resume, saveCheckpoint: assignment.saveCheckpoint || assignment.saveModel || assignment.sendDigest,
             afterIteration: { [self] completed in
                 let goOn = iterationDone(completed)
                 if !goOn { stoppedByUs = true }
@@ -243,6 +249,15 @@ final class TrialRunner: @unchecked Sendable {
         guard !stoppedByUs else { return }
         if let resumeProblem {
             logger.warning("trial \(assignment.trialID.short) trained from scratch: its checkpoint does not fit (\(resumeProblem))")
+        }
+        var checkpoint = trainedState
+        if perturbWeight, checkpoint != nil, !checkpoint!.network.isEmpty {
+            checkpoint!.network[0] = checkpoint!.network[0].nextUp
+            logger.warning("test fault switch HYPERGRID_TEST_PERTURB_WEIGHT: one weight of trial \(assignment.trialID.short) perturbed")
+        }
+        var outcome = trained
+        if assignment.sendDigest {
+            outcome.digest = ResultDigest.hex(of: outcome, weights: checkpoint?.network)
         }
         var model: [UInt8]?
         if assignment.saveModel, let checkpoint, let prepared = dataset {
