@@ -56,7 +56,7 @@ import HypergridData
     /// The protocol version, pinned: a wire change must be made on purpose (the field
     /// table's highest `wireVersion`, TrialFieldExtension).
     @Test func protocolVersion() {
-        #expect(WireFormat.version == 4)
+        #expect(WireFormat.version == 5)
     }
 
     @Test func goldenFrames() throws {
