@@ -230,3 +230,7 @@ if gemm:
             if r["source"].endswith(f" gemm {c}"):
                 print(f"OpenBLAS {c}: reports core {r['openblas_core']}"); break
 PY
+
+# ---- the minibatch augmentations (flip, random crop) beside a copy of the batch
+echo | tee -a "$log"
+"$bin" augment | tee -a "$log"

@@ -12,6 +12,10 @@
 //     Whole trainings through the real Trainer on synthetic data of the peers'
 //     shapes (TrainingTable.swift): samples/s per wall and per CPU second, GEMM
 //     share, %peak, evaluation share.
+//
+//   hypergrid-bench augment [--samples N] [--sample-ms T]
+//     samples/s of the minibatch augmentations (flip, random crop) beside a plain copy of
+//     the batch (AugmentationTable.swift).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,6 +23,8 @@ import Glibc
 let arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "train" {
     runTrainingTable(arguments.dropFirst())
+} else if arguments.first == "augment" {
+    runAugmentationTable(arguments.dropFirst())
 } else {
     runGEMMTable(arguments)
 }

@@ -18,6 +18,8 @@ public enum WireFormat {
     /// 3: halving budgets and the refit in `TrialConfig`, `resumedAt` in `TrialMetrics`,
     /// checkpoints in `assign` and `result`.
     /// 4: TrialConfig's model features (dropout, horizontal flip, schedule, warm-up).
+    /// 5: the fields added through the field table (`TrialFieldExtension`): the training
+    /// features of issue 19 (random crop, label smoothing, decoupled weight decay).
     /// Regression (issue #15) changed no version: a built-in dataset's task and a result's
     /// regression figures are announced by the high bit of the kind and status tags and
     /// appended, so every frame without them keeps its bytes; a peer that predates them

@@ -34,19 +34,27 @@ extension TrialConfig {
         TrialField.all.flatMap { $0.problems(self) }
     }
 
-    /// ``validationProblems()`` plus the rules that need the dataset: a horizontal flip moves
-    /// pixels, so it needs rows that are still images — not PCA components, not synthetic data.
+    /// ``validationProblems()`` plus the rules that need the dataset: a horizontal flip and a
+    /// random crop move pixels, so they need rows that are still images — not PCA components,
+    /// not synthetic data.
     public func validationProblems(for dataset: DatasetSpec) -> [ConfigProblem] {
         var problems = validationProblems()
         if flipsHorizontally, let reason = dataset.horizontalFlipProblem {
             problems.append(ConfigProblem(.horizontalFlip, reason))
+        }
+        if randomCrop != nil, let reason = dataset.horizontalFlipProblem {
+            problems.append(ConfigProblem(.randomCrop, reason))
+        }
+        if labelSmoothing != nil, dataset.isRegression {
+            problems.append(ConfigProblem(.labelSmoothing, "needs class labels; this dataset's targets are regression values"))
         }
         return problems
     }
 }
 
 extension DatasetSpec {
-    /// Why a horizontal flip cannot work on this data, or nil if it can.
+    /// Why an augmentation that moves pixels (a horizontal flip, a random crop) cannot work on
+    /// this data, or nil if it can.
     public var horizontalFlipProblem: String? {
         if kind == .synthetic { return "needs image data; synthetic rows are not images" }
         if kind == .csv { return "needs image data; CSV rows are not images" }

@@ -146,6 +146,10 @@ public enum GridFileParser {
         let m = try r.mapping(node, key: "training", allowed: Set(["optimizer", "momentum", "learning_rate", "decay", "reg", "batch_size", "iterations", "epochs", "loss_every",
                                                                    "horizontal_flip", "schedule", "warmup_epochs"]).union(addedKeys("training")))
         try parseAddedFields(m, r, section: "training", into: &axes)
+        if let n = m["random_crop"], axes.added[ConfigField.randomCrop.rawValue]?.contains(where: { $0 != .int(0) }) == true,
+           let problem = dataset.horizontalFlipProblem {
+            throw r.error(n, ConfigField.randomCrop.rawValue, problem)
+        }
         try parseTrainingFeatures(m, r, into: &axes, dataset: dataset)
         if let n = m["optimizer"] {
             axes.optimizer = try r.list(n, key: "training.optimizer") { item in

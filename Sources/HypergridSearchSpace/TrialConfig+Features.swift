@@ -21,6 +21,9 @@ extension TrialConfig {
         if c.horizontalFlip == false { c.horizontalFlip = nil }
         if c.schedule == .step { c.schedule = nil }
         if c.warmupEpochs == 0 { c.warmupEpochs = nil }
+        if c.randomCrop == 0 { c.randomCrop = nil }
+        if c.labelSmoothing == 0 { c.labelSmoothing = nil }
+        if c.weightDecay == 0 { c.weightDecay = nil }
         return c
     }
 

@@ -113,6 +113,16 @@ public struct TrialConfig: Codable, Sendable, Hashable {
     /// Epochs of linear learning-rate warm-up at the start, > 0; nil for none.
     public var warmupEpochs: Double?
 
+    // Training features of issue 19, joined through the field table (TrialFieldTable.swift,
+    // `added:`); nil when off, so that configs without them keep their trial ids.
+    /// Random translations of each training image by up to this many pixels in x and y, with
+    /// zero fill (a random crop of the zero-padded image), > 0; nil for none.
+    public var randomCrop: Int? = nil
+    /// Label smoothing ε of the cross-entropy, in (0, 1); nil for none.
+    public var labelSmoothing: Double? = nil
+    /// Decoupled weight decay W (AdamW): weights shrink by `lr·W·w` every step, > 0; nil for none.
+    public var weightDecay: Double? = nil
+
     public init(hidden: [Int] = [256], batchNorm: Bool = false, optimizer: OptimizerKind = .sgd,
                 momentum: Double = 0.9, learningRate: Double = 1e-3, learningRateDecay: Double = 0.95,
                 reg: Double = 0, batchSize: Int = 200, length: TrainingLength = .iterations(1000),

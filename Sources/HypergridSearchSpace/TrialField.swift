@@ -17,7 +17,8 @@ public struct TrialField: Sendable {
     /// rule's ``ConfigField`` raw value is one of them).
     public let gridKey: String
     /// The `hypergrid train` flags without their dashes, `|`-separated, e.g. `lr` or
-    /// `iterations|epochs` (the range rule's ``ConfigField/flag`` is one of them).
+    /// `iterations|epochs` (the range rule's ``ConfigField/flag`` is one of them); `set` for
+    /// a field without a flag of its own (`--set KEY=VALUE`).
     public let flag: String
     /// The range rule of its values (shared with the grid parser and the trainer).
     public let range: ConfigField?

@@ -155,7 +155,61 @@ extension TrialField {
                    checkValues: { check(.lossEvery, $0.lossEvery) },
                    csvCells: { _ in [] }, parseCells: { _, _ in true }, jsonCells: { _ in [] },
                    tableText: { _ in "" }, summaryText: { _ in nil }),
+    ] + trainingFeatureFields
+
+    /// The training features of issue 19 (docs/higher-accuracy.md), joined through the table.
+    static let trainingFeatureFields: [TrialField] = [
+        .added(gridKey: "training.random_crop", range: .randomCrop, column: "random_crop", header: "crop",
+               word: "crop", kind: .int(.randomCrop), example: .int(4), property: "randomCrop",
+               get: { $0.randomCrop.map { .int($0) } ?? .null },
+               set: { c, v in if case .int(let n) = v, n != 0 { c.randomCrop = n } else { c.randomCrop = nil } }),
+        .added(gridKey: "training.label_smoothing", range: .labelSmoothing, column: "label_smoothing",
+               header: "smooth", word: "smooth", kind: .double(.labelSmoothing), example: .double(0.1),
+               property: "labelSmoothing",
+               get: { $0.labelSmoothing.map { .double($0) } ?? .null },
+               set: { c, v in if case .double(let x) = v, x != 0 { c.labelSmoothing = x } else { c.labelSmoothing = nil } }),
+        .added(gridKey: "training.weight_decay", range: .weightDecay, column: "weight_decay", header: "wd",
+               word: "wd", kind: .double(.weightDecay), example: .double(0.05), property: "weightDecay",
+               get: { $0.weightDecay.map { .double($0) } ?? .null },
+               set: { c, v in if case .double(let x) = v, x != 0 { c.weightDecay = x } else { c.weightDecay = nil } }),
     ]
+
+    /// A one-column numeric field that joins through the table (``TrialFieldExtension``), off
+    /// when nil (and when set to 0): its cell is the number or empty, its summary
+    /// `word value` when on.
+    static func added(gridKey: String, range: ConfigField, column: String, header: String, word: String,
+                      kind: TrialFieldExtension.Kind, example: FieldValue, property: String,
+                      get: @escaping @Sendable (TrialConfig) -> FieldValue,
+                      set: @escaping @Sendable (inout TrialConfig, FieldValue) -> Void) -> TrialField {
+        let extensionEntry = TrialFieldExtension(propertyName: property, kind: kind, off: .null, example: example,
+                                                 wireVersion: 5, get: get, set: set)
+        @Sendable func text(_ c: TrialConfig) -> String? {
+            switch get(c) {
+            case .int(let n): return "\(n)"
+            case .double(let x): return "\(x)"
+            default: return nil
+            }
+        }
+        return TrialField(gridKey: gridKey, flag: "set", range: range, columns: [column],
+                          placement: .appended, tableHeader: header, rightAligned: true, added: extensionEntry,
+                          checkValues: { c in
+                              switch get(c) {
+                              case .int(let n): return check(range, n)
+                              case .double(let x): return check(range, x)
+                              default: return []
+                              }
+                          },
+                          csvCells: { [text($0) ?? ""] },
+                          parseCells: { cells, c in
+                              if cells[0].isEmpty { set(&c, .null); return true }
+                              guard case .success(let value) = extensionEntry.parse(cells[0]) else { return false }
+                              set(&c, value)
+                              return true
+                          },
+                          jsonCells: { [get($0)] },
+                          tableText: { text($0) ?? "-" },
+                          summaryText: { c in text(c).map { "\(word) \($0)" } })
+    }
 
     /// The fields that have a column of their own in the terminal table.
     public static var tableColumns: [TrialField] { all.filter { !$0.tableHeader.isEmpty } }
@@ -195,6 +249,9 @@ public enum ConfigField: String, Sendable, Hashable, CaseIterable {
     case dropout = "model.dropout"
     case horizontalFlip = "training.horizontal_flip"
     case warmupEpochs = "training.warmup_epochs"
+    case randomCrop = "training.random_crop"
+    case labelSmoothing = "training.label_smoothing"
+    case weightDecay = "training.weight_decay"
 
     /// Why `value` is outside this field's range, or nil if it is inside. The message is
     /// the part after the key, e.g. `must be positive, got -1.0`.
@@ -238,6 +295,13 @@ public enum ConfigField: String, Sendable, Hashable, CaseIterable {
             return value >= 0 ? nil : "must be zero or positive, got \(text)"
         case .horizontalFlip:
             return nil   // a flag: its only rule is across keys (see validationProblems(for:))
+        case .randomCrop:
+            return value >= 0 && value <= Double(Self.maxCropPadding) ? nil
+                : "must be a shift of 0 to \(Self.maxCropPadding) pixels, got \(text)"
+        case .labelSmoothing:
+            return value >= 0 && value < 1 ? nil : "must be in [0, 1), got \(text)"
+        case .weightDecay:
+            return value >= 0 ? nil : "must be zero or positive, got \(text)"
         }
     }
 }
@@ -263,7 +327,12 @@ extension ConfigField {
         case .dropout: "--dropout"
         case .horizontalFlip: "--horizontal-flip"
         case .warmupEpochs: "--warmup-epochs"
+        case .randomCrop, .labelSmoothing, .weightDecay: "--set \(rawValue)"
         }
     }
+
+    /// The largest `training.random_crop` (the kernel draws each offset from 16 random bits;
+    /// HypergridKernel's `randomCropMaxPadding`, which this module does not import).
+    public static let maxCropPadding = 255
 }
 

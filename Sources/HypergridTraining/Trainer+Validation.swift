@@ -29,10 +29,21 @@ extension Trainer {
         if config.flipsHorizontally && data.imageLayout == nil {
             return "\(ConfigField.horizontalFlip.rawValue): needs rows that are image pixels, but this dataset's are not (PCA components or synthetic data)"
         }
-        if config.dropoutRate > 0 || config.flipsHorizontally {
-            // Masks and flips are keyed by the iteration in 32 bits.
+        if config.labelSmoothing != nil, isRegression(data) {
+            return "\(ConfigField.labelSmoothing.rawValue): needs class labels; this dataset's targets are regression values"
+        }
+        if let crop = config.randomCrop {
+            guard let image = data.imageLayout else {
+                return "\(ConfigField.randomCrop.rawValue): needs rows that are image pixels, but this dataset's are not (PCA components or synthetic data)"
+            }
+            if crop >= min(image.height, image.width) {
+                return "\(ConfigField.randomCrop.rawValue): a shift of \(crop) pixels is not smaller than the \(image.height)×\(image.width) images"
+            }
+        }
+        if config.dropoutRate > 0 || config.flipsHorizontally || config.randomCrop != nil {
+            // Masks, flips and crops are keyed by the iteration in 32 bits.
             let total = config.length.iterationCount(trainRows: data.train.rows, batchSize: config.batchSize)
-            if total >= 1 << 32 { return "training runs \(total) iterations; dropout and flips support fewer than 2³²" }
+            if total >= 1 << 32 { return "training runs \(total) iterations; dropout, flips and crops support fewer than 2³²" }
         }
         return nil
     }

@@ -39,7 +39,11 @@ public struct EpochReport: Sendable, Equatable {
 /// - the model features, when on: dropout after every hidden ReLU and a horizontal flip of
 ///   half the minibatch's images, both drawn from Philox streams keyed by the seed and the
 ///   iteration; a linear warm-up and/or cosine schedule of the learning rate
-///   (`TrialConfig.scheduledLearningRate`).
+///   (`TrialConfig.scheduledLearningRate`);
+/// - the training features of issue 19, when on: a random shift (crop) of every minibatch
+///   image after the flip (its own Philox stream, keyed the same way), label smoothing in
+///   the cross-entropy (the recorded loss is the smoothed one), and decoupled weight decay
+///   in the optimizer step (`w -= lr·W·w` on weight matrices).
 ///
 /// Everything is deterministic: the same config, seed and data give bit-identical
 /// histories and metrics (except the timings) in any process.
@@ -128,6 +132,8 @@ public struct Trainer: Sendable {
         let team = threads > 1 ? ThreadTeam(threads: threads) : nil
         net.team = team
         if config.dropoutRate > 0 { net.dropout = DropoutSettings(rate: config.dropoutRate, seed: config.seed) }
+        if let smoothing = config.labelSmoothing, smoothing > 0 { net.labelSmoothing = Float(smoothing) }
+        let weightDecay = Float(config.weightDecay ?? 0)
         let optimizer = Optimizer(rule: Self.updateRule(config), parameters: net.parameters)
         let sampler = MinibatchSampler(seed: config.seed, batchSize: batch, columns: train.columns,
                                        targetColumns: targetCount)
@@ -135,6 +141,10 @@ public struct Trainer: Sendable {
             HorizontalFlipper(shape: ImageShape(height: $0.height, width: $0.width, channels: $0.channels),
                               seed: config.seed, maxRows: batch)
         } : nil
+        let cropper = config.randomCrop.flatMap { padding in data.imageLayout.map {
+            RandomCropper(shape: ImageShape(height: $0.height, width: $0.width, channels: $0.channels),
+                          padding: padding, seed: config.seed, maxRows: batch)
+        } }
         let perEpoch = max(train.rows / batch, 1)
         let total = config.trainedIterations(trainRows: train.rows)
         // Warm-up and cosine span the trial's whole length, also when a halving rung stops it
@@ -186,6 +196,7 @@ public struct Trainer: Sendable {
                 sampler.next(features: train.features.base, labels: labels.baseAddress!, rows: train.rows,
                              team: team)
                 flipper?.apply(sampler.features, rows: batch, step: iteration, team: team)
+                cropper?.apply(sampler.features, rows: batch, step: iteration, team: team)
                 let dataLoss: Double
                 if regression {
                     sampler.gatherTargets(from: targets.baseAddress!)
@@ -211,7 +222,7 @@ public struct Trainer: Sendable {
                 }
                 rateUsed = config.scheduledLearningRate(iteration: iteration, totalIterations: scheduleLength,
                                                         perEpoch: perEpoch, stepDecayedRate: learningRate)
-                optimizer.step(learningRate: Float(rateUsed), reg: reg, team: team)
+                optimizer.step(learningRate: Float(rateUsed), reg: reg, weightDecay: weightDecay, team: team)
                 completed = iteration + 1
                 if let afterIteration, !afterIteration(completed) {
                     status = .failed

@@ -185,8 +185,9 @@ func countAllocations(_ body: () -> Void) -> Int {
         }
     }
 
-    /// The model features add nothing per step: dropout (in place forward, fused backward)
-    /// and the minibatch flip, alone and on a two-thread team, with and without BatchNorm.
+    /// The model features add nothing per step: dropout (in place forward, fused backward),
+    /// the minibatch flip and random crop, label smoothing and decoupled weight decay, alone
+    /// and on a two-thread team, with and without BatchNorm.
     @Test(arguments: [(false, 1), (true, 1), (false, 2), (true, 2)])
     func trainingStepWithDropoutAndFlipAllocatesNothing(batchNorm: Bool, threads: Int) {
         let image = ImageShape(height: 16, width: 16, channels: 3)
@@ -201,6 +202,8 @@ func countAllocations(_ body: () -> Void) -> Int {
         net.team = team
         let sampler = MinibatchSampler(seed: 8, batchSize: batch, columns: d)
         let flipper = HorizontalFlipper(shape: image, seed: 8, maxRows: batch)
+        let cropper = RandomCropper(shape: image, padding: 4, seed: 8, maxRows: batch)
+        net.labelSmoothing = 0.1
         let optimizer = Optimizer(rule: .adamDefaults, parameters: net.parameters)
         features.withUnsafeBufferPointer { f in
             labels.withUnsafeBufferPointer { l in
@@ -209,9 +212,10 @@ func countAllocations(_ body: () -> Void) -> Int {
                     for _ in 0..<count {
                         sampler.next(features: f.baseAddress!, labels: l.baseAddress!, rows: rows, team: team)
                         flipper.apply(sampler.features, rows: batch, step: step, team: team)
+                        cropper.apply(sampler.features, rows: batch, step: step, team: team)
                         loss += net.lossAndGradients(x: sampler.features, labels: sampler.labels, rows: batch,
                                                      step: step)
-                        optimizer.step(learningRate: 1e-3, reg: 1e-4, team: team)
+                        optimizer.step(learningRate: 1e-3, reg: 1e-4, weightDecay: 0.05, team: team)
                         step += 1
                     }
                 }

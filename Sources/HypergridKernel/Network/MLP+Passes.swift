@@ -6,7 +6,7 @@
 
 extension MLP {
     /// One training forward and backward pass over a batch: returns the mean softmax
-    /// cross-entropy (without the L2 term) and leaves in each `parameters[k].gradient`
+    /// cross-entropy (against label-smoothed targets when `labelSmoothing` > 0; without the L2 term) and leaves in each `parameters[k].gradient`
     /// the gradient of that data loss. The L2 gradient is added by `Optimizer.step`.
     /// BatchNorm runs in training mode and moves its running statistics. With `dropout`, the
     /// masks are those of training step `step` (the iteration), the same on any worker.
@@ -18,8 +18,10 @@ extension MLP {
         precondition(shape.loss == .softmaxCrossEntropy, "class labels need a softmax cross-entropy network")
         trainingForward(x: x, rows: n, step: step)
         let output = layers[layers.count - 1]
-        let loss = softmaxCrossEntropyFused(output.z, bias: output.b!, labels: labels,
-                                            n: n, c: output.outDim)
+        let loss = labelSmoothing > 0
+            ? softmaxCrossEntropySmoothedFused(output.z, bias: output.b!, labels: labels, n: n, c: output.outDim,
+                                               smoothing: labelSmoothing)
+            : softmaxCrossEntropyFused(output.z, bias: output.b!, labels: labels, n: n, c: output.outDim)
         trainingBackward(x: x, rows: n, step: step)
         return loss
     }
@@ -122,11 +124,21 @@ extension MLP {
         let masks = referenceForward(x: x, rows: n, step: step)
         let output = layers[layers.count - 1]
         let c = output.outDim
-        softmaxCrossEntropyForward(probs: referenceProbs, losses: referenceLosses,
-                                   scores: output.z, labels: labels, n: n, c: c)
+        if labelSmoothing > 0 {
+            softmaxCrossEntropySmoothedForward(probs: referenceProbs, losses: referenceLosses, scores: output.z,
+                                               labels: labels, n: n, c: c, smoothing: labelSmoothing)
+        } else {
+            softmaxCrossEntropyForward(probs: referenceProbs, losses: referenceLosses,
+                                       scores: output.z, labels: labels, n: n, c: c)
+        }
         let dataLoss = meanLoss(referenceLosses, n: n)
-        softmaxCrossEntropyBackward(dScores: output.z, probs: referenceProbs, labels: labels,
-                                    n: n, c: c)
+        if labelSmoothing > 0 {
+            softmaxCrossEntropySmoothedBackward(dScores: output.z, probs: referenceProbs, labels: labels,
+                                                n: n, c: c, smoothing: labelSmoothing)
+        } else {
+            softmaxCrossEntropyBackward(dScores: output.z, probs: referenceProbs, labels: labels,
+                                        n: n, c: c)
+        }
         referenceBackward(x: x, rows: n, masks: masks, reg: reg)
         return dataLoss + l2Penalty(reg: reg)
     }

@@ -121,6 +121,10 @@ public final class MLP {
     /// Dropout in the training passes (`lossAndGradients`, `referenceLossAndGradients`);
     /// nil or a rate of 0 for none. Inference never drops.
     public var dropout: DropoutSettings?
+    /// Label smoothing ε of the training loss (`LabelSmoothing.swift`), in [0, 1); 0 trains
+    /// against one-hot labels through the unsmoothed functions (their bits). Inference and
+    /// accuracies do not depend on it.
+    public var labelSmoothing: Float = 0
     /// The team job of the dropout forward (allocated once, refilled per layer).
     let dropoutJob = DropoutJob()
 

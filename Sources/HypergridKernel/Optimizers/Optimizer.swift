@@ -92,25 +92,33 @@ public final class Optimizer {
 
     /// One update of every tensor with learning rate `lr` and L2 strength `reg`.
     ///
+    /// `weightDecay` W > 0 adds decoupled weight decay (Loshchilov & Hutter, "Decoupled Weight
+    /// Decay Regularization", 2019; PyTorch's `AdamW`): each weight matrix is first shrunk,
+    /// `w -= (lr·W)·w`, and the rule then steps from the shrunk weights (the L2 term of `reg`,
+    /// if any, sees them too). Biases, γ and β are not decayed. It is defined for every rule:
+    /// with Adam it is AdamW, with SGD it equals an L2 term of W/2, with momentum it is
+    /// Loshchilov & Hutter's SGDW. W = 0 runs the same loops as before it existed.
+    ///
     /// With a `team`, large tensors are split into contiguous ranges updated on the
     /// team's threads; every element's update is independent of the others, so the
     /// result is the same bits for any team size.
-    public func step(learningRate lr: Float, reg: Float, team: ThreadTeam? = nil) {
-        GEMMProfile.timedOptimizer { updateAll(learningRate: lr, reg: reg, team: team) }
+    public func step(learningRate lr: Float, reg: Float, weightDecay: Float = 0, team: ThreadTeam? = nil) {
+        GEMMProfile.timedOptimizer { updateAll(learningRate: lr, reg: reg, weightDecay: weightDecay, team: team) }
     }
 
-    private func updateAll(learningRate lr: Float, reg: Float, team: ThreadTeam?) {
+    private func updateAll(learningRate lr: Float, reg: Float, weightDecay: Float, team: ThreadTeam?) {
         let (adamStep, adamInvRoot) = advance(learningRate: lr)
+        let shrink = lr * weightDecay
         for index in parameters.indices {
             let count = parameters[index].count
             if let team, team.count > 1, count >= 2 * minimumElementsPerThread {
                 job.optimizer = self
-                (job.index, job.lr, job.reg) = (index, lr, reg)
+                (job.index, job.lr, job.reg, job.shrink) = (index, lr, reg, shrink)
                 (job.adamStep, job.adamInvRoot) = (adamStep, adamInvRoot)
                 team.forEachRange(count, unit: 64, minimum: minimumElementsPerThread, job)
                 job.optimizer = nil
             } else {
-                update(index, 0..<count, lr: lr, reg: reg, adamStep: adamStep,
+                update(index, 0..<count, lr: lr, reg: reg, shrink: shrink, adamStep: adamStep,
                        adamInvRoot: adamInvRoot, reference: false)
             }
         }
@@ -120,21 +128,21 @@ public final class Optimizer {
     private final class UpdateJob: RangeJob {
         unowned(unsafe) var optimizer: Optimizer? = nil
         var index = 0
-        var lr: Float = 0, reg: Float = 0, adamStep: Float = 0, adamInvRoot: Float = 0
+        var lr: Float = 0, reg: Float = 0, shrink: Float = 0, adamStep: Float = 0, adamInvRoot: Float = 0
 
         override func run(range: Range<Int>) {
-            optimizer!.update(index, range, lr: lr, reg: reg, adamStep: adamStep,
+            optimizer!.update(index, range, lr: lr, reg: reg, shrink: shrink, adamStep: adamStep,
                               adamInvRoot: adamInvRoot, reference: false)
         }
     }
     private let job = UpdateJob()
 
-    /// ``step(learningRate:reg:team:)`` through the plain scalar loops: the
+    /// ``step(learningRate:reg:weightDecay:team:)`` through the plain scalar loops: the
     /// specification the vectorised step is tested against.
-    func referenceStep(learningRate lr: Float, reg: Float) {
+    func referenceStep(learningRate lr: Float, reg: Float, weightDecay: Float = 0) {
         let (adamStep, adamInvRoot) = advance(learningRate: lr)
         for index in parameters.indices {
-            update(index, 0..<parameters[index].count, lr: lr, reg: reg, adamStep: adamStep,
+            update(index, 0..<parameters[index].count, lr: lr, reg: reg, shrink: lr * weightDecay, adamStep: adamStep,
                    adamInvRoot: adamInvRoot, reference: true)
         }
     }
@@ -150,10 +158,33 @@ public final class Optimizer {
                 Float(1 / (1 - pow(Double(b2), t)).squareRoot()))
     }
 
-    /// Updates elements `range` of parameter tensor `index`.
+    /// Updates elements `range` of parameter tensor `index`; a weight matrix with `shrink`
+    /// (lr·W) ≠ 0 is first decayed, in blocks that are then updated while still in cache.
+    fileprivate func update(_ index: Int, _ range: Range<Int>, lr: Float, reg: Float, shrink: Float,
+                            adamStep: Float, adamInvRoot: Float, reference: Bool) {
+        guard shrink != 0, parameters[index].isWeight else {
+            applyRule(index, range, lr: lr, reg: reg, adamStep: adamStep, adamInvRoot: adamInvRoot,
+                      reference: reference)
+            return
+        }
+        let w = parameters[index].value
+        var lo = range.lowerBound
+        while lo < range.upperBound {
+            // Every element's decay and update are independent of the others': any blocking,
+            // like any team split, gives the same bits.
+            let hi = min(lo + 4096, range.upperBound)
+            if reference { decoupledDecay(w + lo, count: hi - lo, shrink: shrink) }
+            else { decoupledDecaySIMD(w + lo, count: hi - lo, shrink: shrink) }
+            applyRule(index, lo..<hi, lr: lr, reg: reg, adamStep: adamStep, adamInvRoot: adamInvRoot,
+                      reference: reference)
+            lo = hi
+        }
+    }
+
+    /// Applies the rule to elements `range` of parameter tensor `index`.
     @inline(__always)
-    fileprivate func update(_ index: Int, _ range: Range<Int>, lr: Float, reg: Float,
-                        adamStep: Float, adamInvRoot: Float, reference: Bool) {
+    private func applyRule(_ index: Int, _ range: Range<Int>, lr: Float, reg: Float,
+                           adamStep: Float, adamInvRoot: Float, reference: Bool) {
         let p = parameters[index]
         let d: Float = p.isWeight ? 2 * reg : 0
         let (w, g, n) = (p.value + range.lowerBound, UnsafePointer(p.gradient + range.lowerBound),
@@ -194,6 +225,14 @@ public final class Optimizer {
 public func addWeightDecay(_ g: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>,
                            count: Int, decay: Float) {
     for i in 0..<count { g[i] = g[i] + decay * w[i] }
+}
+
+/// Decoupled weight decay: `w -= shrink·w` with `shrink = lr·W` (the plain reference).
+///
+///     // w: [count]
+@inline(__always)
+func decoupledDecay(_ w: UnsafeMutablePointer<Float>, count: Int, shrink: Float) {
+    for i in 0..<count { w[i] = w[i] - shrink * w[i] }
 }
 
 /// `w -= lr·(g + decay·w)`

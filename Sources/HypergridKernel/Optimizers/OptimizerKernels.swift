@@ -43,6 +43,20 @@ private func vstore(_ v: UpdateVector, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: UpdateVector.self)
 }
 
+/// `w -= shrink·w` on `count` floats; same bits as ``decoupledDecay``.
+@inline(__always)
+func decoupledDecaySIMD(_ w: UnsafeMutablePointer<Float>, count: Int, shrink: Float) {
+    let width = UpdateVector.scalarCount
+    let shrinkV = UpdateVector(repeating: shrink)
+    var i = 0
+    while i + width <= count {
+        let wi = load(w + i)
+        vstore(wi - shrinkV * wi, w + i)
+        i += width
+    }
+    decoupledDecay(w + i, count: count - i, shrink: shrink)
+}
+
 /// `w -= lr·(g + decay·w)` on `count` floats; same bits as ``sgdUpdate``.
 @inline(__always)
 func sgdUpdateSIMD(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int,

@@ -7,6 +7,8 @@ public enum RandomStreams {
     public static func initialization(layer: Int) -> UInt64 { 0x100 + UInt64(layer) }
     /// Horizontal-flip decisions of the training minibatches (one word per row and step).
     public static let horizontalFlip: UInt64 = 2
+    /// Random-crop shifts of the training minibatches (one word per row and step).
+    public static let randomCrop: UInt64 = 3
     /// Dropout masks after hidden layer `layer` (one word per activation and step).
     public static func dropout(layer: Int) -> UInt64 { 0x200 + UInt64(layer) }
 }
