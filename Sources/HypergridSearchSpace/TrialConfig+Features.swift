@@ -21,6 +21,10 @@ extension TrialConfig {
         if c.horizontalFlip == false { c.horizontalFlip = nil }
         if c.schedule == .step { c.schedule = nil }
         if c.warmupEpochs == 0 { c.warmupEpochs = nil }
+        // Early stopping: patience 0 is off, and takes its tolerance with it (a grid that
+        // sweeps `early_stop: [0, 10]` with a tolerance); tolerance 0 is the default.
+        if c.earlyStop == 0 { (c.earlyStop, c.earlyStopTolerance) = (nil, nil) }
+        if c.earlyStopTolerance == 0 { c.earlyStopTolerance = nil }
         return c
     }
 

@@ -56,7 +56,8 @@ import HypergridData
     /// The protocol version, pinned: a wire change must be made on purpose (the field
     /// table's highest `wireVersion`, TrialFieldExtension).
     @Test func protocolVersion() {
-        #expect(WireFormat.version == 4)
+        // 5: training.early_stop and training.early_stop_tol (issue 15), through the field table.
+        #expect(WireFormat.version == 5)
     }
 
     @Test func goldenFrames() throws {
@@ -80,9 +81,9 @@ import HypergridData
     /// laid out as `refuse` and `ack` are; the frames above did not change for them.
     @Test func goldenFramesOfQuarantineAndAbandon() throws {
         #expect(try Message.quarantine(reason: "no").encoded()
-                == [0x48, 0x47, 0x00, 0x04, 0x88, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
+                == header + [0x88, 0x00, 0x00, 0x00, 0x02, 0x6E, 0x6F])
         let id = String(repeating: "0f", count: 32)
-        #expect(try Message.abandon(TrialID(hex: id)!).encoded() == [0x48, 0x47, 0x00, 0x04, 0x89, 0, 0, 0, 64] + Array(id.utf8))
+        #expect(try Message.abandon(TrialID(hex: id)!).encoded() == header + [0x89, 0, 0, 0, 64] + Array(id.utf8))
         #expect(MessageType.quarantine.sender == .coordinator && MessageType.abandon.sender == .coordinator)
     }
 
@@ -173,7 +174,8 @@ import HypergridData
         let classification = try Message.result(report(outcome)).encoded()
         // Status, four optionals, iterations, wall, rate, reason, resumedAt, lossEvery, one
         // loss, two empty accuracy curves, then no checkpoint.
-        var expected: [UInt8] = [0x48, 0x47, 0x00, 0x04, 0x03, 0, 0, 0, 64] + Array(id.utf8)
+        // (The header carries this build's version; the payload is version 4's.)
+        var expected: [UInt8] = header + [0x03, 0, 0, 0, 64] + Array(id.utf8)
         expected += [0, 0, 0, 1, 0, 0, 0, 0]              // attempt 1, empty token
         expected += [0, 0, 1] + be(0.5.bitPattern) + [0, 0]   // done; train -, validation 0.5, test -, loss -
         expected += be(3) + be(0) + be(0) + [0, 0]        // iterations, wall, rate; reason -, resumedAt -
