@@ -43,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 
 import numpy as np
 from sklearn import datasets
@@ -193,6 +194,10 @@ def python_start_cost():
 
 
 def main():
+    # scikit-learn warns for every point that reaches max_iter; the table says how many epochs
+    # each trained. PYTHONWARNINGS reaches GridSearchCV's worker processes too.
+    os.environ["PYTHONWARNINGS"] = "ignore"
+    warnings.simplefilter("ignore")
     ap = argparse.ArgumentParser()
     ap.add_argument("--hypergrid", required=True, help="the hypergrid binary")
     ap.add_argument("--datasets", nargs="+", default=list(LOADERS), choices=list(LOADERS))
