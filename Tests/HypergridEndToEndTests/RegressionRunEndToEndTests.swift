@@ -99,6 +99,13 @@ struct RegressionRunEndToEndTests {
         #expect(report["status"] as? String == "done" && iterations < 200 * 8 && iterations % 8 == 0, "\(iterations)")
         let validation = try #require(report["val_regression"] as? [String: Any])
         #expect((validation["rmse"] as? Double).map { $0 > 1 } == true, "RMSE in the targets' units (around 100 ± 30)")
+        // For people: where it stopped and whose weights the figures are.
+        let epochs = iterations / 8
+        let (_, text) = try CLIProcess.run(
+            ["train", "--dataset", "synthetic", "--task", "regression", "--train-rows", "400", "--validation-rows", "100",
+             "--test-rows", "0", "--epochs", "200", "--batch-size", "50", "--optimizer", "adam", "--lr", "0.03",
+             "--he-init", "--set", "training.early_stop=3", "--no-cache"], in: dir)
+        #expect(text.contains("early stop: no improvement for 3 epochs, stopped after epoch \(epochs) of 200; the figures are epoch \(epochs - 3)'s weights"), "\(text)")
     }
 
     /// The last column of a numeric CSV file, indexed by line number (line 1 is the header,
