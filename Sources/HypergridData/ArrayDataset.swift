@@ -198,6 +198,8 @@ enum ArrayDataset {
                                    validation: matrix(plan.validation, storages.validation, y: a.y, labelsFrom: classes),
                                    test: test, imageLayout: a.imageLayout)
         splits.schema = schema
+        splits.splitRows = SplitRows(unit: .row, train: plan.train, validation: plan.validation,
+                                     test: testArrays == nil ? plan.test : [])
         let task = classes == nil ? "regression on \(T) target\(T == 1 ? "" : "s")" : "\(classNames.count) classes"
         splits.summary = "\(file): \(grouped(a.rows)) rows × \(a.width) features, \(task)"
         log?("Dataset \(splits.summary!).")

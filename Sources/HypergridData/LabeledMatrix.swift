@@ -102,6 +102,9 @@ public struct DatasetSplits: @unchecked Sendable {
     /// rows, unseen categories), for the log and the leaderboard's dataset line; `nil` for the
     /// built-in datasets.
     public var summary: String?
+    /// Which of a user's file's rows each split holds (``SplitRows``); `nil` for the built-in
+    /// datasets.
+    public var splitRows: SplitRows?
 
     public init(name: String, classCount: Int, train: LabeledMatrix, validation: LabeledMatrix,
                 test: LabeledMatrix, imageLayout: ImageLayout? = nil) {

@@ -60,6 +60,9 @@ enum TableEncoder {
         var splits = DatasetSplits(name: table.url.lastPathComponent, classCount: classCount, train: train,
                                    validation: validation, test: test)
         splits.schema = schema
+        let line = { (r: Int) in Int(table.lines[r]) }
+        splits.splitRows = SplitRows(unit: .line, train: plan.train.map(line), validation: plan.validation.map(line),
+                                     test: testTable == nil ? plan.test.map(line) : [])
         let categorical = table.kinds.filter { $0 == .text }.count
         var notes: [String] = []
         if counts.imputed > 0 { notes.append("imputed \(grouped(counts.imputed)) missing cell\(counts.imputed == 1 ? "" : "s")") }

@@ -100,6 +100,8 @@ public enum DatasetCache {
         var targetCount: Int?
         var schema: InputSchema?
         var summary: String?
+        /// Absent in files written before it was recorded.
+        var splitRows: SplitRows?
         /// float64 means and scales (`columns` before PCA each).
         var standardizerMean: Place?
         var standardizerScale: Place?
@@ -140,6 +142,7 @@ public enum DatasetCache {
         metadata.targetCount = s.train.targets != nil ? s.train.targetCount : nil
         metadata.schema = dataset.schema ?? s.schema
         metadata.summary = s.summary
+        metadata.splitRows = s.splitRows
         if let st = dataset.standardizer {
             metadata.standardizerMean = place(littleEndianBytes(st.mean.map(\.bitPattern)), count: st.mean.count)
             metadata.standardizerScale = place(littleEndianBytes(st.scale.map(\.bitPattern)), count: st.scale.count)
@@ -317,6 +320,7 @@ public enum DatasetCache {
                                    validation: matrices[1], test: matrices[2], imageLayout: imageLayout)
         splits.schema = meta.schema
         splits.summary = meta.summary
+        splits.splitRows = meta.splitRows
         var prepared = PreparedDataset(splits: splits, fingerprint: meta.fingerprint, pcaComponents: meta.pcaComponents,
                                        retainedVariance: meta.retainedVariance, cacheStatus: .hit, cacheFile: url)
         prepared.schema = meta.schema

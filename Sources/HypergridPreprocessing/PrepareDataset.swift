@@ -201,6 +201,7 @@ func preprocess(_ request: DatasetRequest, fingerprint: String, log: ((String) -
                                test: raw.test.carryingTargets(to: pca.project(raw.test)))
     splits.schema = raw.schema
     splits.summary = raw.summary
+    splits.splitRows = raw.splitRows
     log?("Projected every split onto \(pca.components) components in \(clock.lap()).")
     var prepared = PreparedDataset(splits: splits, fingerprint: fingerprint, pcaComponents: pca.components,
                                    retainedVariance: pca.retainedVariance, cacheStatus: .disabled, cacheFile: nil)

@@ -24,6 +24,8 @@ public enum WireFormat {
     /// regression figures are announced by the high bit of the kind and status tags and
     /// appended, so every frame without them keeps its bytes; a peer that predates them
     /// refuses such a frame as an unknown tag.
+    /// 5: early stopping (`training.early_stop`, `training.early_stop_tol`), two fields of the
+    /// field table appended to `TrialConfig` (one tag byte each when off).
     public static let version: UInt16 = TrialField.extensions.map(\.added.wireVersion).reduce(4, max)
     /// Magic, version and type: the bytes before the payload.
     public static let headerSize = 5

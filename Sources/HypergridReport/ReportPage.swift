@@ -58,6 +58,10 @@ struct ReportPage {
             parts.append("recorded \(Self.timestamp(first)) – \(Self.timestamp(last)) UTC")
         }
         var text = "<p class=\"summary\">Run directory <code>\(e(results.directory))</code>. \(e(parts.joined(separator: "; "))).</p>\n"
+        // What the run trained on, with a user's file's imputed cells and dropped rows.
+        if let dataset = RunDataset.read(runDirectory: results.directory) {
+            text += "<p class=\"summary\">\(e(dataset.line.prefix(1).uppercased() + dataset.line.dropFirst())).</p>\n"
+        }
         let best = results.points[0]
         if let rmse = best.row.validationRMSE {
             // Regression: ranked by validation RMSE (lower is better), in the targets' units.

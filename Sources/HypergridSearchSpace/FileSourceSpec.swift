@@ -10,10 +10,10 @@ public struct FileSourceSpec: Codable, Sendable, Hashable {
         case impute, drop, error
     }
 
-    /// `task:` — inferred from the label when absent.
-    public enum Task: String, Codable, Sendable, CaseIterable {
-        case classification, regression
-    }
+    /// `task:` — inferred from the label when absent. The one task type of every dataset
+    /// (the grid key `dataset.task` and the `--task` flag are the same for a built-in dataset
+    /// and a user's file); kept under this name for the file keys' code.
+    public typealias Task = DatasetSpec.Task
 
     /// CSV: the label column.
     public var label: String?

@@ -72,13 +72,7 @@ extension GridFileParser {
             }
             file.missing = policy
         }
-        if let v = m["task"] {
-            let t = try r.string(v, key: "dataset.task")
-            guard let task = FileSourceSpec.Task(rawValue: t) else {
-                throw r.error(v, "dataset.task", "must be classification or regression, got '\(t)'")
-            }
-            file.task = task
-        }
+        if let v = m["task"] { file.task = try parseTask(v, r) }
         if let v = m["x_name"] { file.xName = try r.string(v, key: "dataset.x_name") }
         if let v = m["y_name"] { file.yName = try r.string(v, key: "dataset.y_name") }
         file.testPath = try path("test_path")

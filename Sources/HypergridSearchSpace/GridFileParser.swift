@@ -91,10 +91,7 @@ public enum GridFileParser {
         if let s = m["standardize"] { spec.standardize = try r.bool(s, key: "dataset.standardize") }
         if let p = m["pca"] { spec.pcaVariance = try r.double(p, .pca) }
         if let t = m["task"] {
-            let text = try r.string(t, key: "dataset.task")
-            guard let task = DatasetSpec.Task(rawValue: text) else {
-                throw r.error(t, "dataset.task", "must be classification or regression, got '\(text)'")
-            }
+            let task = try parseTask(t, r)
             if task == .regression && kind != .synthetic {
                 throw r.error(t, "dataset.task", "regression needs float targets, but \(kind.rawValue) has class labels")
             }
@@ -150,6 +147,11 @@ public enum GridFileParser {
            let problem = dataset.horizontalFlipProblem {
             throw r.error(n, ConfigField.randomCrop.rawValue, problem)
         }
+        // A tolerance says what counts as an improvement for early stopping; without a
+        // patience it would be dropped without a word.
+        if let n = m["early_stop_tol"], m["early_stop"] == nil {
+            throw r.error(n, ConfigField.earlyStopTolerance.rawValue, "applies only with training.early_stop (a patience in epochs)")
+        }
         try parseTrainingFeatures(m, r, into: &axes, dataset: dataset)
         if let n = m["optimizer"] {
             axes.optimizer = try r.list(n, key: "training.optimizer") { item in
@@ -201,6 +203,15 @@ public enum GridFileParser {
         if let n = m["warmup_epochs"] {
             axes.warmupEpochs = try r.list(n, key: "training.warmup_epochs") { try r.double($0, .warmupEpochs) }
         }
+    }
+
+    /// `dataset.task`: the one task key, of a built-in dataset and of a user's file alike.
+    static func parseTask(_ node: Node, _ r: NodeReader) throws -> DatasetSpec.Task {
+        let text = try r.string(node, key: "dataset.task")
+        guard let task = DatasetSpec.Task(rawValue: text) else {
+            throw r.error(node, "dataset.task", "must be classification or regression, got '\(text)'")
+        }
+        return task
     }
 
     /// The keys of `section` that fields join through the field table (TrialFieldExtension).
@@ -299,6 +310,13 @@ public enum GridFileParser {
         let minEpochs = try m["min_epochs"].map { try r.positiveInt($0, key: "search.min_epochs") } ?? 1
         guard axes.length.count == 1, case .epochs(let maxEpochs) = axes.length[0] else {
             throw r.error(node, "search.kind", "halving needs training.epochs as one number, the last rung's budget (not iterations or a list)")
+        }
+        // A halving rung continues a trial from its checkpoint; an early-stopped trial has gone
+        // back to its best epoch's weights and has nothing to continue from, and halving
+        // already stops the weak points early.
+        if let values = axes.added[ConfigField.earlyStop.rawValue],
+           values.contains(where: { if case .int(let n) = $0 { n > 0 } else { false } }) {
+            throw r.error(node, "search.kind", "halving does not combine with training.early_stop (halving stops weak points itself); use kind: grid or random")
         }
         guard minEpochs <= maxEpochs else {
             throw r.error(m["min_epochs"] ?? node, "search.min_epochs", "is \(minEpochs), more than training.epochs (\(maxEpochs))")

@@ -24,6 +24,10 @@ extension TrialConfig {
         if c.randomCrop == 0 { c.randomCrop = nil }
         if c.labelSmoothing == 0 { c.labelSmoothing = nil }
         if c.weightDecay == 0 { c.weightDecay = nil }
+        // Early stopping: patience 0 is off, and takes its tolerance with it (a grid that
+        // sweeps `early_stop: [0, 10]` with a tolerance); tolerance 0 is the default.
+        if c.earlyStop == 0 { (c.earlyStop, c.earlyStopTolerance) = (nil, nil) }
+        if c.earlyStopTolerance == 0 { c.earlyStopTolerance = nil }
         return c
     }
 

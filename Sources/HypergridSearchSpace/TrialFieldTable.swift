@@ -155,6 +155,47 @@ extension TrialField {
                    checkValues: { check(.lossEvery, $0.lossEvery) },
                    csvCells: { _ in [] }, parseCells: { _, _ in true }, jsonCells: { _ in [] },
                    tableText: { _ in "" }, summaryText: { _ in nil }),
+        // Early stopping (issue 15, TrialConfig+EarlyStop.swift): the patience in epochs and
+        // the improvement that counts. Off (nil) leaves configs, ids and wire bytes as before.
+        TrialField(gridKey: "training.early_stop", flag: "set training.early_stop", range: .earlyStop,
+                   columns: ["early_stop"], placement: .appended, tableHeader: "early stop", rightAligned: true,
+                   added: TrialFieldExtension(
+                       propertyName: "earlyStop", kind: .int(.earlyStop), off: .null, example: .int(10), wireVersion: 5,
+                       get: { $0.earlyStop.map { .int($0) } ?? .null },
+                       set: { c, v in if case .int(let n) = v { c.earlyStop = n } else { c.earlyStop = nil } }),
+                   checkValues: { check(.earlyStop, $0.earlyStop) },
+                   csvCells: { [$0.earlyStop.map { "\($0)" } ?? ""] },
+                   parseCells: { cells, c in
+                       if cells[0].isEmpty { c.earlyStop = nil; return true }
+                       return Int(cells[0]).map { c.earlyStop = $0 } != nil
+                   },
+                   jsonCells: { [$0.earlyStop.map { .int($0) } ?? .null] },
+                   tableText: { $0.earlyStop.map { "\($0)" } ?? "-" },
+                   summaryText: { $0.earlyStopText }),
+        TrialField(gridKey: "training.early_stop_tol", flag: "set training.early_stop_tol", range: .earlyStopTolerance,
+                   columns: ["early_stop_tol"], placement: .appended, tableHeader: "tol", rightAligned: true,
+                   added: TrialFieldExtension(
+                       propertyName: "earlyStopTolerance", kind: .double(.earlyStopTolerance), off: .null,
+                       example: .double(0.01), wireVersion: 5,
+                       get: { $0.earlyStopTolerance.map { .double($0) } ?? .null },
+                       set: { c, v in if case .double(let x) = v { c.earlyStopTolerance = x } else { c.earlyStopTolerance = nil } }),
+                   checkValues: { c in
+                       // A tolerance says what counts as an improvement for early stopping;
+                       // without it, it would be ignored without a word.
+                       if c.earlyStopTolerance != nil && c.earlyStop == nil {
+                           return [ConfigProblem(.earlyStopTolerance, "applies only with training.early_stop (a patience in epochs)")]
+                       }
+                       return check(.earlyStopTolerance, c.earlyStopTolerance)
+                   },
+                   csvCells: { [$0.earlyStopTolerance.map { "\($0)" } ?? ""] },
+                   parseCells: { cells, c in
+                       if cells[0].isEmpty { c.earlyStopTolerance = nil; return true }
+                       return Double(cells[0]).map { c.earlyStopTolerance = $0 } != nil
+                   },
+                   jsonCells: { [$0.earlyStopTolerance.map { .double($0) } ?? .null] },
+                   tableText: { $0.earlyStopTolerance.map { "\($0)" } ?? "-" },
+                   // Part of early_stop's summary: `early stop 10 (tol 0.01)`.
+                   summaryText: { _ in nil }),
     ] + trainingFeatureFields
 
     /// The training features of issue 19 (docs/higher-accuracy.md), joined through the table.
@@ -252,6 +293,8 @@ public enum ConfigField: String, Sendable, Hashable, CaseIterable {
     case randomCrop = "training.random_crop"
     case labelSmoothing = "training.label_smoothing"
     case weightDecay = "training.weight_decay"
+    case earlyStop = "training.early_stop"
+    case earlyStopTolerance = "training.early_stop_tol"
 
     /// Why `value` is outside this field's range, or nil if it is inside. The message is
     /// the part after the key, e.g. `must be positive, got -1.0`.
@@ -291,8 +334,10 @@ public enum ConfigField: String, Sendable, Hashable, CaseIterable {
             return value > 0 && value <= 1 ? nil : "must be in (0, 1], got \(text)"
         case .dropout:
             return value >= 0 && value < 1 ? nil : "must be a drop probability in [0, 1), got \(text)"
-        case .warmupEpochs:
+        case .warmupEpochs, .earlyStopTolerance:
             return value >= 0 ? nil : "must be zero or positive, got \(text)"
+        case .earlyStop:
+            return value >= 0 ? nil : "must be a number of epochs, or 0 for off, got \(text)"
         case .horizontalFlip:
             return nil   // a flag: its only rule is across keys (see validationProblems(for:))
         case .randomCrop:
@@ -328,6 +373,8 @@ extension ConfigField {
         case .horizontalFlip: "--horizontal-flip"
         case .warmupEpochs: "--warmup-epochs"
         case .randomCrop, .labelSmoothing, .weightDecay: "--set \(rawValue)"
+        case .earlyStop: "--set training.early_stop"
+        case .earlyStopTolerance: "--set training.early_stop_tol"
         }
     }
 

@@ -14,6 +14,11 @@ extension Trainer {
         // A halving budget comes from the scheduler, not a person; still, the loop bounds
         // rely on it.
         if let stop = config.stopAfterEpochs, stop < 1 { return "stopAfterEpochs must be at least 1, got \(stop)" }
+        // Halving continues trials from checkpoints, which keep no best weights (the grid
+        // parser refuses the combination; a config can come from elsewhere).
+        if config.stopAfterEpochs != nil, config.earlyStopping(lowerIsBetter: false) != nil {
+            return "\(ConfigField.earlyStop.rawValue): does not combine with a halving budget (stopAfterEpochs)"
+        }
         // What the kernel trusts about the data.
         if data.featureCount < 1 { return "the dataset has no features" }
         if data.classCount < 1 { return "the dataset has no classes" }

@@ -171,6 +171,16 @@ public struct Trainer: Sendable {
             || checkpoint.optimizerSteps < 0 {
             resumeProblem = "its tensors do not fit this network"
         }
+        // Early stopping watches the validation metric the search ranks by; without
+        // validation rows (a refit on train+validation) there is nothing to watch and the
+        // trial trains its whole length. `bestState` holds the best epoch's weights.
+        var earlyStopping = data.validation.rows > 0 ? config.earlyStopping(lowerIsBetter: regression) : nil
+        var bestState: [Float]? = nil
+        if earlyStopping != nil, resume != nil, resumeProblem == nil {
+            // Not reached through the scheduler (halving refuses early stopping); a
+            // checkpoint keeps no best weights, so the outcome could not be the same.
+            resumeProblem = "early stopping does not continue from checkpoints"
+        }
         if let checkpoint = resume, resumeProblem == nil {
             // Sizes checked above, so neither restore can fail and nothing is left half-restored.
             _ = net.restoreState(checkpoint.network)
@@ -258,12 +268,32 @@ public struct Trainer: Sendable {
                     reason = "cancelled after epoch \(epoch) (iteration \(completed) of \(total))"
                     break
                 }
+                if earlyStopping != nil {
+                    // The metric of this epoch is deterministic (the same bits on any thread
+                    // count), so the stop is too. An epoch without a figure never improves.
+                    let metric = (scaling != nil ? lastValidationErrors?.rmse : lastValidation) ?? .nan
+                    if earlyStopping!.observe(metric, epoch: epoch) { bestState = net.exportState() }
+                    if earlyStopping!.shouldStop { break }
+                }
                 segmentStart = clock.now
             }
             if status != .failed { trainingTime += clock.now - segmentStart }
         }
         }
 
+        // Early stopping keeps the best epoch's weights: every figure below, the checkpoint and
+        // so a kept model come from them. A last partial epoch (`iterations` that are not a
+        // whole number of epochs) is judged like an epoch.
+        var restoredBest = false
+        if status == .done, var rule = earlyStopping, let best = bestState, completed > 0 {
+            if completed % perEpoch != 0 {
+                let metric = (scaling != nil ? regressionMetrics(net, data.validation, scaling: scaling!)?.rmse
+                                             : accuracy(net, data.validation)) ?? .nan
+                if !rule.observe(metric, epoch: epoch + 1) { restoredBest = net.restoreState(best) }
+            } else if rule.bestEpoch != epoch {
+                restoredBest = net.restoreState(best)
+            }
+        }
         var metrics = TrialMetrics(status: status, iterations: completed, reason: reason)
         metrics.resumedAt = resumedAt
         switch status {
@@ -281,7 +311,7 @@ public struct Trainer: Sendable {
             // A trial that ends on an epoch boundary has just measured these weights on
             // the validation split: the same bits, so reuse them (one forward pass of the
             // whole split fewer per trial).
-            let endedOnEpoch = completed > 0 && completed % perEpoch == 0
+            let endedOnEpoch = completed > 0 && completed % perEpoch == 0 && !restoredBest
             metrics.validationAccuracy = endedOnEpoch ? lastValidation : accuracy(net, data.validation)
             metrics.trainAccuracy = accuracy(net, data.train, limit: trainAccuracyRows)
             if evaluateTest { metrics.testAccuracy = accuracy(net, data.test) }

@@ -17,7 +17,7 @@ struct FileDataOptions: ParsableArguments {
     var exclude: String?
     @Option(help: "Missing cells (empty, NA, NaN, null, ?): impute (training mean / most frequent category), drop (the row) or error.")
     var missing: String = "impute"
-    @Option(help: "classification or regression (default: regression when the label is floating point).")
+    @Option(help: "classification or regression (default: regression when the label is floating point; with --dataset synthetic, regression makes float targets).")
     var task: String?
     @Option(name: .customLong("x"), help: "NPY: the features array file.")
     var xFile: String?
@@ -43,8 +43,10 @@ struct FileDataOptions: ParsableArguments {
     /// Applies these flags to `spec` (whose kind is `format`'s), throwing a usage error naming the flag.
     func apply(to spec: inout DatasetSpec, path: String?) throws {
         guard let format else {
+            // `--task` is not in the list: it is the one task flag of every dataset, and a
+            // built-in dataset's is checked by DataOptions.spec().
             let given: [(String, Any?)] = [("--label", label), ("--delimiter", delimiter), ("--features", features),
-                                           ("--exclude", exclude), ("--task", task), ("--x", xFile), ("--y", yFile),
+                                           ("--exclude", exclude), ("--x", xFile), ("--y", yFile),
                                            ("--images", images), ("--labels", labels), ("--validation", validation),
                                            ("--test", test), ("--test-path", testPath)]
             if let flag = given.first(where: { $0.1 != nil }) {

@@ -82,6 +82,16 @@ struct GridOptions: ParsableArguments {
                                  validationRows: s.validation.rows)
         if let summary = prepared.summary { logger.info("dataset \(summary)") }
         logger.info("dataset \(prepared.fingerprint.prefix(12)): train \(s.train.rows), validation \(s.validation.rows), test \(s.test.rows) rows of \(s.featureCount) features (\(prepared.cacheStatus))")
+        // The dataset line of the leaderboard and the report, and each split's rows.
+        let rows = s.splitRows.map { RunDataset.Rows(unit: $0.unit.rawValue, train: $0.train, validation: $0.validation, test: $0.test) }
+        let record = RunDataset(name: s.name, fingerprint: prepared.fingerprint, trainRows: s.train.rows,
+                                validationRows: s.validation.rows, testRows: s.test.rows, features: s.featureCount,
+                                summary: prepared.summary, splitRows: rows)
+        do {
+            try record.write(toRunDirectory: runDirectory)
+        } catch {
+            logger.warning("cannot write \(runDirectory)/\(RunDataset.fileName): \(error); the leaderboard will have no dataset line")
+        }
         let offer = DatasetOffer(spec: spec.dataset, fingerprint: prepared.fingerprint, shape: shape,
                                  cacheFile: prepared.cacheFile?.path)
         let plan = spec.plan(datasetFingerprint: prepared.fingerprint, shape: shape)
@@ -110,7 +120,10 @@ func finish(_ server: CoordinatorServer, _ summary: RunSummary, options: GridOpt
     print("run \(stopped ? "stopped" : (summary.haltReason == nil ? "complete" : "halted")): \(summary.done) done, \(summary.diverged) diverged, \(summary.failed) failed, \(summary.skipped) already in the journal, \(summary.unfinished) unfinished, \(String(format: "%.1f", summary.elapsedSeconds)) s")
     for worker in summary.quarantined { print("quarantined worker \(worker.name): \(worker.reason)") }
     if let line = summary.verification { print(line) }
-    if options.top > 0 { print(server.leaderboardTable(top: options.top, wide: options.wide)) }
+    if options.top > 0 {
+        if let dataset = RunDataset.read(runDirectory: options.runDirectory) { print(dataset.line) }
+        print(server.leaderboardTable(top: options.top, wide: options.wide))
+    }
     for line in server.searchReport { print(line) }
     print("leaderboard: \(options.runDirectory)/leaderboard.csv")
     if let page { print("report: \(page)") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HypergridResults
 
 /// `hypergrid leaderboard`: print a run's results, also while it is in progress.
@@ -25,6 +26,14 @@ struct LeaderboardCommand: ParsableCommand {
 
     func run() throws {
         let rows = try Leaderboard.load(path)
+        // Above the table only (CSV and JSON stay the rows alone, for programs to read): what
+        // the run trained on, with the imputed cells and dropped rows of a user's file.
+        if format == LeaderboardFormat.table.rawValue {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            let directory = exists && isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
+            if let dataset = RunDataset.read(runDirectory: directory.isEmpty ? "." : directory) { print(dataset.line) }
+        }
         print(Leaderboard.render(rows, format: LeaderboardFormat(rawValue: format)!, top: top, wide: wide),
               terminator: "")
         // Below the table only: CSV and JSON stay the rows alone, for programs to read.

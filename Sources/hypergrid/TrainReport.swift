@@ -95,7 +95,27 @@ struct TrainReport: Encodable {
                    Double(peakRSSBytes) / 1_048_576),
         ]
         if status == "diverged" { lines.append("the loss diverged: try a smaller --lr") }
+        if let earlyStopLine { lines.insert(earlyStopLine, at: 2) }
         return lines.joined(separator: "\n")
+    }
+
+    /// What early stopping did, replayed from the validation curve (the rule is a pure function
+    /// of it, so the replay is what the trainer decided); nil when it was off, the trial did not
+    /// finish, or there were no validation rows to watch.
+    var earlyStopLine: String? {
+        guard status == "done", let rule = config.earlyStopping(lowerIsBetter: valRegression != nil) else { return nil }
+        let curve = history.validationRMSE ?? history.validationAccuracy
+        guard !curve.isEmpty else { return nil }
+        var replay = rule
+        for (i, value) in curve.enumerated() { _ = replay.observe(value, epoch: i + 1) }
+        let perEpoch = max(dataset.trainRows / config.batchSize, 1)
+        let total = config.length.iterationCount(trainRows: dataset.trainRows, batchSize: config.batchSize)
+        if iterations < total {
+            return "early stop: no improvement for \(rule.patience) epochs, stopped after epoch \(curve.count) of \((total + perEpoch - 1) / perEpoch); the figures are epoch \(replay.bestEpoch)'s weights"
+        }
+        return total % perEpoch == 0
+            ? "early stop: trained all \(curve.count) epochs; the figures are epoch \(replay.bestEpoch)'s weights"
+            : "early stop: trained the whole length; the figures are those of the best of its epochs and its last partial one"
     }
 }
 

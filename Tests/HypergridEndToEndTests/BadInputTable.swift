@@ -80,6 +80,22 @@ enum BadInputTable {
                  command: "hypergrid train --dataset synthetic --train-rows 300 --validation-rows 50 --test-rows 50 --iterations 5 --cache-dir $DIR/cache",
                  message: "corrupt cache rebuilt: Cache file $DIR/cache/$CACHEFILE is corrupt: its CRC-32 does not match its contents; preparing synthetic again.",
                  status: 0, setup: .corruptCache),
+        // The task: classes or regression (docs/regression.md).
+        BadInput(what: "regression on an image dataset (its labels are classes)", command: "hypergrid run --grid $DIR/image-regression.yaml",
+                 message: "Error: $DIR/image-regression.yaml:2: dataset.task: regression needs float targets, but fashion-mnist has class labels", status: 1),
+        BadInput(what: "an unknown task in a grid file", command: "hypergrid run --grid $DIR/unknown-task.yaml",
+                 message: "Error: $DIR/unknown-task.yaml:2: dataset.task: must be classification or regression, got 'ranking'", status: 1),
+        BadInput(what: "an unknown --task", command: "hypergrid train --dataset synthetic --task ranking",
+                 message: "Error: --task must be classification or regression; got 'ranking'.", status: 64),
+        BadInput(what: "regression on an image dataset from the command line", command: "hypergrid train --dataset fashion-mnist --task regression",
+                 message: "Error: --task regression needs float targets, but fashion-mnist has class labels.", status: 64),
+        // Early stopping (docs/halving-repeats-refit.md).
+        BadInput(what: "early stopping with successive halving", command: "hypergrid run --grid $DIR/early-stop-halving.yaml",
+                 message: "Error: $DIR/early-stop-halving.yaml:4: search.kind: halving does not combine with training.early_stop (halving stops weak points itself); use kind: grid or random", status: 1),
+        BadInput(what: "an early-stopping tolerance without a patience", command: "hypergrid train --set training.early_stop_tol=0.01",
+                 message: "Error: --set training.early_stop_tol applies only with training.early_stop (a patience in epochs).", status: 64),
+        BadInput(what: "a negative early-stopping patience", command: "hypergrid train --set training.early_stop=-3",
+                 message: "Error: --set training.early_stop must be a number of epochs, or 0 for off, got -3.", status: 64),
         // Your own data files (nothing is written: --no-cache).
         BadInput(what: "a ragged CSV row", command: "hypergrid train --format csv --data $DIR/ragged.csv --label y --no-cache",
                  message: "Error: $DIR/ragged.csv:3:3: the row has 2 fields but the header has 3.", status: 1),

@@ -56,6 +56,8 @@ import HypergridData
     /// The protocol version, pinned: a wire change must be made on purpose (the field
     /// table's highest `wireVersion`, TrialFieldExtension).
     @Test func protocolVersion() {
+        // 5: through the field table, training.random_crop, label_smoothing and weight_decay
+        // (issue 19) and training.early_stop and early_stop_tol (issue 15).
         #expect(WireFormat.version == 5)
     }
 
@@ -198,6 +200,7 @@ import HypergridData
         let classification = try Message.result(report(outcome)).encoded()
         // Status, four optionals, iterations, wall, rate, reason, resumedAt, lossEvery, one
         // loss, two empty accuracy curves, then no checkpoint.
+        // (The header carries this build's version; the payload is version 4's.)
         var expected: [UInt8] = header + [0x03, 0, 0, 0, 64] + Array(id.utf8)
         expected += [0, 0, 0, 1, 0, 0, 0, 0]              // attempt 1, empty token
         expected += [0, 0, 1] + be(0.5.bitPattern) + [0, 0]   // done; train -, validation 0.5, test -, loss -

@@ -28,6 +28,27 @@ import Testing
         #expect(html.components(separatedBy: "<script").count == 2)
     }
 
+    /// The dataset line comes from RUN_DIR/dataset.json (a run from before it has none), with
+    /// a user's file's imputed cells and dropped rows; an unreadable one is no line, not an error.
+    @Test func theDatasetLineComesFromTheRunDirectory() throws {
+        let fixture = try RunFixture("dataset-line")
+        defer { try? FileManager.default.removeItem(at: fixture.directory) }
+        try fixture.write(RunFixture.depthStudy())
+        func page() throws -> String { Report(results: try RunResults.load(runDirectory: fixture.path), options: ReportOptions(top: 3)).html }
+        #expect(try !page().contains("Dataset:"))
+        let dataset = RunDataset(name: "iris_messy.csv", fingerprint: "ab", trainRows: 120, validationRows: 30, testRows: 0,
+                                 features: 8, summary: "iris_messy.csv: 150 rows, 5 columns (2 categorical) → 8 features, 3 classes of 'species'; imputed 39 missing cells",
+                                 splitRows: .init(unit: "line", train: [2, 3], validation: [4], test: []))
+        try dataset.write(toRunDirectory: fixture.path)
+        #expect(RunDataset.read(runDirectory: fixture.path) == dataset)
+        let html = try page()
+        #expect(html.contains("<p class=\"summary\">Dataset: iris_messy.csv: 150 rows, 5 columns (2 categorical) → 8 features, 3 classes of "))
+        #expect(html.contains("; imputed 39 missing cells; train 120, validation 30, test 0 rows of 8 features.</p>"))
+        try "{not json".write(toFile: fixture.file("dataset.json"), atomically: true, encoding: .utf8)
+        #expect(RunDataset.read(runDirectory: fixture.path) == nil)
+        #expect(try !page().contains("Dataset:"))
+    }
+
     @Test func writeReplacesEachFileAndLeavesNoTemporaries() throws {
         let fixture = try RunFixture("write")
         defer { try? FileManager.default.removeItem(at: fixture.directory) }
