@@ -113,6 +113,15 @@ public struct TrialConfig: Codable, Sendable, Hashable {
     /// Epochs of linear learning-rate warm-up at the start, > 0; nil for none.
     public var warmupEpochs: Double?
 
+    // Early stopping (issue 15), described in TrialConfig+EarlyStop.swift; nil when off, so
+    // that configs without it keep their trial ids and wire bytes.
+    /// Stop once the validation metric has not improved for this many epochs in a row, and
+    /// keep the best epoch's weights; nil (or 0 in a grid file) never stops early.
+    public var earlyStop: Int? = nil
+    /// How much the validation metric must improve to count, in its own units (accuracy as a
+    /// fraction, RMSE in the targets' units); nil for any improvement at all.
+    public var earlyStopTolerance: Double? = nil
+
     // Training features of issue 19, joined through the field table (TrialFieldTable.swift,
     // `added:`); nil when off, so that configs without them keep their trial ids.
     /// Random translations of each training image by up to this many pixels in x and y, with
@@ -122,14 +131,6 @@ public struct TrialConfig: Codable, Sendable, Hashable {
     public var labelSmoothing: Double? = nil
     /// Decoupled weight decay W (AdamW): weights shrink by `lr·W·w` every step, > 0; nil for none.
     public var weightDecay: Double? = nil
-    // Early stopping (issue 15), described in TrialConfig+EarlyStop.swift; nil when off, so
-    // that configs without it keep their trial ids and wire bytes.
-    /// Stop once the validation metric has not improved for this many epochs in a row, and
-    /// keep the best epoch's weights; nil (or 0 in a grid file) never stops early.
-    public var earlyStop: Int? = nil
-    /// How much the validation metric must improve to count, in its own units (accuracy as a
-    /// fraction, RMSE in the targets' units); nil for any improvement at all.
-    public var earlyStopTolerance: Double? = nil
 
     public init(hidden: [Int] = [256], batchNorm: Bool = false, optimizer: OptimizerKind = .sgd,
                 momentum: Double = 0.9, learningRate: Double = 1e-3, learningRateDecay: Double = 0.95,

@@ -100,9 +100,10 @@ import Glibc
             stat(runDir + "/" + name, &st)
             modes[name] = Int(st.st_mode & 0o777)
         }
-        // models/ holds the kept best model (search.keep_models defaults to 1).
+        // models/ holds the kept best model (search.keep_models defaults to 1); dataset.json
+        // the dataset line and each split's rows.
         #expect(modes == ["journal.jsonl": 0o644, "leaderboard.csv": 0o644, "assignment.secret": 0o600,
-                          "models": 0o755], "\(modes)")
+                          "models": 0o755, "dataset.json": 0o644], "\(modes)")
     }
 
     @Test func unlistedWorkerIsRefusedAndLogged() throws {
