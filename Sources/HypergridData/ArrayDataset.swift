@@ -30,11 +30,16 @@ enum ArrayDataset {
         guard width >= 1 else { throw DatasetError(.corruptFile, "\(s.name) has shape \(h.shape) with no features per row.") }
         let storage = FloatStorage(zeroedCount: rows * width)
         let base = storage.base
-        try NPY.readValues(s, h) { i, v in
-            guard v.isFinite else {
-                throw DatasetError(.corruptFile, "\(s.name): element [\(i / width), \(i % width)] is \(v.isNaN ? "NaN" : "\(v > 0 ? "" : "-")inf"); features must be finite numbers (impute or drop such rows before saving).")
+        func refuse(_ i: Int, _ v: Double) throws {
+            throw DatasetError(.corruptFile, "\(s.name): element [\(i / width), \(i % width)] is \(v.isNaN ? "NaN" : "\(v > 0 ? "" : "-")inf"); features must be finite numbers (impute or drop such rows before saving).")
+        }
+        if h.dtype == .float32 {
+            try NPY.readFloat32(s, h, into: base, nonFinite: refuse)
+        } else {
+            try NPY.readValues(s, h) { i, v in
+                if !v.isFinite { try refuse(i, v) }
+                base[i] = Float(v)
             }
-            base[i] = Float(v)
         }
         var layout: ImageLayout?
         if h.shape.count == 3 { layout = ImageLayout(height: h.shape[1], width: h.shape[2], channels: 1) }
