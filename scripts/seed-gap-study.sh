@@ -73,6 +73,7 @@ if [[ " $PARTS " == *" hypergrid "* ]]; then
     hg "He init, reg 5e-4 (= weight_decay 1e-3)" --he-init --reg 5e-4
     hg "std 0.01, reg 5e-4" --init-std 0.01 --reg 5e-4
     hg "std 1e-3 (the template's init), reg 5e-4" --init-std 1e-3 --reg 5e-4
+    hg "std 1e-3, reg 5e-4, shuffled epochs" --init-std 1e-3 --reg 5e-4 --set training.shuffle=true
 fi
 
 "$PYTHON" scripts/seed-gap-summary.py "$OUT"

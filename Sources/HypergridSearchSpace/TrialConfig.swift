@@ -131,6 +131,10 @@ public struct TrialConfig: Codable, Sendable, Hashable {
     public var labelSmoothing: Double? = nil
     /// Decoupled weight decay W (AdamW): weights shrink by `lr·W·w` every step, > 0; nil for none.
     public var weightDecay: Double? = nil
+    /// Visit the training rows in a fresh random order every epoch (each row once per epoch,
+    /// the last `rows mod batch` of the order left out) instead of drawing every batch with
+    /// replacement; nil (or false) for the seed's sampling with replacement.
+    public var shuffle: Bool? = nil
 
     public init(hidden: [Int] = [256], batchNorm: Bool = false, optimizer: OptimizerKind = .sgd,
                 momentum: Double = 0.9, learningRate: Double = 1e-3, learningRateDecay: Double = 0.95,

@@ -213,6 +213,12 @@ extension TrialField {
                word: "wd", kind: .double(.weightDecay), example: .double(0.05), property: "weightDecay",
                get: { $0.weightDecay.map { .double($0) } ?? .null },
                set: { c, v in if case .double(let x) = v, x != 0 { c.weightDecay = x } else { c.weightDecay = nil } }),
+        // Epoch-wise shuffling instead of sampling with replacement (the seed-gap study in
+        // docs/reproducing-the-seed.md: PyTorch's DataLoader shuffles).
+        .added(gridKey: "training.shuffle", range: .shuffle, column: "shuffle", header: "shuffle",
+               word: "shuffle", kind: .bool, example: .bool(true), property: "shuffle",
+               get: { $0.shuffle.map { .bool($0) } ?? .null },
+               set: { c, v in if case .bool(true) = v { c.shuffle = true } else { c.shuffle = nil } }),
     ]
 
     /// A one-column numeric field that joins through the table (``TrialFieldExtension``), off
@@ -228,6 +234,7 @@ extension TrialField {
             switch get(c) {
             case .int(let n): return "\(n)"
             case .double(let x): return "\(x)"
+            case .bool(let b): return b ? "true" : nil
             default: return nil
             }
         }
@@ -295,6 +302,7 @@ public enum ConfigField: String, Sendable, Hashable, CaseIterable {
     case weightDecay = "training.weight_decay"
     case earlyStop = "training.early_stop"
     case earlyStopTolerance = "training.early_stop_tol"
+    case shuffle = "training.shuffle"
 
     /// Why `value` is outside this field's range, or nil if it is inside. The message is
     /// the part after the key, e.g. `must be positive, got -1.0`.
@@ -338,7 +346,7 @@ public enum ConfigField: String, Sendable, Hashable, CaseIterable {
             return value >= 0 ? nil : "must be zero or positive, got \(text)"
         case .earlyStop:
             return value >= 0 ? nil : "must be a number of epochs, or 0 for off, got \(text)"
-        case .horizontalFlip:
+        case .horizontalFlip, .shuffle:
             return nil   // a flag: its only rule is across keys (see validationProblems(for:))
         case .randomCrop:
             return value >= 0 && value <= Double(Self.maxCropPadding) ? nil
@@ -372,7 +380,7 @@ extension ConfigField {
         case .dropout: "--dropout"
         case .horizontalFlip: "--horizontal-flip"
         case .warmupEpochs: "--warmup-epochs"
-        case .randomCrop, .labelSmoothing, .weightDecay: "--set \(rawValue)"
+        case .randomCrop, .labelSmoothing, .weightDecay, .shuffle: "--set \(rawValue)"
         case .earlyStop: "--set training.early_stop"
         case .earlyStopTolerance: "--set training.early_stop_tol"
         }

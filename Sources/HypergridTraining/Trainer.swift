@@ -137,6 +137,7 @@ public struct Trainer: Sendable {
         let optimizer = Optimizer(rule: Self.updateRule(config), parameters: net.parameters)
         let sampler = MinibatchSampler(seed: config.seed, batchSize: batch, columns: train.columns,
                                        targetColumns: targetCount)
+        if config.shuffle == true { sampler.shuffleEpochs(rows: train.rows) }
         let flipper = config.flipsHorizontally ? data.imageLayout.map {
             HorizontalFlipper(shape: ImageShape(height: $0.height, width: $0.width, channels: $0.channels),
                               seed: config.seed, maxRows: batch)
@@ -204,7 +205,7 @@ public struct Trainer: Sendable {
             var segmentStart = clock.now   // training time excludes evaluation
             for iteration in completed..<total {
                 sampler.next(features: train.features.base, labels: labels.baseAddress!, rows: train.rows,
-                             team: team)
+                             step: iteration, team: team)
                 flipper?.apply(sampler.features, rows: batch, step: iteration, team: team)
                 cropper?.apply(sampler.features, rows: batch, step: iteration, team: team)
                 let dataLoss: Double

@@ -44,12 +44,12 @@ import Testing
         let json = String(decoding: TrialConfig().canonicalJSON, as: UTF8.self)
         #expect(json == #"{"batchNorm":false,"batchSize":200,"hidden":[256],"initScheme":"std=0.0001","learningRate":0.001,"learningRateDecay":0.95,"length":{"iterations":{"_0":1000}},"lossEvery":1,"momentum":0.9,"optimizer":"sgd","reg":0,"seed":0}"#)
         var zeros = TrialConfig()
-        (zeros.randomCrop, zeros.labelSmoothing, zeros.weightDecay) = (0, 0, 0)
+        (zeros.randomCrop, zeros.labelSmoothing, zeros.weightDecay, zeros.shuffle) = (0, 0, 0, false)
         #expect(TrialID(config: zeros.canonicalized, datasetFingerprint: "f") == TrialID(config: TrialConfig(), datasetFingerprint: "f"))
-        var crop = TrialConfig(), smoothing = TrialConfig(), decay = TrialConfig()
-        (crop.randomCrop, smoothing.labelSmoothing, decay.weightDecay) = (4, 0.1, 0.05)
-        let ids = Set([TrialConfig(), crop, smoothing, decay].map { TrialID(config: $0, datasetFingerprint: "f") })
-        #expect(ids.count == 4)
+        var crop = TrialConfig(), smoothing = TrialConfig(), decay = TrialConfig(), shuffle = TrialConfig()
+        (crop.randomCrop, smoothing.labelSmoothing, decay.weightDecay, shuffle.shuffle) = (4, 0.1, 0.05, true)
+        let ids = Set([TrialConfig(), crop, smoothing, decay, shuffle].map { TrialID(config: $0, datasetFingerprint: "f") })
+        #expect(ids.count == 5)
     }
 
     /// `--set` parses through the table: values, ranges, and 0 as off.
@@ -93,6 +93,10 @@ import Testing
         let spec = try GridFileParser.parse(contentsOf: examples.appendingPathComponent("fashion-mnist-accuracy.yaml").path)
         #expect(spec.axes.pointCount == 16)
         #expect(spec.axes.sweptParameters == ["hidden", "random_crop", "label_smoothing", "weight_decay"])
+        let longer = try GridFileParser.parse(contentsOf: examples.appendingPathComponent("fashion-mnist-longer.yaml").path)
+        #expect(longer.axes.pointCount == 8)
+        #expect(longer.axes.sweptParameters == ["hidden", "dropout", "shuffle"])
+        #expect(longer.axes.point(0, seed: 0).labelSmoothing == 0.1 && longer.axes.point(0, seed: 0).weightDecay == 0.05)
     }
 
     /// A crop of 0 is fine with PCA; the config-level rules say the same, and smoothing needs classes.

@@ -67,6 +67,32 @@ import Testing
         #expect(try #require(resumed.checkpoint) == (try #require(straight.checkpoint)))
     }
 
+    /// Epoch-wise shuffling: reproducible at any thread count, different from sampling with
+    /// replacement, "off" the old training, and continued bit-identically from a checkpoint.
+    @Test func shuffledEpochs() throws {
+        var config = Self.featureConfig()
+        config.shuffle = true
+        let one = Trainer(threads: 1).train(config: config, data: Self.images)
+        let three = Trainer(threads: 3).train(config: config, data: Self.images)
+        #expect(one.metrics.status == .done && one.metrics.validationAccuracy! > 0.8)
+        #expect(one.history == three.history)
+        var replacement = config
+        replacement.shuffle = false
+        let old = Trainer().train(config: Self.featureConfig(), data: Self.images)
+        let off = Trainer().train(config: replacement, data: Self.images)
+        #expect(off.history.loss.map(\.bitPattern) == old.history.loss.map(\.bitPattern))
+        #expect(one.history.loss != old.history.loss)
+        var first = config
+        first.stopAfterEpochs = 2
+        let trainer = Trainer()
+        let straight = trainer.trainWithCheckpoints(config: config, data: Self.images, saveCheckpoint: true)
+        let part = trainer.trainWithCheckpoints(config: first, data: Self.images, saveCheckpoint: true)
+        let resumed = trainer.trainWithCheckpoints(config: config, data: Self.images,
+                                                   resume: try TrainingCheckpoint(decoding: try #require(part.checkpoint).encoded()),
+                                                   saveCheckpoint: true)
+        #expect(resumed.outcome.history == straight.outcome.history)
+    }
+
     @Test func refusesDataItCannotWorkOn() {
         var crop = TrialConfig(hidden: [8], batchSize: 20, length: .epochs(1), seed: 1)
         crop.randomCrop = 2

@@ -1,9 +1,13 @@
 /// Samples training minibatches with replacement (as the seed's
-/// `rng.choice(N, B, replace=True)`) and gathers their rows and labels into buffers
-/// allocated once, so that sampling allocates nothing.
+/// `rng.choice(N, B, replace=True)`), or epoch by epoch through a shuffled order
+/// (``shuffleEpochs(rows:)``), and gathers their rows and labels into buffers allocated
+/// once, so that sampling allocates nothing.
 ///
-/// Row indices come from Philox stream `RandomStreams.minibatch` under the trial's seed,
-/// each an unbiased `nextInt(below: rows)`, drawn in batch order.
+/// With replacement, row indices come from Philox stream `RandomStreams.minibatch` under the
+/// trial's seed, each an unbiased `nextInt(below: rows)`, drawn in batch order. Shuffled,
+/// epoch `e`'s order is a Fisher–Yates permutation of the identity drawn from stream
+/// `RandomStreams.epochShuffle` at block `e·2³²`: it depends on the seed and the epoch only,
+/// so a trial resumed from a checkpoint continues the same order.
 public final class MinibatchSampler {
     public let batchSize: Int
     public let columns: Int
@@ -20,6 +24,11 @@ public final class MinibatchSampler {
     public let targets: UnsafeMutablePointer<Float>
     var rng: Philox4x32
     private let storage: UnsafeMutableRawPointer
+    private let seed: UInt64
+    /// The current epoch's order of the training rows, when shuffling: [permutationRows].
+    private var permutation: UnsafeMutablePointer<Int32>? = nil
+    private var permutationRows = 0
+    private var permutationEpoch = -1
 
     public init(seed: UInt64, batchSize: Int, columns: Int, targetColumns: Int = 0) {
         precondition(batchSize > 0 && columns > 0 && targetColumns >= 0,
@@ -28,6 +37,7 @@ public final class MinibatchSampler {
         self.columns = columns
         self.targetColumns = targetColumns
         rng = Philox4x32(seed: seed, stream: RandomStreams.minibatch)
+        self.seed = seed
         // Features first (64-byte aligned for the GEMM), then indices, labels and targets.
         let featureBytes = (batchSize * columns * 4 + 63) & ~63
         let total = featureBytes + 8 * batchSize + 4 * batchSize * targetColumns
@@ -52,16 +62,56 @@ public final class MinibatchSampler {
         }
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        storage.deallocate()
+        permutation?.deallocate()
+    }
+
+    /// From now on, `next` takes the batches of each epoch from a shuffled order of the
+    /// `rows` training rows (allocated here, once). An epoch is `max(rows / batchSize, 1)`
+    /// batches, as the trainer counts it.
+    public func shuffleEpochs(rows: Int) {
+        precondition(rows > 0 && rows <= Int(Int32.max), "row indices must fit in Int32")
+        permutation?.deallocate()
+        permutation = .allocate(capacity: rows)
+        permutationRows = rows
+        permutationEpoch = -1
+    }
+
+    /// Epoch `epoch`'s order: the identity shuffled by Fisher–Yates (as numpy's
+    /// `permutation`, from the last position down).
+    private func shuffle(epoch: Int, into order: UnsafeMutablePointer<Int32>) {
+        var g = Philox4x32(seed: seed, stream: RandomStreams.epochShuffle, block: UInt64(epoch) << 32)
+        for i in 0..<permutationRows { order[i] = Int32(truncatingIfNeeded: i) }
+        var i = permutationRows - 1
+        while i > 0 {
+            let j = g.nextInt(below: i + 1)
+            (order[i], order[j]) = (order[j], order[i])
+            i -= 1
+        }
+        permutationEpoch = epoch
+    }
 
     /// Draws the next batch from a dataset of `rows` rows and gathers it.
     ///
     ///     // features: [rows × columns], labels: [rows]
     /// With a `team`, the rows are copied on its threads (the indices are drawn first,
     /// in batch order, on the calling thread: the same batch for any team).
+    /// `step` is the training iteration (0-based, counted across resumes): shuffled batches
+    /// are the `step mod perEpoch`-th slice of epoch `step / perEpoch`'s order.
     public func next(features source: UnsafePointer<Float>, labels sourceLabels: UnsafePointer<Int32>,
-                     rows: Int, team: ThreadTeam? = nil) {
-        rng.fillIndices(indices, count: batchSize, below: rows)
+                     rows: Int, step: Int = 0, team: ThreadTeam? = nil) {
+        if let order = permutation {
+            precondition(rows == permutationRows, "shuffleEpochs(rows:) was given another row count")
+            let perEpoch = max(rows / batchSize, 1)
+            let epoch = step / perEpoch
+            if epoch != permutationEpoch { shuffle(epoch: epoch, into: order) }
+            // A batch larger than the split wraps around the order.
+            let start = (step % perEpoch) * batchSize
+            for i in 0..<batchSize { indices[i] = order[(start + i) % rows] }
+        } else {
+            rng.fillIndices(indices, count: batchSize, below: rows)
+        }
         guard let team, team.count > 1, batchSize * columns >= 2 * minimumElementsPerThread else {
             gatherRows(into: features, labels: labels, from: source, labels: sourceLabels,
                        columns: columns, indices: indices, count: batchSize)

@@ -9,6 +9,8 @@ public enum RandomStreams {
     public static let horizontalFlip: UInt64 = 2
     /// Random-crop shifts of the training minibatches (one word per row and step).
     public static let randomCrop: UInt64 = 3
+    /// Epoch-wise shuffling: epoch `e`'s permutation starts at block `e·2³²`.
+    public static let epochShuffle: UInt64 = 4
     /// Dropout masks after hidden layer `layer` (one word per activation and step).
     public static func dropout(layer: Int) -> UInt64 { 0x200 + UInt64(layer) }
 }
