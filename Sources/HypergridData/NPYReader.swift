@@ -122,6 +122,23 @@ enum NPY {
         return Header(dtype: dtype, shape: shape)
     }
 
+    /// Refuses, before anything is allocated or read, a stream known to be shorter than the
+    /// values its header promises.
+    static func checkKnownLength(_ s: ByteStream, _ header: Header) throws {
+        let bytes = header.count * header.dtype.size
+        if let known = s.knownLength, known < bytes {
+            throw DatasetError(.truncatedFile, "\(s.name) is truncated: its header promises \(header.shape.map(String.init).joined(separator: " × ")) \(header.dtype.numpyName) values (\(grouped(bytes)) bytes) but only \(grouped(known)) bytes follow.")
+        }
+    }
+
+    /// Refuses bytes after the `total` values the header declares.
+    static func expectEnd(_ s: ByteStream, after total: Int) throws {
+        var extra: UInt8 = 0
+        if try s.read(into: &extra, count: 1) > 0 {
+            throw DatasetError(.corruptFile, "\(s.name) has bytes after the \(grouped(total)) values its header declares.")
+        }
+    }
+
     /// Reads a float32 array's `header.count` values straight into `destination`, in C order,
     /// and calls `nonFinite(index, value)` for the first NaN or infinity (which should throw).
     ///
@@ -132,9 +149,7 @@ enum NPY {
                             nonFinite: (Int, Double) throws -> Void) throws {
         precondition(header.dtype == .float32)
         let total = header.count
-        if let known = s.knownLength, known < total * 4 {
-            throw DatasetError(.truncatedFile, "\(s.name) is truncated: its header promises \(header.shape.map(String.init).joined(separator: " × ")) float32 values (\(grouped(total * 4)) bytes) but only \(grouped(known)) bytes follow.")
-        }
+        try checkKnownLength(s, header)
         let chunkValues = 1 << 18
         var index = 0
         while index < total {
@@ -158,10 +173,7 @@ enum NPY {
             }
             index += want
         }
-        var extra: UInt8 = 0
-        if try s.read(into: &extra, count: 1) > 0 {
-            throw DatasetError(.corruptFile, "\(s.name) has bytes after the \(grouped(total)) values its header declares.")
-        }
+        try expectEnd(s, after: total)
     }
 
     /// Reads `header.count` values, calling `body(index, value)` for each in C order; throws
@@ -169,9 +181,7 @@ enum NPY {
     static func readValues(_ s: ByteStream, _ header: Header, _ body: (Int, Double) throws -> Void) throws {
         let size = header.dtype.size
         let total = header.count
-        if let known = s.knownLength, known < total * size {
-            throw DatasetError(.truncatedFile, "\(s.name) is truncated: its header promises \(header.shape.map(String.init).joined(separator: " × ")) \(header.dtype.numpyName) values (\(grouped(total * size)) bytes) but only \(grouped(known)) bytes follow.")
-        }
+        try checkKnownLength(s, header)
         let chunkValues = max(1, (1 << 20) / size)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkValues * size, alignment: 8)
         defer { buffer.deallocate() }
@@ -196,9 +206,6 @@ enum NPY {
             }
             index += want
         }
-        var extra: UInt8 = 0
-        if try s.read(into: &extra, count: 1) > 0 {
-            throw DatasetError(.corruptFile, "\(s.name) has bytes after the \(grouped(total)) values its header declares.")
-        }
+        try expectEnd(s, after: total)
     }
 }
