@@ -36,7 +36,12 @@ extension FaultToleranceTests {
             let cutAt = Date()
             let cut = try #require(assignments(in: coordinator.log).last { $0.worker == "far" })
 
-            // A worker beside the coordinator takes the requeued trial.
+            // A worker beside the coordinator takes the requeued trial. It starts only once the
+            // far worker is presumed dead: the requeued trial, the costliest, is then the first
+            // it is given, and the rest of the grid is still pending. (Started earlier, with
+            // trials of 0.1 s it finished the whole grid before the link came back, and the far
+            // worker's late result had no run left to be ignored by.)
+            #expect(waitUntil(timeout: 60) { coordinator.log.contains("worker far silent for") }, "\(coordinator.log)")
             let near = scenario.remember(try hosts.start(
                 scenario.workerArguments("near", heartbeat: 0.5, liveness: 4, connect: "tcp://127.0.0.1:5555"),
                 in: hosts.coordinatorNamespace, log: scenario.logURL("near")))
