@@ -38,6 +38,10 @@ import Glibc
         #expect(workerLines(output).isEmpty, "worker lines in run's output:\n\(output)")
         let resultLines = output.split(separator: "\n").filter { $0.contains(" run: trial ") && $0.contains(" done: val ") }
         #expect(resultLines.count == 6, "one line per result:\n\(output)")
+        // Each result's line already counts it: the k-th says "k/6 done", with a best val.
+        let counts = resultLines.compactMap { line in line.firstMatch(of: #/ — (\d+)\/6 done/#).map { Int($0.1)! } }
+        #expect(counts == Array(1...6), "done counts in the result lines: \(counts)\n\(output)")
+        #expect(resultLines.allSatisfy { $0.contains(", best val ") }, "\(output)")
         let logs = dir.appendingPathComponent("run/logs")
         #expect(output.contains("worker logs in \(logs.path)"), "\(output)")
         for index in 0..<2 {

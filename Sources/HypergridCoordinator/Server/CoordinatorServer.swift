@@ -349,8 +349,12 @@ public final class CoordinatorServer {
             leaderboard.add(record)
             leaderboardIsStale = true
             if let id = record.trialID {
+                // The scheduler counts the result as done (and as the best so far) only now:
+                // the line reports it after that, and before what it sets off (the next
+                // rung's assignments), so its "done" and "best val" include this result.
+                let actions = scheduler.handle(.journalAppended(id), at: now)
                 report(record)
-                perform(scheduler.handle(.journalAppended(id), at: now))
+                perform(actions)
             } else if case .verification(let v) = record {
                 perform(scheduler.handle(.verificationAppended(v.trial), at: now))
             }
