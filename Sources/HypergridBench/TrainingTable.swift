@@ -58,6 +58,20 @@ func trainingWorkloads(quick: Bool) -> [TrainingWorkload] {
     let deep = TrialConfig(hidden: [256, 128, 64], batchNorm: true, optimizer: .adam,
                            learningRate: 1e-3, learningRateDecay: 0.95, reg: 5e-4, batchSize: 200,
                            length: .iterations(490 / scale), initScheme: .he, seed: 1, lossEvery: 1)
+    // The deep net with issue 19's training features on (dropout, label smoothing, decoupled
+    // weight decay, shuffled epochs, cosine schedule with warm-up): what they cost per step.
+    var featured = deep
+    featured.dropout = 0.2
+    featured.labelSmoothing = 0.1
+    featured.weightDecay = 0.05
+    featured.shuffle = true
+    featured.schedule = .cosine
+    featured.warmupEpochs = 1
+    // The net of examples/cifar10-accuracy.yaml's search (2048-1024 + BN, the same features).
+    var wide = featured
+    wide.hidden = [2048, 1024]
+    wide.dropout = 0.1
+    wide.length = .iterations(98 / scale)
     return [
         TrainingWorkload(name: "2-layer D=99", inputWidth: 99, config: twoLayer(2_450)),
         TrainingWorkload(name: "2-layer D=3072", inputWidth: 3072, config: twoLayer(490)),
@@ -66,6 +80,8 @@ func trainingWorkloads(quick: Bool) -> [TrainingWorkload] {
                          threads: 2),
         TrainingWorkload(name: "deep BN Adam D=3072 x2 threads", inputWidth: 3072, config: deep,
                          threads: 2),
+        TrainingWorkload(name: "deep BN Adam D=3072 + features", inputWidth: 3072, config: featured),
+        TrainingWorkload(name: "2048-1024 BN Adam D=3072 + features", inputWidth: 3072, config: wide),
     ]
 }
 
