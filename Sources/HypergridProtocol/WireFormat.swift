@@ -31,7 +31,12 @@ public enum WireFormat {
     public static let headerSize = 5
     /// Frames (and so dataset chunks) above this size are refused unless a caller passes a
     /// larger limit; also the value to give a socket's max message size.
-    public static let defaultMaxFrameSize = 64 << 20
+    ///
+    /// 1 GiB: a result carries its halving checkpoint (weights, Adam's two moments and the
+    /// history: 151 MB for CIFAR-10's 3072-1024 net) and its model (50 MB) in one frame.
+    /// At 64 MiB, which sufficed for the seed's nets, a wide net's checkpoint could not travel
+    /// and every halving rung retrained its survivors from scratch.
+    public static let defaultMaxFrameSize = 1 << 30
 }
 
 /// Appends big-endian fields; lengths and counts are UInt32.

@@ -67,7 +67,7 @@ import HypergridData
         // Oversized: a length prefix beyond any frame.
         let huge = reject(header + [0x83, 0xFF, 0xFF, 0xFF, 0xFF],
                           .fieldTooLarge(field: "refuse.reason", length: 0xFFFF_FFFF, limit: WireFormat.defaultMaxFrameSize))
-        #expect(huge?.description == "Field refuse.reason declares 4294967295 bytes, more than the 67108864-byte frame limit.")
+        #expect(huge?.description == "Field refuse.reason declares 4294967295 bytes, more than the 1073741824-byte frame limit.")
         // Invalid UTF-8: a stray continuation byte, an overlong NUL and a UTF-16 surrogate.
         for bad: [UInt8] in [[0xFF], [0x61, 0x80], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xE6, 0x97]] {
             reject(header + [0x83] + u32(bad.count) + bad, .invalidUTF8(field: "refuse.reason"))

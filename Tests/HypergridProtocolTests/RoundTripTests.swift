@@ -163,6 +163,24 @@ import HypergridData
         #expect(try Message.result(report).encoded().last == 0)
     }
 
+    /// A wide net's result travels whole: CIFAR-10's 3072-1024 net trained with Adam has a
+    /// 151 MB halving checkpoint and a 50 MB model, which the 64 MiB limit of the seed's
+    /// nets refused (the survivors of every rung retrained from scratch).
+    @Test func aWideNetsCheckpointAndModelFitInOneFrame() throws {
+        let report = TrialReport(trialID: sampleAssignment.trialID, attempt: 1, token: [1],
+                                 outcome: TrialOutcome(metrics: TrialMetrics(status: .done, iterations: 1),
+                                                       history: TrialHistory(lossEvery: 1)),
+                                 checkpoint: [UInt8](repeating: 0xC5, count: 151_250_001),
+                                 model: [UInt8](repeating: 0x3D, count: 50_488_235))
+        let frame = try Message.result(report).encoded()
+        guard case .result(let back) = try Message(decoding: frame) else {
+            Issue.record("not a result")
+            return
+        }
+        #expect(back.checkpoint?.count == 151_250_001 && back.model?.count == 50_488_235)
+        #expect(back.checkpoint == report.checkpoint && back.model == report.model)
+    }
+
     /// Verified results (issue 17 §3): an assignment asking for a digest sets bit 2 of its
     /// save byte, a result carrying one sets bit 2 of its parts byte and appends the 32 bytes
     /// last; without them both frames are byte for byte what they were.

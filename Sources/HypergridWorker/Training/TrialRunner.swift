@@ -313,7 +313,12 @@ final class TrialRunner: @unchecked Sendable {
             // forever; without its checkpoint the continuation trains from scratch (same bits).
             logger.warning("trial \(assignment.trialID.short)'s checkpoint (\(checkpoint!.count) bytes) does not fit in a \(WireFormat.defaultMaxFrameSize)-byte frame; its result is sent without it")
             report.checkpoint = nil
-            frame = nil
+            // The model given up above may fit on its own.
+            report.model = model
+            frame = try? Message.result(report).encoded()
+            if frame == nil { report.model = nil } else if model != nil {
+                logger.info("trial \(assignment.trialID.short)'s model is sent after all, without the checkpoint")
+            }
         }
         do {
             try results.save(report, frame: frame)
