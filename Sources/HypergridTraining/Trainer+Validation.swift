@@ -77,6 +77,8 @@ extension Trainer {
         // The schema says how the targets were standardised (on the training split: the
         // network learns the same numbers either way).
         (splits.schema, splits.summary) = (data.schema, data.summary)
+        // Still images: flips and crops of a refit need the layout as much as the search did.
+        splits.imageLayout = data.imageLayout
         return splits
     }
 }

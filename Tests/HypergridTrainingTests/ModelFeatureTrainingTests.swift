@@ -44,6 +44,17 @@ import Testing
         return c
     }
 
+    /// A refit on train+validation keeps the image layout: a search with flips and crops
+    /// ended with its refit failed ("needs rows that are image pixels") until 2026-12-07.
+    @Test func aRefitOnTrainAndValidationStillFlipsAndCrops() {
+        var config = Self.featureConfig()
+        config.randomCrop = 1
+        config.refit = .trainValidation
+        let outcome = Trainer().train(config: config, data: Self.asymmetricImages, evaluateTest: true)
+        #expect(outcome.metrics.status == .done, "\(outcome.metrics.reason ?? "")")
+        #expect(outcome.metrics.iterations == 4 * (1_600 / 40))
+    }
+
     @Test func learnsWithEveryFeatureOn() {
         var rates: [Double] = []
         let outcome = Trainer().train(config: Self.featureConfig(), data: Self.images) { rates.append($0.learningRate); return true }
