@@ -33,6 +33,8 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var keys: ServerKeyOptions
     @Option(help: "Local worker processes (default: the number of cores).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads each local worker trains a trial on; results are the same bits at any count. A search whose last rung or refit has one trial left can use the idle cores: --workers 1 --threads 2.")
+    var threads: Int = 1
     @Flag(name: .shortAndLong, help: "Show the workers' log lines too, beside the coordinator's (they are kept in RUN_DIR/logs either way).")
     var verbose = false
 
@@ -40,6 +42,7 @@ struct RunCommand: ParsableCommand {
         try grid.validate()
         try keys.validate()
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers).") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads).") }
         // The local workers inherit HYPERGRID_KERNEL: refuse a bad one before starting them.
         try applyKernelChoice()
     }
@@ -60,7 +63,8 @@ struct RunCommand: ParsableCommand {
         let pool = LocalWorkerPool()
         let stop = StopSignal.install()
         var workerArguments = ["worker", "--connect", server.endpoint,
-                               "--heartbeat", "\(grid.heartbeat)", "--liveness", "\(grid.liveness)"]
+                               "--heartbeat", "\(grid.heartbeat)", "--liveness", "\(grid.liveness)",
+                               "--threads", "\(threads)"]
         if let cache = grid.cacheDir { workerArguments += ["--cache-dir", cache] }
         if let localKeys, let curve {
             try localKeys.writeCoordinatorKey(curve.publicKey)

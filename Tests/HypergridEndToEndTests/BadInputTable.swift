@@ -140,6 +140,8 @@ enum BadInputTable {
                  message: "Error: The value 'abc' is invalid for '--heartbeat <heartbeat>'", status: 64),
         BadInput(what: "a flag out of range", command: "hypergrid run --grid $DIR/good.yaml --workers 0",
                  message: "Error: --workers must be at least 1, got 0.", status: 64),
+        BadInput(what: "no threads for run's local workers", command: "hypergrid run --grid $DIR/good.yaml --threads 0",
+                 message: "Error: --threads must be at least 1, got 0.", status: 64),
         BadInput(what: "a negative learning rate", command: "hypergrid train --lr=-1",
                  message: "Error: --lr must be positive, got -1.0.", status: 64),
         BadInput(what: "an unknown dataset", command: "hypergrid train --dataset imagenet",

@@ -52,6 +52,17 @@ import Glibc
         }
     }
 
+    /// `--threads` reaches the local workers: each says so when it joins.
+    @Test func threadsReachTheLocalWorkers() throws {
+        let dir = try temporaryDirectory("run-threads")
+        let grid = try writeGrid(in: dir)
+        var arguments = runArguments(dir, grid: grid)
+        arguments[arguments.firstIndex(of: "--workers")! + 1] = "1"
+        let (status, output) = try CLIProcess.run(arguments + ["--threads", "2"], in: dir)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains(", 2 threads)") && output.contains("threads=2"), "\(output)")
+    }
+
     @Test func verboseShowsTheWorkersLinesTooAndStillKeepsTheirLogs() throws {
         let dir = try temporaryDirectory("run-verbose")
         let grid = try writeGrid(in: dir)
