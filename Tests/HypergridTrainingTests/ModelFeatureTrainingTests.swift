@@ -92,28 +92,14 @@ import Testing
                                 batchSize: 40, length: .epochs(2), initScheme: .he, seed: 2)
         var off = plain
         (off.dropout, off.horizontalFlip, off.schedule, off.warmupEpochs) = (0, false, .step, 0)
-        let a = Trainer().train(config: plain, data: Self.images), b = Trainer().train(config: off, data: Self.images)
-        #expect(a.history.loss.map(\.bitPattern) == b.history.loss.map(\.bitPattern))
-        #expect(a.metrics.validationAccuracy == b.metrics.validationAccuracy)
+        FeatureChecks.expectSameTraining(plain, off, data: Self.images)
     }
 
     /// Halving continues trials from checkpoints: with every feature on (masks and flips keyed
     /// by the iteration, the cosine over the whole length) stopping after 2 of 4 epochs and
     /// continuing is the same computation as never stopping.
     @Test func continuingFromACheckpointIsBitIdentical() throws {
-        let full = Self.featureConfig()
-        var first = full
-        first.stopAfterEpochs = 2
-        let trainer = Trainer()
-        let straight = trainer.trainWithCheckpoints(config: full, data: Self.asymmetricImages, saveCheckpoint: true)
-        let part = trainer.trainWithCheckpoints(config: first, data: Self.asymmetricImages, saveCheckpoint: true)
-        let blob = try #require(part.checkpoint).encoded()
-        let resumed = trainer.trainWithCheckpoints(config: full, data: Self.asymmetricImages,
-                                                   resume: try TrainingCheckpoint(decoding: blob), saveCheckpoint: true)
-        #expect(resumed.resumeProblem == nil && resumed.outcome.metrics.status == .done)
-        #expect(resumed.outcome.history == straight.outcome.history)
-        #expect(resumed.outcome.metrics.validationAccuracy == straight.outcome.metrics.validationAccuracy)
-        #expect(try #require(resumed.checkpoint) == (try #require(straight.checkpoint)))
+        try FeatureChecks.expectContinuationIsBitIdentical(Self.featureConfig(), data: Self.asymmetricImages)
     }
 
     @Test func flipNeedsImageRows() {

@@ -45,26 +45,13 @@ import Testing
                                 batchSize: 40, length: .epochs(2), initScheme: .he, seed: 2)
         var off = plain
         (off.randomCrop, off.labelSmoothing, off.weightDecay) = (0, 0, 0)
-        let a = Trainer().train(config: plain, data: Self.images), b = Trainer().train(config: off, data: Self.images)
-        #expect(a.history.loss.map(\.bitPattern) == b.history.loss.map(\.bitPattern))
-        #expect(a.metrics.validationAccuracy == b.metrics.validationAccuracy)
+        FeatureChecks.expectSameTraining(plain, off, data: Self.images)
     }
 
     /// Crops are keyed by the iteration: stopping after 2 of 4 epochs and continuing is the
     /// same computation as never stopping.
     @Test func continuingFromACheckpointIsBitIdentical() throws {
-        let full = Self.featureConfig()
-        var first = full
-        first.stopAfterEpochs = 2
-        let trainer = Trainer()
-        let straight = trainer.trainWithCheckpoints(config: full, data: Self.images, saveCheckpoint: true)
-        let part = trainer.trainWithCheckpoints(config: first, data: Self.images, saveCheckpoint: true)
-        let blob = try #require(part.checkpoint).encoded()
-        let resumed = trainer.trainWithCheckpoints(config: full, data: Self.images,
-                                                   resume: try TrainingCheckpoint(decoding: blob), saveCheckpoint: true)
-        #expect(resumed.resumeProblem == nil && resumed.outcome.metrics.status == .done)
-        #expect(resumed.outcome.history == straight.outcome.history)
-        #expect(try #require(resumed.checkpoint) == (try #require(straight.checkpoint)))
+        try FeatureChecks.expectContinuationIsBitIdentical(Self.featureConfig(), data: Self.images)
     }
 
     /// Epoch-wise shuffling: reproducible at any thread count, different from sampling with
