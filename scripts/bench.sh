@@ -235,6 +235,6 @@ if gemm:
                 print(f"OpenBLAS {c}: reports core {r['openblas_core']}"); break
 PY
 
-# ---- the minibatch augmentations (flip, random crop) beside a copy of the batch
+# ---- the minibatch augmentations (flip, random crop, MixUp) beside a copy of the batch
 echo | tee -a "$log"
 "$bin" augment | tee -a "$log"

@@ -67,6 +67,9 @@ func trainingWorkloads(quick: Bool) -> [TrainingWorkload] {
     featured.shuffle = true
     featured.schedule = .cosine
     featured.warmupEpochs = 1
+    // The same with MixUp (α = 0.2): the mixing pass and the mixed-target loss.
+    var mixed = featured
+    mixed.mixup = 0.2
     // The net of examples/cifar10-accuracy.yaml's search (2048-1024 + BN, the same features).
     var wide = featured
     wide.hidden = [2048, 1024]
@@ -81,6 +84,7 @@ func trainingWorkloads(quick: Bool) -> [TrainingWorkload] {
         TrainingWorkload(name: "deep BN Adam D=3072 x2 threads", inputWidth: 3072, config: deep,
                          threads: 2),
         TrainingWorkload(name: "deep BN Adam D=3072 + features", inputWidth: 3072, config: featured),
+        TrainingWorkload(name: "deep BN Adam D=3072 + features + MixUp", inputWidth: 3072, config: mixed),
         TrainingWorkload(name: "2048-1024 BN Adam D=3072 + features", inputWidth: 3072, config: wide),
     ]
 }

@@ -48,6 +48,9 @@ extension TrialConfig {
         if labelSmoothing != nil, dataset.isRegression {
             problems.append(ConfigProblem(.labelSmoothing, "needs class labels; this dataset's targets are regression values"))
         }
+        if mixup != nil, dataset.isRegression {
+            problems.append(ConfigProblem(.mixUp, "needs class labels; this dataset's targets are regression values"))
+        }
         return problems
     }
 }

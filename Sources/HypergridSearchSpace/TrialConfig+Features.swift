@@ -25,6 +25,7 @@ extension TrialConfig {
         if c.labelSmoothing == 0 { c.labelSmoothing = nil }
         if c.weightDecay == 0 { c.weightDecay = nil }
         if c.shuffle == false { c.shuffle = nil }
+        if c.mixup == 0 { c.mixup = nil }
         // Early stopping: patience 0 is off, and takes its tolerance with it (a grid that
         // sweeps `early_stop: [0, 10]` with a tolerance); tolerance 0 is the default.
         if c.earlyStop == 0 { (c.earlyStop, c.earlyStopTolerance) = (nil, nil) }

@@ -135,6 +135,10 @@ public struct TrialConfig: Codable, Sendable, Hashable {
     /// the last `rows mod batch` of the order left out) instead of drawing every batch with
     /// replacement; nil (or false) for the seed's sampling with replacement.
     public var shuffle: Bool? = nil
+    /// MixUp's α (Zhang et al. 2018): every training minibatch is mixed with itself shifted by
+    /// one row, inputs and targets, by a weight λ ~ Beta(α, α) drawn per step; in (0, 4], nil
+    /// (or 0) for none.
+    public var mixup: Double? = nil
 
     public init(hidden: [Int] = [256], batchNorm: Bool = false, optimizer: OptimizerKind = .sgd,
                 momentum: Double = 0.9, learningRate: Double = 1e-3, learningRateDecay: Double = 0.95,

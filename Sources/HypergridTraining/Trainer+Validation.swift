@@ -37,6 +37,9 @@ extension Trainer {
         if config.labelSmoothing != nil, isRegression(data) {
             return "\(ConfigField.labelSmoothing.rawValue): needs class labels; this dataset's targets are regression values"
         }
+        if (config.mixup ?? 0) > 0, isRegression(data) {
+            return "\(ConfigField.mixUp.rawValue): needs class labels; this dataset's targets are regression values"
+        }
         if let crop = config.randomCrop {
             guard let image = data.imageLayout else {
                 return "\(ConfigField.randomCrop.rawValue): needs rows that are image pixels, but this dataset's are not (PCA components or synthetic data)"
@@ -45,10 +48,10 @@ extension Trainer {
                 return "\(ConfigField.randomCrop.rawValue): a shift of \(crop) pixels is not smaller than the \(image.height)×\(image.width) images"
             }
         }
-        if config.dropoutRate > 0 || config.flipsHorizontally || config.randomCrop != nil {
-            // Masks, flips and crops are keyed by the iteration in 32 bits.
+        if config.dropoutRate > 0 || config.flipsHorizontally || config.randomCrop != nil || (config.mixup ?? 0) > 0 {
+            // Masks, flips, crops and MixUp's weights are keyed by the iteration in 32 bits.
             let total = config.length.iterationCount(trainRows: data.train.rows, batchSize: config.batchSize)
-            if total >= 1 << 32 { return "training runs \(total) iterations; dropout, flips and crops support fewer than 2³²" }
+            if total >= 1 << 32 { return "training runs \(total) iterations; dropout, flips, crops and MixUp support fewer than 2³²" }
         }
         return nil
     }

@@ -42,8 +42,10 @@ public struct EpochReport: Sendable, Equatable {
 ///   (`TrialConfig.scheduledLearningRate`);
 /// - the training features of issue 19, when on: a random shift (crop) of every minibatch
 ///   image after the flip (its own Philox stream, keyed the same way), label smoothing in
-///   the cross-entropy (the recorded loss is the smoothed one), and decoupled weight decay
-///   in the optimizer step (`w -= lr·W·w` on weight matrices).
+///   the cross-entropy (the recorded loss is the smoothed one), decoupled weight decay
+///   in the optimizer step (`w -= lr·W·w` on weight matrices), and MixUp of the minibatch
+///   after the crop (the recorded loss is the mixed one; the epoch's training accuracy is
+///   measured on the unmixed minibatch).
 ///
 /// Everything is deterministic: the same config, seed and data give bit-identical
 /// histories and metrics (except the timings) in any process.
@@ -146,6 +148,10 @@ public struct Trainer: Sendable {
             RandomCropper(shape: ImageShape(height: $0.height, width: $0.width, channels: $0.channels),
                           padding: padding, seed: config.seed, maxRows: batch)
         } }
+        // α = 0 is off (a config given to `train` directly need not be canonical).
+        let mixer = regression ? nil : config.mixup.flatMap { alpha in
+            alpha > 0 ? MixUpMixer(columns: train.columns, alpha: alpha, seed: config.seed, maxRows: batch) : nil
+        }
         let perEpoch = max(train.rows / batch, 1)
         let total = config.trainedIterations(trainRows: train.rows)
         // Warm-up and cosine span the trial's whole length, also when a halving rung stops it
@@ -213,6 +219,11 @@ public struct Trainer: Sendable {
                     sampler.gatherTargets(from: targets.baseAddress!)
                     dataLoss = net.lossAndGradients(x: sampler.features, targets: sampler.targets, rows: batch,
                                                     step: iteration)
+                } else if let mixer {
+                    let mixing = mixer.apply(x: sampler.features, labels: sampler.labels, rows: batch,
+                                             step: iteration, team: team)
+                    dataLoss = net.lossAndGradients(x: mixer.mixed, labels: sampler.labels, rows: batch,
+                                                    step: iteration, mixUp: mixing)
                 } else {
                     dataLoss = net.lossAndGradients(x: sampler.features, labels: sampler.labels, rows: batch,
                                                     step: iteration)

@@ -211,6 +211,9 @@ enum BadInputTable {
         BadInput(what: "a label smoothing of 1 or more", command: "hypergrid train --set training.label_smoothing=1",
                  message: "Error: --set training.label_smoothing must be in [0, 1), got 1.0.",
                  status: 64),
+        BadInput(what: "a MixUp α above 4", command: "hypergrid train --set training.mixup=8",
+                 message: "Error: --set training.mixup must be a Beta(α, α) parameter in (0, 4.0], or 0 for off, got 8.0.",
+                 status: 64),
         // Models: predict and export.
         BadInput(what: "export of a run with no kept model", command: "hypergrid export $DIR/run-empty --format onnx --output $DIR/out.onnx",
                  message: "Error: The run $DIR/run-empty has no kept model in $DIR/run-empty/models: run the search with search.keep_models of 1 or more, or give an .hgmodel file.",

@@ -30,15 +30,16 @@ private let fashionMNIST = "/usr/share/datasets/fashion-mnist"
             return try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
         }
         let on = try train(["--set", "training.random_crop=2", "--set", "training.label_smoothing=0.1",
-                            "--set", "training.weight_decay=0.05", "--threads", "2"])
+                            "--set", "training.weight_decay=0.05", "--set", "training.mixup=0.2", "--threads", "2"])
         let config = try #require(on["config"] as? [String: Any])
         #expect(config["random_crop"] as? Int == 2 && config["label_smoothing"] as? Double == 0.1)
-        #expect(config["weight_decay"] as? Double == 0.05)
+        #expect(config["weight_decay"] as? Double == 0.05 && config["mixup"] as? Double == 0.2)
         // A small net on 3,000 shifted images: well above chance (10 %) after 3 epochs.
         #expect((on["val_accuracy"] as? Double ?? 0) > 0.65, "\(on)")
         // "Off" spelled out is the plain trial: the same id and the same accuracy.
         let plain = try train([])
-        let off = try train(["--set", "training.random_crop=0", "--set", "training.weight_decay=0"])
+        let off = try train(["--set", "training.random_crop=0", "--set", "training.weight_decay=0",
+                             "--set", "training.mixup=0"])
         #expect(plain["trial_id"] as? String == off["trial_id"] as? String)
         #expect(plain["val_accuracy"] as? Double == off["val_accuracy"] as? Double)
         #expect(plain["trial_id"] as? String != on["trial_id"] as? String)

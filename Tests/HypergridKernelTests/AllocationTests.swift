@@ -186,7 +186,7 @@ func countAllocations(_ body: () -> Void) -> Int {
     }
 
     /// The model features add nothing per step: dropout (in place forward, fused backward),
-    /// the minibatch flip and random crop, label smoothing and decoupled weight decay, alone
+    /// the minibatch flip and random crop, label smoothing, MixUp and decoupled weight decay, alone
     /// and on a two-thread team, with and without BatchNorm.
     @Test(arguments: [(false, 1), (true, 1), (false, 2), (true, 2)])
     func trainingStepWithDropoutAndFlipAllocatesNothing(batchNorm: Bool, threads: Int) {
@@ -204,6 +204,7 @@ func countAllocations(_ body: () -> Void) -> Int {
         let flipper = HorizontalFlipper(shape: image, seed: 8, maxRows: batch)
         let cropper = RandomCropper(shape: image, padding: 4, seed: 8, maxRows: batch)
         net.labelSmoothing = 0.1
+        let mixer = MixUpMixer(columns: d, alpha: 0.2, seed: 8, maxRows: batch)
         let optimizer = Optimizer(rule: .adamDefaults, parameters: net.parameters)
         features.withUnsafeBufferPointer { f in
             labels.withUnsafeBufferPointer { l in
@@ -213,8 +214,10 @@ func countAllocations(_ body: () -> Void) -> Int {
                         sampler.next(features: f.baseAddress!, labels: l.baseAddress!, rows: rows, team: team)
                         flipper.apply(sampler.features, rows: batch, step: step, team: team)
                         cropper.apply(sampler.features, rows: batch, step: step, team: team)
-                        loss += net.lossAndGradients(x: sampler.features, labels: sampler.labels, rows: batch,
-                                                     step: step)
+                        let mixing = mixer.apply(x: sampler.features, labels: sampler.labels, rows: batch,
+                                                 step: step, team: team)
+                        loss += net.lossAndGradients(x: mixer.mixed, labels: sampler.labels, rows: batch,
+                                                     step: step, mixUp: mixing)
                         optimizer.step(learningRate: 1e-3, reg: 1e-4, weightDecay: 0.05, team: team)
                         step += 1
                     }

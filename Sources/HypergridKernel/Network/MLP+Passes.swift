@@ -6,22 +6,32 @@
 
 extension MLP {
     /// One training forward and backward pass over a batch: returns the mean softmax
-    /// cross-entropy (against label-smoothed targets when `labelSmoothing` > 0; without the L2 term) and leaves in each `parameters[k].gradient`
-    /// the gradient of that data loss. The L2 gradient is added by `Optimizer.step`.
-    /// BatchNorm runs in training mode and moves its running statistics. With `dropout`, the
-    /// masks are those of training step `step` (the iteration), the same on any worker.
+    /// cross-entropy (against label-smoothed targets when `labelSmoothing` > 0, against
+    /// MixUp's mixed targets when `mixUp` is given; without the L2 term) and leaves in each
+    /// `parameters[k].gradient` the gradient of that data loss. The L2 gradient is added by
+    /// `Optimizer.step`. BatchNorm runs in training mode and moves its running statistics.
+    /// With `dropout`, the masks are those of training step `step` (the iteration), the same
+    /// on any worker.
     ///
-    ///     // x: [rows × inputWidth], labels: [rows] in 0..<classCount, rows ≤ maxBatch
+    ///     // x: [rows × inputWidth] (with MixUp: the mixed rows), labels: [rows] in
+    ///     // 0..<classCount, rows ≤ maxBatch
     public func lossAndGradients(x: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
-                                 rows n: Int, step: Int = 0) -> Double {
+                                 rows n: Int, step: Int = 0, mixUp: MixUpTargets? = nil) -> Double {
         precondition(n > 0 && n <= maxBatch, "batch must have 1...maxBatch rows")
         precondition(shape.loss == .softmaxCrossEntropy, "class labels need a softmax cross-entropy network")
         trainingForward(x: x, rows: n, step: step)
         let output = layers[layers.count - 1]
-        let loss = labelSmoothing > 0
-            ? softmaxCrossEntropySmoothedFused(output.z, bias: output.b!, labels: labels, n: n, c: output.outDim,
-                                               smoothing: labelSmoothing)
-            : softmaxCrossEntropyFused(output.z, bias: output.b!, labels: labels, n: n, c: output.outDim)
+        let loss: Double
+        if let mixUp {
+            loss = softmaxCrossEntropyMixedFused(output.z, bias: output.b!, labels: labels,
+                                                 partners: mixUp.partnerLabels, n: n, c: output.outDim,
+                                                 lambda: mixUp.lambda, smoothing: labelSmoothing)
+        } else if labelSmoothing > 0 {
+            loss = softmaxCrossEntropySmoothedFused(output.z, bias: output.b!, labels: labels, n: n,
+                                                    c: output.outDim, smoothing: labelSmoothing)
+        } else {
+            loss = softmaxCrossEntropyFused(output.z, bias: output.b!, labels: labels, n: n, c: output.outDim)
+        }
         trainingBackward(x: x, rows: n, step: step)
         return loss
     }
@@ -118,12 +128,24 @@ extension MLP {
     ///
     ///     // x: [rows × inputWidth], labels: [rows], rows ≤ maxBatch
     public func referenceLossAndGradients(x: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
-                                          rows n: Int, reg: Double, step: Int = 0) -> Double {
+                                          rows n: Int, reg: Double, step: Int = 0,
+                                          mixUp: MixUpTargets? = nil) -> Double {
         precondition(n > 0 && n <= maxBatch, "batch must have 1...maxBatch rows")
         precondition(shape.loss == .softmaxCrossEntropy, "class labels need a softmax cross-entropy network")
         let masks = referenceForward(x: x, rows: n, step: step)
         let output = layers[layers.count - 1]
         let c = output.outDim
+        if let mixUp {
+            softmaxCrossEntropyMixedForward(probs: referenceProbs, losses: referenceLosses, scores: output.z,
+                                            labels: labels, partners: mixUp.partnerLabels, n: n, c: c,
+                                            lambda: mixUp.lambda, smoothing: labelSmoothing)
+            let dataLoss = meanLoss(referenceLosses, n: n)
+            softmaxCrossEntropyMixedBackward(dScores: output.z, probs: referenceProbs, labels: labels,
+                                             partners: mixUp.partnerLabels, n: n, c: c,
+                                             lambda: mixUp.lambda, smoothing: labelSmoothing)
+            referenceBackward(x: x, rows: n, masks: masks, reg: reg)
+            return dataLoss + l2Penalty(reg: reg)
+        }
         if labelSmoothing > 0 {
             softmaxCrossEntropySmoothedForward(probs: referenceProbs, losses: referenceLosses, scores: output.z,
                                                labels: labels, n: n, c: c, smoothing: labelSmoothing)

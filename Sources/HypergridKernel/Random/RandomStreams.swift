@@ -11,6 +11,8 @@ public enum RandomStreams {
     public static let randomCrop: UInt64 = 3
     /// Epoch-wise shuffling: epoch `e`'s permutation starts at block `e·2³²`.
     public static let epochShuffle: UInt64 = 4
+    /// MixUp's mixing weight of each training step (step `t` starts at block `t·2³²`).
+    public static let mixUp: UInt64 = 5
     /// Dropout masks after hidden layer `layer` (one word per activation and step).
     public static func dropout(layer: Int) -> UInt64 { 0x200 + UInt64(layer) }
 }
