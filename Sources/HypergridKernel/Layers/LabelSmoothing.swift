@@ -77,59 +77,15 @@ public func softmaxCrossEntropySmoothedBackward(dScores: UnsafeMutablePointer<Fl
 /// Bit-identical to `addRowVector`, `softmaxCrossEntropySmoothedForward`, `meanLoss`,
 /// `softmaxCrossEntropySmoothedBackward`.
 ///
+/// It is MixUp's fused kernel with λ = 1 (every row mixed with itself at weight 0): its
+/// targets `(1 − ε)·1 + ε/C` and `ε/C` and its loss are then these, term for term and bit for
+/// bit (MixUpLoss.swift; tested through the plain pairs), so the block loop exists once.
+///
 ///     // scores: [N × C] in: X·W (without bias), out: dScores; bias: [C]; labels: [N]
 ///     // returns the mean loss over the N rows
 public func softmaxCrossEntropySmoothedFused(_ scores: UnsafeMutablePointer<Float>,
                                              bias: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                              n: Int, c: Int, smoothing: Float) -> Double {
-    let q = SmoothedTargets(smoothing: smoothing, classes: c)
-    let invN = 1 / Float(n)
-    var total: Double = 0
-    // Blocks of 8 rows, as `softmaxCrossEntropyFused`: their 8·c shifted scores are
-    // contiguous, so the exponentials run eight at a time.
-    var first = 0
-    while first < n {
-        let rows = min(8, n - first)
-        let block = scores + first * c
-        var shiftedLabelScores = SIMD8<Float>(repeating: 0)
-        var shiftedSums = SIMD8<Float>(repeating: 0)
-        for r in 0..<rows {
-            let s = block + r * c
-            var rowMax = -Float.infinity
-            for j in 0..<c {
-                let v = s[j] + bias[j]
-                s[j] = v
-                if j == 0 || v > rowMax { rowMax = v }
-            }
-            var shiftedSum: Float = 0   // left to right, as the plain path
-            for j in 0..<c {
-                let t = s[j] - rowMax
-                s[j] = t
-                shiftedSum = shiftedSum + t
-            }
-            shiftedLabelScores[r] = s[Int(labels[first + r])]
-            shiftedSums[r] = shiftedSum
-        }
-        let count = rows * c
-        var k = 0
-        while k + 8 <= count {
-            let v = UnsafeRawPointer(block + k).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(block + k).storeBytes(of: exponential(v), as: SIMD8<Float>.self)
-            k += 8
-        }
-        while k < count {
-            block[k] = exponential(block[k])
-            k += 1
-        }
-        for r in 0..<rows {
-            let s = block + r * c
-            let y = Int(labels[first + r])
-            var sum: Float = 0
-            for j in 0..<c { sum = sum + s[j] }
-            for j in 0..<c { s[j] = (s[j] / sum - (j == y ? q.onLabel : q.spread)) * invN }
-            total += Double(logf(sum) - (q.keep * shiftedLabelScores[r] + q.spread * shiftedSums[r]))
-        }
-        first += rows
-    }
-    return total / Double(n)
+    softmaxCrossEntropyMixedFused(scores, bias: bias, labels: labels, partners: labels, n: n, c: c,
+                                  lambda: 1, smoothing: smoothing)
 }
