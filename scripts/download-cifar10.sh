@@ -5,9 +5,10 @@
 #
 # DEST defaults to data/ in this repository (git ignores it), so the files end up in
 # data/cifar-10-batches-bin/ (data_batch_1..5.bin, test_batch.bin, batches.meta.txt), the path
-# the example grids and the README's commands name, relative to the repository's root.
-# `scripts/download-cifar10.sh ~/.local/share/hypergrid` puts them where `hypergrid train
-# --dataset cifar10` looks when it is given no --data.
+# the example grids and the README's commands name, relative to the repository's root;
+# `hypergrid train --dataset cifar10` without --data looks there first (from the repository's
+# root), then in ~/.local/share/hypergrid/cifar-10-batches-bin, where
+# `scripts/download-cifar10.sh ~/.local/share/hypergrid` puts them for use from any folder.
 #
 # Idempotent: when DEST/cifar-10-batches-bin already holds all six batch files of the right
 # size, it does nothing; an interrupted download is resumed; the archive is checked against the

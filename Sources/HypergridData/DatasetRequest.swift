@@ -105,18 +105,29 @@ public struct DatasetRequest: Sendable, Hashable, Codable {
     /// Where each kind's files are looked for when `directory` is `nil`.
     ///
     /// Fashion-MNIST: `/usr/share/datasets/fashion-mnist` (Debian's `dataset-fashion-mnist`).
-    /// CIFAR-10 and MNIST: `$XDG_DATA_HOME/hypergrid/<name>` (else `~/.local/share/hypergrid/…`),
-    /// where `scripts/download-cifar10.sh ~/.local/share/hypergrid` puts CIFAR-10 (without an
-    /// argument the script uses `data/` in the repository, the path the example grids name).
-    /// Synthetic data has none.
-    public static func defaultDirectory(for kind: Kind) -> String? {
+    /// CIFAR-10 and MNIST: `data/<name>` under `workingDirectory` when that folder exists —
+    /// where `scripts/download-cifar10.sh` puts CIFAR-10 without an argument, and the path the
+    /// example grids name — else `$XDG_DATA_HOME/hypergrid/<name>` (or
+    /// `~/.local/share/hypergrid/…`), where `scripts/download-cifar10.sh ~/.local/share/hypergrid`
+    /// puts it. Synthetic data and users' files have none.
+    public static func defaultDirectory(for kind: Kind,
+                                        workingDirectory: String = FileManager.default.currentDirectoryPath) -> String? {
         let env = ProcessInfo.processInfo.environment
         let dataHome = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
+        func local(_ name: String) -> String {
+            let relative = "data/" + name
+            var isDirectory: ObjCBool = false
+            let here = (workingDirectory as NSString).appendingPathComponent(relative)
+            if FileManager.default.fileExists(atPath: here, isDirectory: &isDirectory), isDirectory.boolValue {
+                return here
+            }
+            return (dataHome as NSString).appendingPathComponent("hypergrid/" + name)
+        }
         switch kind {
         case .fashionMNIST: return "/usr/share/datasets/fashion-mnist"
-        case .cifar10: return (dataHome as NSString).appendingPathComponent("hypergrid/cifar-10-batches-bin")
-        case .mnist: return (dataHome as NSString).appendingPathComponent("hypergrid/mnist")
+        case .cifar10: return local("cifar-10-batches-bin")
+        case .mnist: return local("mnist")
         case .synthetic, .csv, .npy, .npz, .idx: return nil
         }
     }

@@ -9,7 +9,7 @@ import HypergridTraining
 struct DataOptions: ParsableArguments {
     @Option(help: "cifar10, fashion-mnist, mnist or synthetic.")
     var dataset: String = "fashion-mnist"
-    @Option(help: "Folder with the dataset's files (default: /usr/share/datasets/fashion-mnist; $XDG_DATA_HOME or ~/.local/share, then hypergrid/cifar-10-batches-bin or hypergrid/mnist).")
+    @Option(help: "Folder with the dataset's files (default: /usr/share/datasets/fashion-mnist; for cifar10 and mnist ./data/cifar-10-batches-bin or ./data/mnist if present, else $XDG_DATA_HOME or ~/.local/share, then hypergrid/cifar-10-batches-bin or hypergrid/mnist).")
     var data: String?
     @Option(help: "Keep this fraction of variance with PCA (after standardising), in (0, 1].")
     var pca: Double?
