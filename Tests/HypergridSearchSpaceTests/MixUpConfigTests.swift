@@ -52,4 +52,22 @@ import Testing
         #expect(config.validationProblems(for: DatasetSpec(kind: .synthetic)).isEmpty)
         #expect(config.validationProblems(for: DatasetSpec(kind: .cifar10, pcaVariance: 0.9)).isEmpty)
     }
+
+    /// The Fashion-MNIST searches of docs/higher-accuracy.md that came after MixUp parse, with
+    /// the points and rungs the page describes.
+    @Test func theExampleGridsParse() throws {
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples")
+        func grid(_ name: String) throws -> GridSpec {
+            try GridFileParser.parse(contentsOf: examples.appendingPathComponent(name).path)
+        }
+        let mixup = try grid("fashion-mnist-mixup.yaml")
+        #expect(mixup.axes.pointCount == 6 && mixup.axes.sweptParameters == ["dropout", "mixup"])
+        let crops = try grid("fashion-mnist-crops-long.yaml")
+        #expect(crops.axes.pointCount == 4 && crops.axes.sweptParameters == ["dropout", "mixup"])
+        let first = crops.axes.point(0, seed: 0)
+        #expect(first.randomCrop == 1 && first.mixup == nil && first.dropout == 0.1)
+        let dropout = try grid("fashion-mnist-dropout.yaml")
+        #expect(dropout.axes.pointCount == 6 && dropout.axes.sweptParameters == ["dropout", "weight_decay"])
+    }
 }
