@@ -10,10 +10,11 @@
 //                HypergridFiles (POSIX file calls and the one durable-file write),
 //                under Data, SearchSpace and ZeroMQ: HypergridPrimitives (SplitMix64, hex text)
 //   kernel:      HypergridKernel (SIMD numerics; picks a GEMM copy at run time via CCPUFeatures)
-//   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver), CZlib, CProcessShims,
+//   C shims:     CZeroMQ (libzmq), CLAPACK (LAPACK's symmetric eigensolver, loaded at first use), CZlib, CProcessShims,
 //                CPixelGram (PCA's exact 8-bit Gram matrix, AVX-512 VNNI), CCPUFeatures (CPUID)
 //   wrappers:    ZeroMQ (the only importer of CZeroMQ; Primitives for hex)
-//   middle:      HypergridPreprocessing (Data + Kernel + Files + Primitives + CLAPACK + CPixelGram + Crypto),
+//   middle:      HypergridPreprocessing (Data + Kernel + Files + Primitives + CLAPACK + CPixelGram + CCPUFeatures
+//                + CProcessShims + Crypto),
 //                HypergridProtocol (SearchSpace + Data), HypergridTraining (Kernel + Data + SearchSpace),
 //                HypergridResults (SearchSpace + Files: journal, leaderboard, checkpoints, kept models),
 //                HypergridModel (.hgmodel files and prediction: Kernel + Data + Preprocessing),
@@ -71,6 +72,8 @@ let package = Package(
         // MARK: C system libraries
         .systemLibrary(name: "CZeroMQ", pkgConfig: zmqPkgConfig,
                        providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
+        // LAPACK's function types only: HypergridPreprocessing loads liblapack.so.3 at first use
+        // (LAPACKLibrary.swift), so that it can choose OpenBLAS's kernels first.
         .systemLibrary(name: "CLAPACK",
                        providers: [.apt(["liblapack-dev", "libopenblas-dev"])]),
         // Benchmark baseline only: the kernel never links OpenBLAS.
@@ -106,7 +109,7 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ", "HypergridPrimitives"], swiftSettings: language),
         .target(name: "HypergridPreprocessing",
                 dependencies: ["HypergridData", "HypergridKernel", "HypergridFiles", "HypergridPrimitives", "CLAPACK", "CPixelGram",
-                               .product(name: "Crypto", package: "swift-crypto")],
+                               "CCPUFeatures", "CProcessShims", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: language + cpuFlags),
         .target(name: "HypergridProtocol", dependencies: ["HypergridSearchSpace", "HypergridData", "HypergridPrimitives"],
                 swiftSettings: language),

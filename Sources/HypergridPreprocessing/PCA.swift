@@ -66,7 +66,8 @@ public struct PCA: Sendable {
         guard total > 0 && total.isFinite else {
             throw DatasetError(.numericalFailure, "The training split has no variance (total \(total)), so PCA cannot keep a fraction of it.")
         }
-        log?("Eigen-decomposition (LAPACK dsytrd, dsterf; dstemr and dormtr for the \(k) kept eigenvectors) in \(clock.lap()).")
+        let kernels = (try? LAPACKLibrary.shared.get())?.kernels.map { "; \($0)" } ?? ""
+        log?("Eigen-decomposition (LAPACK dsytrd, dsterf; dstemr and dormtr for the \(k) kept eigenvectors\(kernels)) in \(clock.lap()).")
         var basis = [Float](repeating: 0, count: k * d)
         for r in 0..<k {
             let vector = eigen.vectors[(r * d)..<((r + 1) * d)]

@@ -21,6 +21,8 @@ enum SymmetricEigen {
     /// Decomposes the symmetric `n × n` `matrix` (overwritten); `keep` receives the
     /// eigenvalues, largest first, and returns how many leading eigenvectors to compute.
     static func largest(_ matrix: inout [Double], n: Int, keep: ([Double]) -> Int) throws -> Result {
+        let lapack = try LAPACKLibrary.shared.get()
+        let (dsytrd_, dsterf_, dstemr_, dormtr_) = (lapack.dsytrd, lapack.dsterf, lapack.dstemr, lapack.dormtr)
         var n32 = Int32(n), info: Int32 = 0
         var d = [Double](repeating: 0, count: n), e = [Double](repeating: 0, count: max(n, 1))
         var tau = [Double](repeating: 0, count: max(n - 1, 1))
