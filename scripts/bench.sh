@@ -166,6 +166,7 @@ workloads = [  # (hypergrid row, numpy key, torch key)
     ("2-layer D=3072 x2 threads", ("numpy_twolayer", 3072, 2), ("torch_twolayer", 3072, 2)),
     ("deep BN Adam D=3072 x2 threads", None, None),
     ("deep BN Adam D=3072 + features", None, None),
+    ("deep BN Adam D=3072 + features + MixUp", None, None),
     ("2048-1024 BN Adam D=3072 + features", None, None),
 ]
 k = lambda x: "—" if x is None else f"{x/1000:.1f}k"
@@ -203,7 +204,8 @@ for p in paths:
     print(f"hypergrid {p}: 2 threads ÷ 1 thread: 2-layer D=3072 {rt(two, one)}, deep {rt(d2, d1)};"
           f" evaluation share of a 1-epoch D=99 trial {pc(med([s for s in share if s is not None]))}")
     print(f"hypergrid {p}: the deep net with dropout, label smoothing, weight decay, shuffled epochs and"
-          f" a cosine schedule runs at {rt(hg(p, 'deep BN Adam D=3072 + features'), d1)} the plain deep net's samples/s")
+          f" a cosine schedule runs at {rt(hg(p, 'deep BN Adam D=3072 + features'), d1)} the plain deep net's samples/s;"
+          f" MixUp (α 0.2) on top: {rt(hg(p, 'deep BN Adam D=3072 + features + MixUp'), hg(p, 'deep BN Adam D=3072 + features'))}")
 # Same bits on every path and thread count: the loss checksums of one model must agree.
 for base in ["2-layer D=99", "2-layer D=3072", "deep BN Adam D=3072"]:
     sums = {(p, n): {w["loss_checksum"] for w in hg_rows(p, n)} for p in paths

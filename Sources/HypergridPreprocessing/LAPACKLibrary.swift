@@ -46,7 +46,11 @@ struct LAPACKLibrary {
     }
 
     private static func load() -> Result<LAPACKLibrary, DatasetError> {
-        // setenv with overwrite 0 keeps a value the user chose.
+        // setenv with overwrite 0 keeps a value the user chose. It runs once, when the first
+        // PCA is fitted: the commands prepare their dataset before they start the threads of
+        // training or serving, so nothing reads the environment concurrently.
+        // Child processes started later (`run`'s workers) inherit both values; they never
+        // fit a PCA (the coordinator ships the prepared data), and the values suit them too.
         if let core = openBLASCoreType(for: GEMMKernelPath.active, hasAVX2: hypergrid_cpu_has_avx2_fma() != 0) {
             setenv("OPENBLAS_CORETYPE", core, 0)
         }
