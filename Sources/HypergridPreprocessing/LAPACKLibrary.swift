@@ -46,15 +46,19 @@ struct LAPACKLibrary {
     }
 
     private static func load() -> Result<LAPACKLibrary, DatasetError> {
-        // setenv with overwrite 0 keeps a value the user chose. It runs once, when the first
+        // A value the user chose is kept (an empty one counts as unset). This runs once, when the first
         // PCA is fitted: the commands prepare their dataset before they start the threads of
         // training or serving, so nothing reads the environment concurrently.
         // Child processes started later (`run`'s workers) inherit both values; they never
         // fit a PCA (the coordinator ships the prepared data), and the values suit them too.
-        if let core = openBLASCoreType(for: GEMMKernelPath.active, hasAVX2: hypergrid_cpu_has_avx2_fma() != 0) {
-            setenv("OPENBLAS_CORETYPE", core, 0)
+        func setUnlessChosen(_ name: String, _ value: String) {
+            if let current = getenv(name), current.pointee != 0 { return }
+            setenv(name, value, 1)
         }
-        setenv("OPENBLAS_NUM_THREADS", String(hypergrid_allowed_cpu_count()), 0)
+        if let core = openBLASCoreType(for: GEMMKernelPath.active, hasAVX2: hypergrid_cpu_has_avx2_fma() != 0) {
+            setUnlessChosen("OPENBLAS_CORETYPE", core)
+        }
+        setUnlessChosen("OPENBLAS_NUM_THREADS", String(hypergrid_allowed_cpu_count()))
         guard let handle = dlopen("liblapack.so.3", RTLD_NOW | RTLD_LOCAL) ?? dlopen("liblapack.so", RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "not found"
             return .failure(DatasetError(.numericalFailure,
