@@ -95,6 +95,9 @@ struct GridOptions: ParsableArguments {
         let offer = DatasetOffer(spec: spec.dataset, fingerprint: prepared.fingerprint, shape: shape,
                                  cacheFile: prepared.cacheFile?.path)
         let plan = spec.plan(datasetFingerprint: prepared.fingerprint, shape: shape)
+        if case .halving(let rungs) = spec.search.kind, let note = rungs.augmentationNote(for: plan.map(\.config)) {
+            logger.info("\(note)")
+        }
         return (spec, offer, plan)
     }
 }
