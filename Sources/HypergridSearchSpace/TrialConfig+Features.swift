@@ -35,6 +35,8 @@ extension TrialConfig {
 
     /// The dropout rate, 0 when off.
     public var dropoutRate: Double { dropout ?? 0 }
+    /// MixUp's α, 0 when off (also for a config that spells it 0 without being canonical).
+    public var mixupAlpha: Double { mixup ?? 0 }
     /// Whether training images are flipped.
     public var flipsHorizontally: Bool { horizontalFlip ?? false }
     /// The schedule, `.step` when unset.

@@ -37,7 +37,7 @@ extension Trainer {
         if config.labelSmoothing != nil, isRegression(data) {
             return "\(ConfigField.labelSmoothing.rawValue): needs class labels; this dataset's targets are regression values"
         }
-        if (config.mixup ?? 0) > 0, isRegression(data) {
+        if config.mixupAlpha > 0, isRegression(data) {
             return "\(ConfigField.mixUp.rawValue): needs class labels; this dataset's targets are regression values"
         }
         if let crop = config.randomCrop {
@@ -48,7 +48,7 @@ extension Trainer {
                 return "\(ConfigField.randomCrop.rawValue): a shift of \(crop) pixels is not smaller than the \(image.height)×\(image.width) images"
             }
         }
-        if config.dropoutRate > 0 || config.flipsHorizontally || config.randomCrop != nil || (config.mixup ?? 0) > 0 {
+        if config.dropoutRate > 0 || config.flipsHorizontally || config.randomCrop != nil || config.mixupAlpha > 0 {
             // Masks, flips, crops and MixUp's weights are keyed by the iteration in 32 bits.
             let total = config.length.iterationCount(trainRows: data.train.rows, batchSize: config.batchSize)
             if total >= 1 << 32 { return "training runs \(total) iterations; dropout, flips, crops and MixUp support fewer than 2³²" }

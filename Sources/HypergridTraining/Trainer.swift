@@ -148,10 +148,8 @@ public struct Trainer: Sendable {
             RandomCropper(shape: ImageShape(height: $0.height, width: $0.width, channels: $0.channels),
                           padding: padding, seed: config.seed, maxRows: batch)
         } }
-        // α = 0 is off (a config given to `train` directly need not be canonical).
-        let mixer = regression ? nil : config.mixup.flatMap { alpha in
-            alpha > 0 ? MixUpMixer(columns: train.columns, alpha: alpha, seed: config.seed, maxRows: batch) : nil
-        }
+        let mixer = regression || config.mixupAlpha == 0 ? nil
+            : MixUpMixer(columns: train.columns, alpha: config.mixupAlpha, seed: config.seed, maxRows: batch)
         let perEpoch = max(train.rows / batch, 1)
         let total = config.trainedIterations(trainRows: train.rows)
         // Warm-up and cosine span the trial's whole length, also when a halving rung stops it

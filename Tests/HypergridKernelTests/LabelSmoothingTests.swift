@@ -1,25 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
 @testable import HypergridKernel
 
 /// Softmax cross-entropy with label smoothing: the gradient of the plain pair, the loss
 /// against a Double reference, the fused kernel's bits against the plain pair, and ε = 0.
 @Suite struct LabelSmoothingTests {
-    /// Mean cross-entropy against `(1 − ε)·onehot + ε/C`, in Double.
+    /// Mean cross-entropy against `(1 − ε)·onehot + ε/C`, in Double: MixUp's reference with
+    /// every row mixed with itself (λ = 1).
     static func smoothedCrossEntropy(_ s: [Double], _ labels: [Int32], n: Int, c: Int, eps: Double) -> Double {
-        var total = 0.0
-        for r in 0..<n {
-            let row = Array(s[(r * c)..<(r * c + c)])
-            let m = row.max()!
-            let lse = m + log(row.map { exp($0 - m) }.reduce(0, +))
-            for j in 0..<c {
-                let q = (j == Int(labels[r]) ? 1 - eps : 0) + eps / Double(c)
-                total += q * (lse - row[j])
-            }
-        }
-        return total / Double(n)
+        MixUpTests.mixedCrossEntropy(s, labels, labels, n: n, c: c, lambda: 1, eps: eps)
     }
 
     @Test(arguments: [0.1, 0.3])

@@ -139,14 +139,7 @@ extension MLP {
             softmaxCrossEntropyMixedForward(probs: referenceProbs, losses: referenceLosses, scores: output.z,
                                             labels: labels, partners: mixUp.partnerLabels, n: n, c: c,
                                             lambda: mixUp.lambda, smoothing: labelSmoothing)
-            let dataLoss = meanLoss(referenceLosses, n: n)
-            softmaxCrossEntropyMixedBackward(dScores: output.z, probs: referenceProbs, labels: labels,
-                                             partners: mixUp.partnerLabels, n: n, c: c,
-                                             lambda: mixUp.lambda, smoothing: labelSmoothing)
-            referenceBackward(x: x, rows: n, masks: masks, reg: reg)
-            return dataLoss + l2Penalty(reg: reg)
-        }
-        if labelSmoothing > 0 {
+        } else if labelSmoothing > 0 {
             softmaxCrossEntropySmoothedForward(probs: referenceProbs, losses: referenceLosses, scores: output.z,
                                                labels: labels, n: n, c: c, smoothing: labelSmoothing)
         } else {
@@ -154,7 +147,11 @@ extension MLP {
                                        scores: output.z, labels: labels, n: n, c: c)
         }
         let dataLoss = meanLoss(referenceLosses, n: n)
-        if labelSmoothing > 0 {
+        if let mixUp {
+            softmaxCrossEntropyMixedBackward(dScores: output.z, probs: referenceProbs, labels: labels,
+                                             partners: mixUp.partnerLabels, n: n, c: c,
+                                             lambda: mixUp.lambda, smoothing: labelSmoothing)
+        } else if labelSmoothing > 0 {
             softmaxCrossEntropySmoothedBackward(dScores: output.z, probs: referenceProbs, labels: labels,
                                                 n: n, c: c, smoothing: labelSmoothing)
         } else {
