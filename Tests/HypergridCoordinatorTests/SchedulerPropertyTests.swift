@@ -61,13 +61,23 @@ struct FleetSimulation {
     mutating func checkStatusTallies() {
         var running = 0, recording = 0, remaining = 0.0
         var pendingRanks: [Int] = []
-        for trial in scheduler.trials.values {
+        for (id, trial) in scheduler.trials {
             switch trial.state {
             case .pending: pendingRanks.append(trial.rank); remaining += trial.planned.cost
-            case .running: running += 1; remaining += trial.planned.cost * (1 - trial.progress)
+            case .running(let worker, _):
+                // The running table has exactly the running trials, on their workers.
+                guard let clock = scheduler.running[id], clock.worker == worker, clock.cost == trial.planned.cost else {
+                    violations.append("running trial \(id.short) is not in the running table as run by its worker")
+                    continue
+                }
+                running += 1
+                remaining += trial.planned.cost * (1 - clock.progress)
             case .recording: recording += 1
             case .done: break
             }
+        }
+        if scheduler.running.count != running {
+            violations.append("the running table has \(scheduler.running.count) trials, a scan finds \(running) running")
         }
         let status = scheduler.status
         if status.running != running || status.recording != recording || status.pending != pendingRanks.count {

@@ -34,10 +34,10 @@ extension Scheduler {
     }
 
     /// How long `trial`'s progress may stall on worker `name`; nil for no bound.
-    func stallBound(_ trial: PlannedTrial, worker name: String) -> Double? {
+    func stallBound(cost: Double, worker name: String) -> Double? {
         var bound: Double?
-        if let perCost = secondsPerCost(of: name), trial.cost.isFinite, trial.cost > 0 {
-            bound = max(policy.stallFloor, SchedulerPolicy.stallFactor * trial.cost * perCost)
+        if let perCost = secondsPerCost(of: name), cost.isFinite, cost > 0 {
+            bound = max(policy.stallFloor, SchedulerPolicy.stallFactor * cost * perCost)
         }
         if let timeout = policy.trialTimeout { bound = min(bound ?? timeout, timeout) }
         return bound
@@ -46,41 +46,39 @@ extension Scheduler {
     /// Why the running `trialID` must be taken from `worker` now (a line for the log, and
     /// the loss as the trial's record counts it), or nil.
     func progressProblem(_ trialID: TrialID, worker: WorkerID) -> (log: String, loss: String)? {
-        let trial = trials[trialID]!
+        let trial = running[trialID]!
         let name = workerName(worker)
-        if let timeout = policy.trialTimeout, let assigned = trial.assignedAt, now - assigned >= timeout {
+        if let timeout = policy.trialTimeout, now - trial.assignedAt >= timeout {
             let limit = formatFixed(timeout, digits: 1)
             return ("worker \(name) ran it for more than the trial timeout of \(limit) s",
                     "it ran longer than the trial timeout of \(limit) s on worker \(name)")
         }
-        if let last = trial.lastAdvance, let bound = stallBound(trial.planned, worker: name), now - last >= bound {
+        if let last = trial.lastAdvance, let bound = stallBound(cost: trial.cost, worker: name), now - last >= bound {
             return ("worker \(name)'s training made no progress for \(formatFixed(now - last, digits: 1)) s (its stall bound: \(formatFixed(bound, digits: 1)) s)",
                     "its training stalled on worker \(name)")
         }
         return nil
     }
 
-    /// The earliest instant at which a running trial may need taking back.
+    /// The earliest instant at which a running trial may need taking back (it runs after
+    /// every event, and the driver asks for it before every wait).
     var nextProgressDeadline: Instant? {
         var earliest: Instant?
-        for trialID in runningTrials {
-            guard let trial = trials[trialID], case .running(let worker, _) = trial.state else { continue }
-            var deadlines: [Instant] = []
-            if let timeout = policy.trialTimeout, let assigned = trial.assignedAt { deadlines.append(assigned + timeout) }
-            if let last = trial.lastAdvance, let bound = stallBound(trial.planned, worker: workerName(worker)) {
-                deadlines.append(last + bound)
+        func consider(_ deadline: Instant) { if earliest.map({ deadline < $0 }) ?? true { earliest = deadline } }
+        for trial in running.values {
+            if let timeout = policy.trialTimeout { consider(trial.assignedAt + timeout) }
+            if let last = trial.lastAdvance, let bound = stallBound(cost: trial.cost, worker: workerName(trial.worker)) {
+                consider(last + bound)
             }
-            if let d = deadlines.min() { earliest = earliest.map { min($0, d) } ?? d }
         }
         return earliest
     }
 
     /// Takes back every running trial that stalled or ran past the timeout.
     mutating func takeBackStalledTrials(_ out: inout [SchedulerAction]) {
-        guard !runningTrials.isEmpty, let deadline = nextProgressDeadline, deadline <= now else { return }
-        for trialID in runningTrials.sorted() {
-            guard case .running(let worker, _)? = trials[trialID]?.state,
-                  let problem = progressProblem(trialID, worker: worker) else { continue }
+        guard !running.isEmpty, let deadline = nextProgressDeadline, deadline <= now else { return }
+        for trialID in running.keys.sorted() {
+            guard let worker = running[trialID]?.worker, let problem = progressProblem(trialID, worker: worker) else { continue }
             out.append(.log(.warning, "trial \(trialID.short): \(problem.log); telling it to abandon the trial"))
             out.append(.abandon(worker, trialID))
             lose(worker, reason: problem.loss, &out)

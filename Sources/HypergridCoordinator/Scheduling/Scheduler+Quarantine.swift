@@ -45,7 +45,6 @@ extension Scheduler {
             }
             if case .busy(let trialID) = workers[id]!.state, case .running(id, _)? = trials[trialID]?.state {
                 setState(trialID, .pending)
-                trials[trialID]!.progress = 0
                 insertPending(trials[trialID]!.rank)
                 out.append(.log(.info, "trial \(trialID.short) requeued: its worker \(name) is quarantined"))
                 workers[id]!.state = .idle

@@ -157,7 +157,6 @@ extension Scheduler {
     mutating func loseTrial(_ trialID: TrialID, reason: String, _ out: inout [SchedulerAction]) {
         guard trials[trialID] != nil else { return }
         trials[trialID]!.losses.append(reason)
-        trials[trialID]!.progress = 0
         let trial = trials[trialID]!
         if trial.losses.count >= policy.maxAttempts {
             let why = Self.summarize(trial.losses)
@@ -204,16 +203,18 @@ extension Scheduler {
 
     /// Moves a trial to `state`, keeping the status tallies in step.
     mutating func setState(_ trialID: TrialID, _ state: TrialState) {
-        let trial = trials[trialID]!
-        switch trial.state {
-        case .pending: pendingCost -= Self.statusCost(trial.planned)
-        case .running: runningTrials.remove(trialID)
+        // Fields read in place, not a copy of the trial (see nextProgressDeadline).
+        let cost = Self.statusCost(cost: trials[trialID]!.planned.cost)
+        switch trials[trialID]!.state {
+        case .pending: pendingCost -= cost
+        case .running: running[trialID] = nil
         case .recording: recordingCount -= 1
         case .done: break
         }
         switch state {
-        case .pending: pendingCost += Self.statusCost(trial.planned)
-        case .running: runningTrials.insert(trialID)
+        case .pending: pendingCost += cost
+        case .running(let worker, _):
+            running[trialID] = RunningTrial(worker: worker, cost: trials[trialID]!.planned.cost, assignedAt: now)
         case .recording: recordingCount += 1
         case .done: break
         }
@@ -221,9 +222,9 @@ extension Scheduler {
     }
 
     /// A trial's cost as the ETA counts it: a plan's estimate may be NaN or negative.
-    static func statusCost(_ trial: PlannedTrial) -> Double {
-        trial.cost.isFinite ? max(trial.cost, 0) : 0
-    }
+    static func statusCost(_ trial: PlannedTrial) -> Double { statusCost(cost: trial.cost) }
+
+    static func statusCost(cost: Double) -> Double { cost.isFinite ? max(cost, 0) : 0 }
 
     mutating func dispatch(_ out: inout [SchedulerAction]) {
         guard haltReason == nil, !isFinished else { return }
@@ -240,9 +241,6 @@ extension Scheduler {
             let attempt = trials[trialID]!.assignments
             trials[trialID]!.attemptOf[id] = attempt
             setState(trialID, .running(id, attempt: attempt))
-            trials[trialID]!.progress = 0
-            trials[trialID]!.assignedAt = now
-            trials[trialID]!.lastAdvance = nil
             workers[id]!.state = .busy(trialID)
             out.append(.assign(id, trials[trialID]!.planned, attempt: attempt))
         }
@@ -289,16 +287,13 @@ extension Scheduler {
     public var status: SchedulerStatus {
         // Subtractions may leave a rounding residue when nothing is pending.
         var remainingCost = pending.isEmpty ? 0 : max(pendingCost, 0)
-        for id in runningTrials {
-            let trial = trials[id]!
-            remainingCost += Self.statusCost(trial.planned) * (1 - trial.progress)
-        }
+        for trial in running.values { remainingCost += Self.statusCost(cost: trial.cost) * (1 - trial.progress) }
         var eta: Double?
         if measuredCost > 0, !workers.isEmpty {
             eta = remainingCost * (measuredSeconds / measuredCost) / Double(workers.count)
         }
         var status = SchedulerStatus(total: trials.count + skipped.count, finished: finishedCount + skipped.count,
-                                     skipped: skipped.count, running: runningTrials.count, pending: pending.count,
+                                     skipped: skipped.count, running: running.count, pending: pending.count,
                                      recording: recordingCount, failed: failedCount, diverged: divergedCount,
                                      workers: workers.count, bestValidationAccuracy: best?.accuracy,
                                      bestTrial: best?.trial, etaSeconds: eta)

@@ -57,11 +57,6 @@ public struct Scheduler: Sendable {
         var assignments = 0
         /// Why each lost attempt was lost, e.g. `worker w3 went silent`.
         var losses: [String] = []
-        var progress = 0.0
-        /// When the running attempt was assigned, and when its progress last advanced
-        /// (nil until its worker's first progress report: data may still be loading).
-        var assignedAt: Instant?
-        var lastAdvance: Instant?
         /// The attempt number each worker was given, to label late results.
         var attemptOf: [WorkerID: Int] = [:]
     }
@@ -69,6 +64,20 @@ public struct Scheduler: Sendable {
     enum WorkerState: Equatable {
         case idle
         case busy(TrialID)
+    }
+
+    /// What the liveness checks and the status need of a running trial, apart from the
+    /// trial: they look at every running trial after every event, and reading a `Trial`
+    /// out of the dictionary copies its whole configuration (a retain per string and array).
+    struct RunningTrial {
+        let worker: WorkerID
+        /// Its cost estimate (``PlannedTrial/cost``).
+        let cost: Double
+        /// When the attempt was assigned, and when its progress last advanced (nil until
+        /// its worker's first progress report: data may still be loading).
+        let assignedAt: Instant
+        var lastAdvance: Instant?
+        var progress = 0.0
     }
 
     struct Worker {
@@ -87,8 +96,8 @@ public struct Scheduler: Sendable {
     var pending: [Int]
     // What the status line needs, kept as trials change state (see `setState`), so that
     // the status is not a scan of every trial: the coordinator logs it with each result.
-    /// Trials in `.running`.
-    var runningTrials = Set<TrialID>()
+    /// Trials in `.running`, with their progress clocks.
+    var running: [TrialID: RunningTrial] = [:]
     var recordingCount = 0
     /// The summed ``statusCost(_:)`` of pending trials.
     var pendingCost = 0.0
@@ -191,12 +200,12 @@ public struct Scheduler: Sendable {
             if !touch(id) { out.append(.log(.debug, "heartbeat from unknown worker \(id) ignored; it will reconnect")) }
         case .progress(let id, let trialID, let fraction):
             touch(id)
-            if case .running(id, _)? = trials[trialID]?.state, fraction.isFinite {
+            if running[trialID]?.worker == id, fraction.isFinite {
                 let fraction = min(max(fraction, 0), 1)
-                if trials[trialID]!.lastAdvance == nil || fraction > trials[trialID]!.progress {
-                    trials[trialID]!.lastAdvance = now
+                if running[trialID]!.lastAdvance == nil || fraction > running[trialID]!.progress {
+                    running[trialID]!.lastAdvance = now
                 }
-                trials[trialID]!.progress = fraction
+                running[trialID]!.progress = fraction
             }
         case .result(let id, let trialID, let outcome): receiveResult(id, trialID, outcome, &out)
         case .rejectedResult(let id, let trialID): rejectResult(id, trialID, &out)
@@ -294,7 +303,6 @@ public struct Scheduler: Sendable {
         if let trialID = running, case .running(id, _)? = trials[trialID]?.state {
             // Handing a trial back is not the trial's fault: no loss is counted.
             setState(trialID, .pending)
-            trials[trialID]!.progress = 0
             insertPending(trials[trialID]!.rank)
             out.append(.log(.info, "worker \(worker.name) left; trial \(trialID.short) requeued"))
         } else {

@@ -53,20 +53,25 @@ extension Leaderboard {
     static let optionalColumns = Set(["retries"] + searchColumns + appendedFields.flatMap(\.columns) + regressionColumns)
 
     static func fields(_ r: LeaderboardRow) -> [String] {
-        func text<T>(_ value: T?) -> String { value.map { "\($0)" } ?? "" }
+        // Typed rather than generic: interpolating a generic value goes through a dynamic
+        // cast and a text stream, a third of a row's rendering. Same text either way.
+        func text(_ value: Double?) -> String { value?.description ?? "" }
+        func text(_ value: Int?) -> String { value?.description ?? "" }
+        func text(_ value: UInt64?) -> String { value?.description ?? "" }
+        func text(_ value: Bool?) -> String { value?.description ?? "" }
         // In parts: one array literal of this size takes the type checker too long.
         let results: [String] = [
-            "\(r.rank)", text(r.validationAccuracy), text(r.validationStd), "\(r.validationCount)",
+            r.rank.description, text(r.validationAccuracy), text(r.validationStd), r.validationCount.description,
             text(r.trainAccuracy), text(r.testAccuracy), text(r.finalLoss), r.status.rawValue,
         ]
         let bookkeeping: [String] = [
-            text(r.seed), "\(r.repeats)", "\(r.retries)", text(r.wallSeconds), r.workers,
+            text(r.seed), r.repeats.description, r.retries.description, text(r.wallSeconds), r.workers,
             r.trials.map(\.hex).joined(separator: " "),
         ]
         let refit: String = r.refit.map { "refit on \($0.rawValue)" } ?? ""
         let search: [String] = [
             text(r.validationInterval?.lowerBound), text(r.validationInterval?.upperBound), text(r.separable),
-            text(r.budgetEpochs), "\(r.samplesTrained)", refit,
+            text(r.budgetEpochs), r.samplesTrained.description, refit,
         ]
         let regression: [String] = [r.validationRMSE, r.validationMAE, r.validationR2, r.trainRMSE,
                                     r.testRMSE, r.testMAE, r.testR2].map(text)
@@ -151,9 +156,28 @@ extension Leaderboard {
 
     /// Rewrites `directory/leaderboard.csv` atomically: readers see the old file or the
     /// new one, never a half-written one, and a crash leaves one of the two.
+    /// Rows without a kept line (``keepLines()``) are rendered for this write only.
     public func write(toDirectory directory: String) throws {
         try Self.replaceAtomically((directory as NSString).appendingPathComponent(Self.fileName),
-                                   with: Array(Self.csv(rows).utf8))
+                                   with: Array(csvText.utf8))
+    }
+
+    /// Makes and keeps the CSV lines of the rows that changed since it was last called, so
+    /// that the next ``write(toDirectory:)`` only ranks and concatenates: for a writer that
+    /// rewrites a growing board often (the coordinator, every half second).
+    public mutating func keepLines() {
+        for i in groups.values.indices where groups.values[i].rendered!.line == nil {
+            groups.values[i].rendered!.line = LineParts(groups.values[i].rendered!.row)
+        }
+    }
+
+    /// `Leaderboard.csv(rows)`, from the kept lines where rows have them.
+    var csvText: String {
+        let ranked = self.ranked
+        let verified = ranked.contains { $0.row.verification != nil }
+        var text = CSV.line(Self.columns + (verified ? [Self.verificationColumn] : []))
+        for row in ranked { text += row.csvLine(verified: verified) }
+        return text
     }
 
     /// Replaces `path` durably (``DurableFile``): a reader sees the old leaderboard or the
