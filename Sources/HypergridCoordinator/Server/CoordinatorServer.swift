@@ -373,7 +373,6 @@ public final class CoordinatorServer {
     func writeLeaderboard() {
         let start = now
         do {
-            leaderboard.keepLines()
             try leaderboard.write(toDirectory: options.runDirectory)
             leaderboardIsStale = false
         } catch {

@@ -3,7 +3,16 @@
 public enum CSV {
     /// One record, with its CRLF terminator.
     public static func line(_ fields: [String]) -> String {
-        fields.map(quote).joined(separator: ",") + "\r\n"
+        // One string grown in place: `map(quote).joined` built an array and then grew the
+        // result piece by piece, a fifth of rendering a leaderboard row.
+        var text = ""
+        text.reserveCapacity(fields.reduce(fields.count + 1) { $0 + $1.utf8.count })
+        for (i, field) in fields.enumerated() {
+            if i > 0 { text += "," }
+            text += quote(field)
+        }
+        text += "\r\n"
+        return text
     }
 
     /// A field, quoted only if it has to be.

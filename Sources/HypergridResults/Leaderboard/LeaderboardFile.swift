@@ -54,7 +54,7 @@ extension Leaderboard {
 
     static func fields(_ r: LeaderboardRow) -> [String] {
         // Typed rather than generic: interpolating a generic value goes through a dynamic
-        // cast and a text stream, a third of a row's rendering. Same text either way.
+        // cast and a text stream (a tenth of a row's rendering in a profile). Same text.
         func text(_ value: Double?) -> String { value?.description ?? "" }
         func text(_ value: Int?) -> String { value?.description ?? "" }
         func text(_ value: UInt64?) -> String { value?.description ?? "" }
@@ -156,28 +156,9 @@ extension Leaderboard {
 
     /// Rewrites `directory/leaderboard.csv` atomically: readers see the old file or the
     /// new one, never a half-written one, and a crash leaves one of the two.
-    /// Rows without a kept line (``keepLines()``) are rendered for this write only.
     public func write(toDirectory directory: String) throws {
         try Self.replaceAtomically((directory as NSString).appendingPathComponent(Self.fileName),
-                                   with: Array(csvText.utf8))
-    }
-
-    /// Makes and keeps the CSV lines of the rows that changed since it was last called, so
-    /// that the next ``write(toDirectory:)`` only ranks and concatenates: for a writer that
-    /// rewrites a growing board often (the coordinator, every half second).
-    public mutating func keepLines() {
-        for i in groups.values.indices where groups.values[i].rendered!.line == nil {
-            groups.values[i].rendered!.line = LineParts(groups.values[i].rendered!.row)
-        }
-    }
-
-    /// `Leaderboard.csv(rows)`, from the kept lines where rows have them.
-    var csvText: String {
-        let ranked = self.ranked
-        let verified = ranked.contains { $0.row.verification != nil }
-        var text = CSV.line(Self.columns + (verified ? [Self.verificationColumn] : []))
-        for row in ranked { text += row.csvLine(verified: verified) }
-        return text
+                                   with: Array(Self.csv(rows).utf8))
     }
 
     /// Replaces `path` durably (``DurableFile``): a reader sees the old leaderboard or the

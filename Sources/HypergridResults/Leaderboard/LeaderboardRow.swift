@@ -142,17 +142,7 @@ public struct Leaderboard: Sendable {
         var samples = 0
     }
 
-    /// A grid point's trials and its row as they make it.
-    struct Group {
-        var members: [TrialID: Member] = [:]
-        var rendered: RenderedRow?
-    }
-
-    /// Each point's trials, its row (unranked) and, once written, its CSV line. The row is
-    /// made again when a record changes the point, and its line at the next write: the
-    /// coordinator rewrites `leaderboard.csv` every half second, and making every row and
-    /// line again each time was a fifth of a no-op trial's coordinator time at 20,000 trials.
-    var groups: [TrialConfig: Group] = [:]
+    private var groups: [TrialConfig: [TrialID: Member]] = [:]
     private var seen = Set<TrialID>()
     /// The group each trial is in, for verification runs that mark or replace its result.
     private var pointOf: [TrialID: TrialConfig] = [:]
@@ -171,7 +161,7 @@ public struct Leaderboard: Sendable {
         switch record {
         case .runStarted, .workerQuarantined: break
         case .verification(let v):
-            guard let point = pointOf[v.trial], var member = groups[point]?.members[v.trial] else { return }
+            guard let point = pointOf[v.trial], var member = groups[point]?[v.trial] else { return }
             member.verification = v.marker
             if v.verdict.replacesResult {
                 member.metrics = v.metrics
@@ -179,8 +169,7 @@ public struct Leaderboard: Sendable {
                 member.worker = v.worker
                 member.samples = v.metrics.samplesTrained(batchSize: point.batchSize)
             }
-            groups[point]!.members[v.trial] = member
-            remake(point)
+            groups[point]![v.trial] = member
         case .trialResult(let r):
             add(r.config, Member(trial: r.trial, repetition: r.repetition, seed: r.config.seed,
                                  status: r.metrics.status, metrics: r.metrics, worker: r.worker,
@@ -200,14 +189,8 @@ public struct Leaderboard: Sendable {
         var point = config
         point.seed = 0
         point.stopAfterEpochs = nil
-        groups[point, default: Group()].members[member.trial] = member
+        groups[point, default: [:]][member.trial] = member
         pointOf[member.trial] = point
-        remake(point)
-    }
-
-    /// Makes `point`'s row again; its CSV line waits for the next write.
-    private mutating func remake(_ point: TrialConfig) {
-        groups[point]!.rendered = RenderedRow(Self.row(point: point, members: Array(groups[point]!.members.values)))
     }
 
     /// Trials on the board.
@@ -215,18 +198,24 @@ public struct Leaderboard: Sendable {
 
     /// The ranked rows: best mean validation accuracy (lowest RMSE for regression) first,
     /// points without one last, ties by (smallest) trial id.
-    public var rows: [LeaderboardRow] { ranked.map(\.row) }
-
-    /// The rendered rows in rank order, ranked and marked (``markSeparability(_:)``).
-    var ranked: [RenderedRow] {
-        let all = groups.values.map { $0.rendered! }
-        // Sorting indices by small keys rather than moving the rows themselves.
-        var ranked = all.indices.sorted { all[$0].rankKey.isBefore(all[$1].rankKey) }.map { all[$0] }
-        var rows = ranked.map(\.row)
+    public var rows: [LeaderboardRow] {
+        var rows = groups.map { Self.row(point: $0.key, members: Array($0.value.values)) }
+        rows.sort { a, b in
+            // The refit first: it is the search's answer. Then the points that reached the
+            // furthest halving rung (all points, without halving).
+            if (a.refit != nil) != (b.refit != nil) { return a.refit != nil }
+            let (budgetA, budgetB) = (a.budgetEpochs ?? Int.max, b.budgetEpochs ?? Int.max)
+            if budgetA != budgetB { return budgetA > budgetB }
+            switch (a.score, b.score) {
+            case let (x?, y?) where x != y: return x > y
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default: return a.trials.min()! < b.trials.min()!
+            }
+        }
         for i in rows.indices { rows[i].rank = i + 1 }
         Self.markSeparability(&rows)
-        for i in ranked.indices { ranked[i].row = rows[i] }
-        return ranked
+        return rows
     }
 
     static func row(point: TrialConfig, members all: [Member]) -> LeaderboardRow {
