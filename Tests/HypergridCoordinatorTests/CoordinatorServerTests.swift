@@ -232,4 +232,68 @@ private final class Shared<Value>: @unchecked Sendable {
         #expect(summary.haltReason?.contains("journal") == true, "\(summary)")
         #expect(summary.done == 0)
     }
+
+    /// A halving trial's checkpoint (and a model) is written on the journal committer's
+    /// thread, not on the socket loop: while the disk holds it back, the loop still assigns
+    /// and heartbeats (a loop silent for 4 s makes every worker reconnect and lose its
+    /// trial), and the result is acknowledged only once the file is durable.
+    @Test func aSlowCheckpointWriteHoldsOnlyItsOwnAck() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var halving = trial(1, cost: 2)
+        halving.saveCheckpoint = true
+        // The first worker gets the next of these as soon as its result arrives (pipelining);
+        // the second worker the last.
+        let others = [trial(2, cost: 1), trial(3, cost: 1)]
+        let offer = DatasetOffer(spec: DatasetSpec(kind: .synthetic), fingerprint: "fixture",
+                                 shape: DatasetShape(features: 4, classes: 2, trainRows: 100), cacheFile: nil)
+        let server = try CoordinatorServer(plan: [halving] + others, offer: offer,
+                                           options: CoordinatorOptions(bind: "tcp://127.0.0.1:*", runDirectory: dir.path),
+                                           logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        // The slow disk: the committer waits at the gate before it writes the files.
+        let writing = DispatchSemaphore(value: 0), gate = DispatchSemaphore(value: 0)
+        server.resultFiles.beforeWriting = { writing.signal(); gate.wait() }
+        let stop = Shared(false)
+        let wait = Self.start(server, shouldStop: { stop.with { $0 } })
+        defer { gate.signal(); stop.with { $0 = true }; _ = try? wait() }
+
+        let context = try Context()
+        let first = try TestWorker(context, endpoint: server.endpoint, name: "first")
+        guard case .assign(let job)? = try first.receive(within: 5000) else {
+            Issue.record("the first worker got no assignment")
+            return
+        }
+        #expect(job.trialID == halving.id && job.saveCheckpoint)
+        let blob = [UInt8](repeating: 7, count: 1 << 20)
+        try first.send(.result(TrialReport(answering: job, outcome: outcome(0.5), checkpoint: blob)))
+        #expect(writing.wait(timeout: .now() + 5) == .success, "the committer never started writing the checkpoint")
+
+        // Meanwhile: a second worker is served, and the first hears heartbeats but no ack.
+        let second = try TestWorker(context, endpoint: server.endpoint, name: "second")
+        guard case .assign(let job2)? = try second.receive(within: 3000) else {
+            Issue.record("no assignment while a checkpoint was being written: the loop was stalled")
+            return
+        }
+        #expect(others.map(\.id).contains(job2.trialID))
+        var heartbeats = 0, earlyAck = false
+        let listenUntil = Date().addingTimeInterval(2.5)
+        while let frames = try first.socket.receive(timeoutMilliseconds: max(0, Int(listenUntil.timeIntervalSinceNow * 1000))) {
+            switch try Message(decoding: frames[0]) {
+            case .heartbeat: heartbeats += 1
+            case .ack: earlyAck = true
+            default: break
+            }
+        }
+        #expect(heartbeats >= 1, "the first worker heard no heartbeat while the checkpoint was being written")
+        #expect(!earlyAck, "a result was acknowledged before its checkpoint was durable")
+        #expect(!FileManager.default.fileExists(atPath: server.checkpoints.path(halving.id)))
+
+        gate.signal()
+        guard case .ack(let acked)? = try first.receive(within: 5000) else {
+            Issue.record("no ack once the checkpoint was written")
+            return
+        }
+        #expect(acked == halving.id)
+        #expect(server.checkpoints.load(halving.id) == blob)
+    }
 }

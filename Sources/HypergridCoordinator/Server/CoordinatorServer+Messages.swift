@@ -76,34 +76,32 @@ extension CoordinatorServer {
             perform(scheduler.handle(.result(worker, report.trialID, outcome), at: time))
             perform(scheduler.handle(.quarantine(worker, reason: "its result for trial \(report.trialID.short) was rejected: \(problem)"), at: time))
             return
-        } else {
-            if let reason = outcome.metrics.reason {
-                outcome.metrics.reason = NetworkText.printable(reason, limit: 500)
-            }
-            if let blob = report.checkpoint, outcome.metrics.status == .done, trial?.saveCheckpoint == true,
-               !checkpoints.contains(report.trialID) {
-                // Only a believed result of a trial asked for one leaves a checkpoint, and it is
-                // durable before the scheduler can record the result (CheckpointStore). The
-                // worker continuing from it checks that it fits its configuration and data.
-                do {
-                    try checkpoints.save(blob, for: report.trialID)
-                } catch {
-                    logger.error("\(error); the trials continuing from it will train from scratch")
-                }
-            }
-            if let model = report.model, let trial, let rank = ModelStore.rank(of: outcome.metrics, config: trial.config) {
-                // Durable before the scheduler can record the result, as checkpoints are.
-                do {
-                    let displaced = try models.offer(model, for: report.trialID, rank: rank)
-                    if !displaced.isEmpty {
-                        logger.debug("kept the model of \(report.trialID.short); dropped \(displaced.map(\.short).joined(separator: ", "))")
-                    }
-                } catch {
-                    logger.error("\(error); the result is recorded without it")
-                }
+        }
+        if let reason = outcome.metrics.reason {
+            outcome.metrics.reason = NetworkText.printable(reason, limit: 500)
+        }
+        var files = ResultFiles(trial: report.trialID)
+        if let blob = report.checkpoint, outcome.metrics.status == .done, trial?.saveCheckpoint == true,
+           !checkpoints.contains(report.trialID) {
+            // Only a believed result of a trial asked for one leaves a checkpoint. The
+            // worker continuing from it checks that it fits its configuration and data.
+            files.checkpoint = blob
+        }
+        if let model = report.model, let trial, let rank = ModelStore.rank(of: outcome.metrics, config: trial.config) {
+            files.model = (model, rank)
+        }
+        let actions = scheduler.handle(.result(worker, report.trialID, outcome), at: time)
+        // The files go with the result's record (or verification record) when the scheduler
+        // records this result, not a duplicate's: written just before it on the committer's thread.
+        let recorded = actions.contains { action in
+            switch action {
+            case .appendToJournal(.trialResult(let r)): return r.trial == report.trialID
+            case .appendToJournal(.verification(let v)): return v.trial == report.trialID
+            default: return false
             }
         }
-        perform(scheduler.handle(.result(worker, report.trialID, outcome), at: time))
+        if recorded && !files.isEmpty { uncommittedFiles.append(files) }
+        perform(actions)
     }
 
     /// Logs a warning about what `worker` sent, unless the ``WarningThrottle`` holds it

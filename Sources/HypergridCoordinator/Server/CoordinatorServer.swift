@@ -55,6 +55,10 @@ public final class CoordinatorServer {
     let status: StatusDisplay
     /// Records the scheduler asked for that are not yet in the journal (nor on their way).
     var uncommitted: [JournalRecord] = []
+    /// The files of those records' results, written just before the records (``ResultFiles``).
+    var uncommittedFiles: [ResultFiles] = []
+    /// Writes results' checkpoints and models, on the committer's thread.
+    let resultFiles: ResultFileWriter
     /// Holds back repeated warnings about what peers send (a log flood is a disk-filling attack).
     var warnings = WarningThrottle()
     /// Appends batches of records on a thread of its own (see ``run(shouldStop:)``).
@@ -150,7 +154,8 @@ public final class CoordinatorServer {
             try socket.set(.receiveHighWaterMark, 100_000)
             try socket.bind(options.bind)
             endpoint = try socket.lastEndpoint
-            committer = try JournalCommitter(journal: journal, context: context)
+            resultFiles = ResultFileWriter(checkpoints: checkpoints, models: models, logger: self.logger)
+            committer = try JournalCommitter(journal: journal, files: resultFiles, context: context)
         } catch let error as ZMQError {
             journal.close()
             throw CoordinatorError("\(error)")
@@ -312,8 +317,9 @@ public final class CoordinatorServer {
     /// is in flight (they wait for the next one). The loop confirms it once it completes.
     func startCommit() {
         guard !committer.inFlight, !uncommitted.isEmpty else { return }
-        committer.submit(uncommitted)
+        committer.submit(uncommitted, files: uncommittedFiles)
         uncommitted.removeAll(keepingCapacity: true)
+        uncommittedFiles.removeAll()
     }
 
     /// Synchronously: waits for the batch in flight and confirms it, then appends every
@@ -324,6 +330,8 @@ public final class CoordinatorServer {
         while !uncommitted.isEmpty {
             let batch = uncommitted
             uncommitted.removeAll(keepingCapacity: true)
+            resultFiles.write(uncommittedFiles)
+            uncommittedFiles.removeAll()
             do {
                 try journal.append(contentsOf: batch)
                 confirm(JournalCommitter.Completion(batch: batch, error: nil))

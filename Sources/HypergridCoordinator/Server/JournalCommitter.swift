@@ -12,9 +12,13 @@ import ZeroMQ
 /// the loop confirms a record to the scheduler (which only then acknowledges the result)
 /// after ``takeCompleted()`` or ``waitForCompletion()`` returned the batch that holds it.
 ///
-/// Threads: the loop thread calls every method; the committer thread only appends. While a
-/// batch is in flight only the committer thread touches the journal; otherwise only the
-/// loop thread does (``waitForCompletion()`` first). The hand-over goes through `lock`.
+/// A batch also carries its results' files (``ResultFiles``), which the committer writes
+/// before it appends the records, so that a file is durable before its result's record.
+///
+/// Threads: the loop thread calls every method; the committer thread only writes. While a
+/// batch is in flight only the committer thread touches the journal and the file writer;
+/// otherwise only the loop thread does (``waitForCompletion()`` first). The hand-over goes
+/// through `lock`.
 final class JournalCommitter: @unchecked Sendable {
     /// What became of a submitted batch: `error` is nil when every record is durable.
     struct Completion {
@@ -23,9 +27,10 @@ final class JournalCommitter: @unchecked Sendable {
     }
 
     private let journal: Journal
+    private let files: ResultFileWriter
     private let lock = NSCondition()
     // Guarded by `lock`.
-    private var queued: [JournalRecord]?
+    private var queued: (records: [JournalRecord], files: [ResultFiles])?
     private var completed: Completion?
     private var stopping = false
     /// Loop thread only: a batch was submitted and not yet taken back.
@@ -36,8 +41,9 @@ final class JournalCommitter: @unchecked Sendable {
     private let signal: Socket
     private let exited = DispatchSemaphore(value: 0)
 
-    init(journal: Journal, context: Context) throws {
+    init(journal: Journal, files: ResultFileWriter, context: Context) throws {
         self.journal = journal
+        self.files = files
         // An inproc PAIR: libzmq can poll it together with the ROUTER socket, which a
         // condition variable or a pipe would not allow without a second poll mechanism.
         let endpoint = "inproc://hypergrid-journal-committer-\(UUID().uuidString)"
@@ -52,11 +58,12 @@ final class JournalCommitter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Hands `batch` to the committer thread; at most one batch is in flight.
-    func submit(_ batch: [JournalRecord]) {
+    /// Hands `batch`, and the files of its results, to the committer thread; at most one
+    /// batch is in flight.
+    func submit(_ batch: [JournalRecord], files: [ResultFiles]) {
         precondition(!inFlight, "one journal batch at a time")
         lock.lock()
-        queued = batch
+        queued = (batch, files)
         lock.signal()
         lock.unlock()
         inFlight = true
@@ -104,9 +111,10 @@ final class JournalCommitter: @unchecked Sendable {
         while true {
             lock.lock()
             while queued == nil && !stopping { lock.wait() }
-            guard let batch = queued else { lock.unlock(); return }
+            guard let (batch, batchFiles) = queued else { lock.unlock(); return }
             queued = nil
             lock.unlock()
+            files.write(batchFiles)
             var failure: Error?
             do { try journal.append(contentsOf: batch) } catch { failure = error }
             lock.lock()
