@@ -6,8 +6,8 @@ import ZeroMQ
 /// Runs a ``WorkerSession`` for real: owns the DEALER socket (on the calling thread), the
 /// training thread, the clock and the disk, and performs the session's actions.
 final class WorkerDriver {
-    /// The poll never waits longer than this, so that reports from the training thread and
-    /// stop requests (which cannot touch the socket) are picked up promptly.
+    /// The poll never waits longer than this, so that stop requests (which cannot touch the
+    /// socket) are picked up promptly; reports from the training thread ring the inbox's bell.
     static let maximumWaitMilliseconds = 50
     /// Messages handled per wake-up before timers get a turn (dataset chunks can queue up).
     static let receiveBatch = 64
@@ -22,7 +22,7 @@ final class WorkerDriver {
     private var connections = 0
     private var session: WorkerSession
     private let runner: TrialRunner
-    private let reports = Inbox<RunnerReport>()
+    private let reports: Inbox<RunnerReport>
     private let results: PendingResultStore
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
@@ -50,6 +50,7 @@ final class WorkerDriver {
                                     : "check --coordinator-key and that this worker's public key is in the coordinator's --authorized-keys")
         do {
             context = try Context(ioThreads: 1, defaultLingerMilliseconds: 1000)
+            reports = try Inbox(context: context)
         } catch {
             throw WorkerError.io("Cannot start ZeroMQ: \(error).")
         }
@@ -75,6 +76,7 @@ final class WorkerDriver {
             socket = nil
             monitor?.close()
             monitor = nil
+            reports.close()
             context.close()   // waits up to the linger for a final goodbye or result
         }
         try handle(.start)
@@ -113,13 +115,16 @@ final class WorkerDriver {
         if let deadline = session.nextDeadline {
             wait = min(wait, max(0, Int(((deadline - now) * 1000).rounded(.up))))
         }
-        guard let socket else {
-            if wait > 0 { usleep(useconds_t(wait * 1000)) }
-            return
-        }
         do {
-            let ready = try Socket.pollReadable([socket] + (monitor.map { [$0] } ?? []), timeoutMilliseconds: wait)
-            if ready.contains(1), let monitor {
+            guard let socket else {
+                // Disconnected: only the training thread's reports can end the wait early.
+                _ = try Socket.pollReadable([reports.wakeUp], timeoutMilliseconds: wait)
+                return
+            }
+            // The inbox's bell (index 1) only ends the wait: the loop drains the inbox next.
+            let ready = try Socket.pollReadable([socket, reports.wakeUp] + (monitor.map { [$0] } ?? []),
+                                                timeoutMilliseconds: wait)
+            if ready.contains(2), let monitor {
                 while let event = try monitor.readMonitorEvent() {
                     if event.events.contains(.handshakeFailedAuth) { try handle(.handshakeRefused(status: event.value)) }
                 }

@@ -5,28 +5,6 @@ import HypergridSearchSpace
 import HypergridTraining
 import Logging
 
-/// A lock-protected queue into the socket thread, which drains it between polls.
-///
-/// ZeroMQ sockets must stay on one thread, so other threads do not send; they post here,
-/// and the socket thread, whose poll waits at most a few tens of milliseconds, picks
-/// their items up promptly.
-final class Inbox<Element>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [Element] = []
-
-    func post(_ item: Element) {
-        lock.lock(); items.append(item); lock.unlock()
-    }
-
-    /// Everything posted so far, oldest first.
-    func drain() -> [Element] {
-        lock.lock(); defer { lock.unlock() }
-        let out = items
-        items = []
-        return out
-    }
-}
-
 /// What the training thread tells the socket thread.
 enum RunnerReport: Sendable {
     case progress(TrialProgress)
