@@ -105,16 +105,24 @@ public struct WorkerHello: Sendable, Equatable {
     public var threadCount: Int
     /// Fingerprints of datasets the worker has cached, so the coordinator need not send them.
     public var cachedDatasets: [String]
+    /// Assignments the worker will hold besides the one it trains (0–``maxPrefetch``): it
+    /// starts the next as soon as a trial ends, while its result travels. 0, the default,
+    /// is one trial at a time; only then does `ready` keep its earlier bytes.
+    public var prefetch: Int
+
+    /// The most assignments a worker may hold besides the one it trains.
+    public static let maxPrefetch = 8
 
     public init(numericsVersion: String = HypergridVersion.numerics,
                 programVersion: String = HypergridVersion.program, workerName: String,
-                cpuFeatures: String, threadCount: Int, cachedDatasets: [String] = []) {
+                cpuFeatures: String, threadCount: Int, cachedDatasets: [String] = [], prefetch: Int = 0) {
         self.numericsVersion = numericsVersion
         self.programVersion = programVersion
         self.workerName = workerName
         self.cpuFeatures = cpuFeatures
         self.threadCount = threadCount
         self.cachedDatasets = cachedDatasets
+        self.prefetch = prefetch
     }
 }
 

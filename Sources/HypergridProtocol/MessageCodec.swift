@@ -17,6 +17,15 @@ extension Message {
             w.i64(h.threadCount)
             try w.count(h.cachedDatasets.count, "ready.cachedDatasets")
             for fingerprint in h.cachedDatasets { try w.string(fingerprint, "ready.cachedDatasets") }
+            // Appended only when set, as regression's tags are: a one-at-a-time worker's
+            // `ready` keeps its bytes, and a coordinator that predates prefetching refuses
+            // a prefetching worker's as having trailing bytes.
+            if h.prefetch != 0 {
+                guard (1...WorkerHello.maxPrefetch).contains(h.prefetch) else {
+                    throw .invalidValue(field: "ready.prefetch", reason: "must be 0 to \(WorkerHello.maxPrefetch), not \(h.prefetch)")
+                }
+                w.u8(UInt8(h.prefetch))
+            }
         case .progress(let p):
             try w.trialID(p.trialID, "progress.trialID")
             w.u32(p.attempt)
@@ -97,6 +106,15 @@ extension Message {
 
     /// Decodes one frame. Total: any byte string either decodes to the message whose
     /// encoding it is (byte for byte) or throws a ``ProtocolError``; it never traps.
+    /// `ready`'s appended prefetch: 1 to ``WorkerHello/maxPrefetch`` (0 is written as nothing,
+    /// so that each hello has one encoding).
+    private static func prefetch(_ value: UInt8) throws(ProtocolError) -> Int {
+        guard value >= 1, Int(value) <= WorkerHello.maxPrefetch else {
+            throw .invalidValue(field: "ready.prefetch", reason: "must be 1 to \(WorkerHello.maxPrefetch), not \(value)")
+        }
+        return Int(value)
+    }
+
     public init(decoding frame: [UInt8], maxFrameSize: Int = WireFormat.defaultMaxFrameSize) throws(ProtocolError) {
         guard frame.count <= maxFrameSize else { throw .frameTooLarge(size: frame.count, limit: maxFrameSize) }
         guard frame.count >= WireFormat.headerSize else {
@@ -120,7 +138,8 @@ extension Message {
                 workerName: try r.string("ready.workerName"),
                 cpuFeatures: try r.string("ready.cpuFeatures"),
                 threadCount: try r.i64("ready.threadCount"),
-                cachedDatasets: try r.stringList("ready.cachedDatasets")))
+                cachedDatasets: try r.stringList("ready.cachedDatasets"),
+                prefetch: r.remaining > 0 ? try Self.prefetch(r.u8("ready.prefetch")) : 0))
         case .progress:
             self = .progress(TrialProgress(
                 trialID: try r.trialID("progress.trialID"), attempt: try r.u32("progress.attempt"),
