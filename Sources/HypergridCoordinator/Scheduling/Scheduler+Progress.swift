@@ -65,7 +65,7 @@ extension Scheduler {
     var nextProgressDeadline: Instant? {
         var earliest: Instant?
         func consider(_ deadline: Instant) { if earliest.map({ deadline < $0 }) ?? true { earliest = deadline } }
-        for trial in running.values {
+        for (trialID, trial) in running where isTraining(trialID, on: trial.worker) {
             if let timeout = policy.trialTimeout { consider(trial.assignedAt + timeout) }
             if let last = trial.lastAdvance, let bound = stallBound(cost: trial.cost, worker: workerName(trial.worker)) {
                 consider(last + bound)
@@ -74,11 +74,18 @@ extension Scheduler {
         return earliest
     }
 
+    /// Whether `trialID` is the one its worker trains, not one waiting behind it there: only
+    /// that one's clocks run (``release(_:_:)`` starts the next one's).
+    func isTraining(_ trialID: TrialID, on worker: WorkerID) -> Bool {
+        workers[worker].map { $0.held.first == trialID } ?? true
+    }
+
     /// Takes back every running trial that stalled or ran past the timeout.
     mutating func takeBackStalledTrials(_ out: inout [SchedulerAction]) {
         guard !running.isEmpty, let deadline = nextProgressDeadline, deadline <= now else { return }
         for trialID in running.keys.sorted() {
-            guard let worker = running[trialID]?.worker, let problem = progressProblem(trialID, worker: worker) else { continue }
+            guard let worker = running[trialID]?.worker, isTraining(trialID, on: worker),
+                  let problem = progressProblem(trialID, worker: worker) else { continue }
             out.append(.log(.warning, "trial \(trialID.short): \(problem.log); telling it to abandon the trial"))
             out.append(.abandon(worker, trialID))
             lose(worker, reason: problem.loss, &out)

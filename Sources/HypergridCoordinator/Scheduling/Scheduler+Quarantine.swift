@@ -37,19 +37,13 @@ extension Scheduler {
         quarantinedWorkers.append(QuarantinedWorker(name: name, reason: reason))
         out.append(.log(.error, "worker \(name) quarantined: \(reason); it gets no more work in this run"))
         out.append(.appendToJournal(.workerQuarantined(WorkerQuarantinedRecord(worker: name, reason: reason))))
-        for id in workers.keys.sorted() where workers[id]!.name == name {
-            if case .busy(let trialID) = workers[id]!.state, checkRuns[trialID]?.worker == id {
-                checkRuns[trialID] = nil
-                workers[id]!.state = .idle
-                idleQueue.append(id)
-            }
-            if case .busy(let trialID) = workers[id]!.state, case .running(id, _)? = trials[trialID]?.state {
-                setState(trialID, .pending)
-                insertPending(trials[trialID]!.rank)
+        for id in workers.keys.sorted() where workers[id]!.name == name && !workers[id]!.held.isEmpty {
+            let held = workers[id]!.held
+            dropCheckRuns(of: id, held)
+            for trialID in takeBack(held, from: id, lossReason: nil, &out) {
                 out.append(.log(.info, "trial \(trialID.short) requeued: its worker \(name) is quarantined"))
-                workers[id]!.state = .idle
-                idleQueue.append(id)
             }
+            makeIdle(id)
         }
     }
 

@@ -33,11 +33,11 @@ extension Scheduler {
         case .done:
             out.append(.ack(id, trialID))
             out.append(.log(.info, "duplicate result for \(trialID.short) from \(name) acknowledged and ignored"))
-            if case .busy(trialID)? = workers[id]?.state { makeIdle(id) }
+            release(id, trialID)
         case .recording:
             // Same trial, record not yet durable: acknowledge together with the first.
             if ackWaiters[trialID]?.contains(id) != true { ackWaiters[trialID, default: []].append(id) }
-            if case .busy(trialID)? = workers[id]?.state { makeIdle(id) }
+            release(id, trialID)
             out.append(.log(.debug, "duplicate result for \(trialID.short) from \(name) will be acknowledged once recorded"))
         case .pending, .running:
             var attempt = trial.attemptOf[id] ?? max(trial.assignments, 1)
@@ -61,7 +61,7 @@ extension Scheduler {
             noteSpeed(of: name, cost: trial.planned.cost, outcome.metrics)
             ackWaiters[trialID] = [id]
             // Pipelining (see ``Scheduler``): free for its next trial now, acked once durable.
-            if case .busy(trialID)? = workers[id]?.state { makeIdle(id) }
+            release(id, trialID)
             let record = TrialResultRecord(trial: trial.planned, attempt: attempt, worker: name, outcome: outcome)
             out.append(.appendToJournal(.trialResult(record)))
         }
@@ -228,20 +228,20 @@ extension Scheduler {
 
     mutating func dispatch(_ out: inout [SchedulerAction]) {
         guard haltReason == nil, !isFinished else { return }
-        var held: [WorkerID] = []   // quarantined, told once their last ack is out; or nothing for them
-        defer { idleQueue.insert(contentsOf: held, at: 0) }
+        var waiting: [WorkerID] = []   // quarantined, told once their last ack is out; or nothing for them
+        defer { idleQueue.insert(contentsOf: waiting, at: 0) }
         while !idleQueue.isEmpty, !pending.isEmpty || !ledger.open.isEmpty {
             let id = idleQueue.removeFirst()
-            if isQuarantined(id) { held.append(id); continue }
+            if isQuarantined(id) { waiting.append(id); continue }
             // Owed re-runs first (Scheduler+Verification): a faulty worker is found early.
             if assignCheck(to: id, &out) { continue }
-            if pending.isEmpty { held.append(id); continue }
+            if pending.isEmpty { waiting.append(id); continue }
             let trialID = order[pending.removeLast()]
             trials[trialID]!.assignments += 1
             let attempt = trials[trialID]!.assignments
             trials[trialID]!.attemptOf[id] = attempt
             setState(trialID, .running(id, attempt: attempt))
-            workers[id]!.state = .busy(trialID)
+            noteAssigned(trialID, to: id)
             out.append(.assign(id, trials[trialID]!.planned, attempt: attempt))
         }
     }

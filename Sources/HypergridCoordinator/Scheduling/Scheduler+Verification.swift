@@ -76,7 +76,7 @@ extension Scheduler {
         checkAssignments[trialID, default: 0] += 1
         let attempt = (trials[trialID]?.assignments ?? 1) + checkAssignments[trialID]!
         checkRuns[trialID] = CheckRun(worker: id, purpose: job.purpose, attempt: attempt)
-        workers[id]!.state = .busy(trialID)
+        noteAssigned(trialID, to: id)
         let from = ledger.standingResult[trialID]?.worker ?? "?"
         let what: String
         switch job.purpose {
@@ -91,8 +91,8 @@ extension Scheduler {
 
     /// `id` dropped the re-run it was doing (it died, left, restarted or was quarantined):
     /// the re-run is owed again and goes to the next eligible worker.
-    mutating func dropCheckRun(of id: WorkerID, _ state: WorkerState) {
-        if case .busy(let trialID) = state, checkRuns[trialID]?.worker == id { checkRuns[trialID] = nil }
+    mutating func dropCheckRuns(of id: WorkerID, _ held: [TrialID]) {
+        for trialID in held where checkRuns[trialID]?.worker == id { checkRuns[trialID] = nil }
     }
 
     /// The result of a re-run from the worker doing it: journalled with its verdict; the
@@ -100,7 +100,7 @@ extension Scheduler {
     mutating func receiveCheck(_ id: WorkerID, _ trialID: TrialID, _ run: CheckRun, _ outcome: TrialOutcome,
                                _ out: inout [SchedulerAction]) {
         checkRuns[trialID] = nil
-        if case .busy(trialID)? = workers[id]?.state { makeIdle(id) }
+        release(id, trialID)
         let (verdict, faulty) = ledger.verdict(for: trialID, purpose: run.purpose, digest: outcome.digest)
         let record = VerificationRecord(trial: trialID, purpose: run.purpose, verdict: verdict, worker: workerName(id),
                                         attempt: run.attempt, faulty: faulty, outcome: outcome)

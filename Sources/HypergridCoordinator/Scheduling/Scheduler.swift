@@ -61,11 +61,6 @@ public struct Scheduler: Sendable {
         var attemptOf: [WorkerID: Int] = [:]
     }
 
-    enum WorkerState: Equatable {
-        case idle
-        case busy(TrialID)
-    }
-
     /// What the liveness checks and the status need of a running trial, apart from the
     /// trial: they look at every running trial after every event, and reading a `Trial`
     /// out of the dictionary copies its whole configuration (a retain per string and array).
@@ -75,7 +70,7 @@ public struct Scheduler: Sendable {
         let cost: Double
         /// When the attempt was assigned, and when its progress last advanced (nil until
         /// its worker's first progress report: data may still be loading).
-        let assignedAt: Instant
+        var assignedAt: Instant
         var lastAdvance: Instant?
         var progress = 0.0
     }
@@ -84,7 +79,12 @@ public struct Scheduler: Sendable {
         var name: String
         var lastSeen: Instant
         var nextHeartbeat: Instant
-        var state: WorkerState = .idle
+        /// The trials and re-runs assigned to it and not answered, in assignment order: the
+        /// first trains; the others wait on the worker (its prefetch) and start in turn.
+        var held: [TrialID] = []
+        /// How many it may hold: one, plus the prefetch its `ready` asked for.
+        var capacity = 1
+        var hasFreeSlot: Bool { held.count < capacity }
     }
 
     var trials: [TrialID: Trial] = [:]
@@ -107,7 +107,8 @@ public struct Scheduler: Sendable {
     /// How many of the stages' decisions have been logged.
     var loggedDecisions = 0
     var workers: [WorkerID: Worker] = [:]
-    /// Idle workers, longest idle first.
+    /// Workers that may take another assignment (one held trial fewer than their capacity),
+    /// longest waiting first.
     var idleQueue: [WorkerID] = []
     /// Who to acknowledge once a trial's record is durable.
     var ackWaiters: [TrialID: [WorkerID]] = [:]
@@ -270,18 +271,16 @@ public struct Scheduler: Sendable {
         if let worker = workers[id] {
             workers[id]!.name = hello.name
             workers[id]!.lastSeen = now
-            switch worker.state {
-            case .idle: break
-            case .busy(let trialID):
-                dropCheckRun(of: id, worker.state)
-                if case .running(id, _)? = trials[trialID]?.state {
-                    loseTrial(trialID, reason: "worker \(hello.name) restarted while running it", &out)
-                }
-                makeIdle(id)
+            workers[id]!.capacity = 1 + hello.prefetch
+            if !worker.held.isEmpty {
+                dropCheckRuns(of: id, worker.held)
+                takeBack(worker.held, from: id, lossReason: "worker \(hello.name) restarted while running it", &out)
             }
+            makeIdle(id)
             out.append(.log(.info, "worker \(hello.name) (\(id)) is ready again"))
         } else {
-            workers[id] = Worker(name: hello.name, lastSeen: now, nextHeartbeat: now + policy.heartbeatInterval)
+            workers[id] = Worker(name: hello.name, lastSeen: now, nextHeartbeat: now + policy.heartbeatInterval,
+                                 capacity: 1 + hello.prefetch)
             idleQueue.append(id)
             let caps = hello.capabilities.isEmpty ? "" : ", " + hello.capabilities.joined(separator: " ")
             out.append(.log(.info, "worker \(hello.name) (\(id)) joined (\(hello.numerics)\(caps))"))
@@ -293,20 +292,18 @@ public struct Scheduler: Sendable {
             out.append(.log(.debug, "goodbye from unknown worker \(id) ignored"))
             return
         }
-        var running: TrialID?
-        if case .busy(let trialID) = worker.state { running = trialID }
-        if let abandoned, abandoned != running {
-            out.append(.log(.warning, "worker \(worker.name) says it abandoned \(abandoned.short), but it was running \(running?.short ?? "nothing")"))
+        let training = worker.held.first
+        if let abandoned, abandoned != training {
+            out.append(.log(.warning, "worker \(worker.name) says it abandoned \(abandoned.short), but it was running \(training?.short ?? "nothing")"))
         }
         forget(id)
-        dropCheckRun(of: id, worker.state)
-        if let trialID = running, case .running(id, _)? = trials[trialID]?.state {
-            // Handing a trial back is not the trial's fault: no loss is counted.
-            setState(trialID, .pending)
-            insertPending(trials[trialID]!.rank)
-            out.append(.log(.info, "worker \(worker.name) left; trial \(trialID.short) requeued"))
-        } else {
+        dropCheckRuns(of: id, worker.held)
+        // Handing trials back is not their fault: no loss is counted.
+        let requeued = takeBack(worker.held, from: id, lossReason: nil, &out)
+        if requeued.isEmpty {
             out.append(.log(.info, "worker \(worker.name) left"))
+        } else {
+            out.append(.log(.info, "worker \(worker.name) left; trial \(requeued.map(\.short).joined(separator: ", ")) requeued"))
         }
     }
 
@@ -321,14 +318,33 @@ public struct Scheduler: Sendable {
         }
     }
 
-    /// Forgets a worker that died or restarted; the trial it was running counts a loss.
+    /// Forgets a worker that died or restarted; the trial it was training counts a loss, the
+    /// ones waiting behind it there (prefetched, never started) are requeued without one.
     mutating func lose(_ id: WorkerID, reason: String, _ out: inout [SchedulerAction]) {
         guard let worker = workers[id] else { return }
         forget(id)
-        dropCheckRun(of: id, worker.state)
-        if case .busy(let trialID) = worker.state, case .running(id, _)? = trials[trialID]?.state {
-            loseTrial(trialID, reason: reason, &out)
+        dropCheckRuns(of: id, worker.held)
+        takeBack(worker.held, from: id, lossReason: reason, &out)
+    }
+
+    /// Takes back the trials `id` held that it was still running: the first (the one it was
+    /// training) counts a loss when `lossReason` is given; the others waited on the worker,
+    /// never started, and are requeued without one. Returns the requeued trials.
+    @discardableResult
+    mutating func takeBack(_ held: [TrialID], from id: WorkerID, lossReason: String?,
+                           _ out: inout [SchedulerAction]) -> [TrialID] {
+        var requeued: [TrialID] = []
+        for (i, trialID) in held.enumerated() {
+            guard case .running(id, _)? = trials[trialID]?.state else { continue }
+            if i == 0, let reason = lossReason {
+                loseTrial(trialID, reason: reason, &out)
+            } else {
+                setState(trialID, .pending)
+                insertPending(trials[trialID]!.rank)
+                requeued.append(trialID)
+            }
         }
+        return requeued
     }
 
     /// Its acks still go out once their records are durable (``ackWaiters``): a worker
@@ -338,10 +354,31 @@ public struct Scheduler: Sendable {
         idleQueue.removeAll { $0 == id }
     }
 
+    /// Empties a worker's hands (after its held trials were dealt with).
     mutating func makeIdle(_ id: WorkerID) {
         guard workers[id] != nil else { return }
-        workers[id]!.state = .idle
+        workers[id]!.held = []
         if !idleQueue.contains(id) { idleQueue.append(id) }
+    }
+
+    /// `trialID` was answered (or taken back) on `id`: it leaves the worker's hands, which
+    /// may take another assignment; when it was the one training, the next one held starts
+    /// now, and so does its attempt's clock (its wait on the worker is not its run time).
+    mutating func release(_ id: WorkerID, _ trialID: TrialID) {
+        guard let i = workers[id]?.held.firstIndex(of: trialID) else { return }
+        workers[id]!.held.remove(at: i)
+        if i == 0, let next = workers[id]!.held.first, running[next]?.worker == id {
+            running[next]!.assignedAt = now
+            running[next]!.lastAdvance = nil
+        }
+        if !idleQueue.contains(id) { idleQueue.append(id) }
+    }
+
+    /// Records an assignment to `id`, which stays among the workers to give work to while
+    /// it has a free slot (it then comes after the others).
+    mutating func noteAssigned(_ trialID: TrialID, to id: WorkerID) {
+        workers[id]!.held.append(trialID)
+        if workers[id]!.hasFreeSlot, !idleQueue.contains(id) { idleQueue.append(id) }
     }
 
     func workerName(_ id: WorkerID) -> String { workers[id]?.name ?? names[id] ?? id.description }

@@ -36,10 +36,14 @@ public struct WorkerProfile: Hashable, Sendable {
     public var numerics: String
     /// Free-form capabilities the worker advertises (e.g. `avx512`); kept for logs.
     public var capabilities: [String]
+    /// Assignments it holds besides the one it trains (`hypergrid worker --prefetch`): it
+    /// starts the next as soon as a trial ends, while the result travels. 0: one at a time.
+    public var prefetch: Int
 
-    public init(name: String, numerics: String, capabilities: [String] = []) {
+    public init(name: String, numerics: String, capabilities: [String] = [], prefetch: Int = 0) {
         self.name = name
         self.numerics = numerics
         self.capabilities = capabilities
+        self.prefetch = max(prefetch, 0)
     }
 }

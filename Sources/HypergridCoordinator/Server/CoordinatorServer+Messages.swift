@@ -32,11 +32,12 @@ extension CoordinatorServer {
             let workerName = NetworkText.printable(hello.workerName, limit: 80, empty: worker.description)
             let program = NetworkText.printable(hello.programVersion, limit: 80)
             let features = NetworkText.printable(hello.cpuFeatures, limit: 200)
-            let capabilities = features.split(separator: " ").map(String.init) + ["threads=\(hello.threadCount)"]
+            var capabilities = features.split(separator: " ").map(String.init) + ["threads=\(hello.threadCount)"]
+            if hello.prefetch > 0 { capabilities.append("prefetch=\(hello.prefetch)") }
             logger.info("worker \(workerName) ready (\(program), \(features), \(hello.threadCount) threads)")
             perform(scheduler.handle(.ready(worker, WorkerProfile(name: workerName,
                                                                 numerics: NetworkText.printable(hello.numericsVersion, limit: 80),
-                                                                capabilities: capabilities)), at: time))
+                                                                capabilities: capabilities, prefetch: hello.prefetch)), at: time))
         case .heartbeat:
             perform(scheduler.handle(.heartbeat(worker), at: time))
         case .progress(let p):
