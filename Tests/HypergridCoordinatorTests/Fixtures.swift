@@ -3,8 +3,8 @@ import HypergridSearchSpace
 import HypergridTestSupport
 @testable import HypergridCoordinator
 
-func hello(_ name: String, numerics: String = HypergridVersion.numerics) -> WorkerProfile {
-    WorkerProfile(name: name, numerics: numerics)
+func hello(_ name: String, numerics: String = HypergridVersion.numerics, prefetch: Int = 0) -> WorkerProfile {
+    WorkerProfile(name: name, numerics: numerics, prefetch: prefetch)
 }
 
 func at(_ seconds: Double) -> Instant { Instant(seconds: seconds) }

@@ -7,7 +7,8 @@ import Testing
 
 /// A fleet of simulated workers that misbehave at random: they crash, go silent and
 /// deliver late, restart mid-trial, leave, resend results, and their messages arrive late
-/// and out of order; the journal confirms appends late too.
+/// and out of order; the journal confirms appends late too. Some workers prefetch: they
+/// hold up to two more assignments, which they train in turn.
 struct FleetSimulation {
     enum Health { case alive, zombie(reconnectAt: Double), crashed }
     struct SimWorker {
@@ -15,6 +16,9 @@ struct FleetSimulation {
         var name: String
         var health: Health = .alive
         var job: (trial: TrialID, doneAt: Double)?
+        /// Assignments held behind `job` (prefetch), each with its training time.
+        var queue: [(trial: TrialID, duration: Double)] = []
+        var prefetch = 0
         var unacked: [TrialID: TrialOutcome] = [:]
         var lastResend = 0.0
         /// When the coordinator last said anything to it (Paranoid Pirate's worker liveness).
@@ -76,6 +80,22 @@ struct FleetSimulation {
             case .done: break
             }
         }
+        for (id, worker) in scheduler.workers {
+            if worker.held.count > worker.capacity {
+                violations.append("\(id) holds \(worker.held.count) trials, its capacity is \(worker.capacity)")
+            }
+            if worker.hasFreeSlot != scheduler.idleQueue.contains(id) {
+                violations.append("\(id) has \(worker.hasFreeSlot ? "a free slot but is not" : "no free slot but is") among the workers to give work to")
+            }
+        }
+        for (id, trial) in scheduler.trials {
+            if case .running(let worker, _) = trial.state, scheduler.workers[worker]?.held.contains(id) != true {
+                violations.append("\(id.short) runs on \(worker), which does not hold it")
+            }
+        }
+        if Set(scheduler.idleQueue).count != scheduler.idleQueue.count {
+            violations.append("a worker is twice among the workers to give work to")
+        }
         if scheduler.running.count != running {
             violations.append("the running table has \(scheduler.running.count) trials, a scan finds \(running) running")
         }
@@ -110,7 +130,14 @@ struct FleetSimulation {
             guard let i = workers.firstIndex(where: { $0.id == w }) else { return }
             workers[i].lastHeard = now
             if case .alive = workers[i].health {
-                workers[i].job = (t.id, now + Double.random(in: 0.2...4, using: &rng))
+                let duration = Double.random(in: 0.2...4, using: &rng)
+                if workers[i].job == nil { workers[i].job = (t.id, now + duration) }
+                else if workers[i].job!.trial != t.id, !workers[i].queue.contains(where: { $0.trial == t.id }) {
+                    // As a real worker does: what comes while it trains waits its turn. Its
+                    // queue may outgrow its prefetch only when its restart's `ready` was
+                    // overtaken by an assignment (the scheduler's own count is checked).
+                    workers[i].queue.append((t.id, duration))
+                }
             }
         case .shutdown(let w):
             workers.removeAll { $0.id == w }
@@ -135,8 +162,9 @@ struct FleetSimulation {
         nextWorker += 1
         var worker = SimWorker(id: WorkerID("w\(nextWorker)"), name: "host\(nextWorker % 3)", lastHeard: now)
         worker.unacked = unacked
+        worker.prefetch = rng.chance(0.5) ? Int.random(in: 1...2, using: &rng) : 0
         workers.append(worker)
-        send(.ready(worker.id, hello(worker.name)))
+        send(.ready(worker.id, hello(worker.name, prefetch: worker.prefetch)))
     }
 
     mutating func step() {
@@ -167,7 +195,7 @@ struct FleetSimulation {
                     send(.goodbye(w.id, abandoned: w.job?.trial))
                     w.health = .crashed; workers[i] = w; continue
                 }
-                if rng.chance(0.005) { w.job = nil; send(.ready(w.id, hello(w.name))) } // restarted
+                if rng.chance(0.005) { w.job = nil; w.queue = []; send(.ready(w.id, hello(w.name, prefetch: w.prefetch))) } // restarted
                 if rng.chance(0.7) { send(.heartbeat(w.id)) }
                 if let job = w.job, rng.chance(0.3) {
                     send(.progress(w.id, job.trial, fraction: Double.random(in: 0...1, using: &rng)))
@@ -176,6 +204,11 @@ struct FleetSimulation {
                     let status: TrialStatus = rng.chance(0.1) ? .diverged : .done
                     w.unacked[job.trial] = outcome(Double.random(in: 0...1, using: &rng), status: status)
                     w.job = nil
+                    if !w.queue.isEmpty {
+                        let next = w.queue.removeFirst()
+                        w.job = (next.trial, now + next.duration)
+                        seen["started a prefetched trial", default: 0] += 1
+                    }
                     w.lastResend = -1
                 }
                 if now - w.lastResend > 1 {
@@ -225,7 +258,7 @@ struct FleetSimulation {
             #expect(sim.violations.isEmpty && sim.summaries.count == 1, "seed \(seed) after the end")
             seen.merge(sim.seen, uniquingKeysWith: +)
         }
-        for key in ["requeued", "presumed dead", "late result", "duplicate result", "failed:"] {
+        for key in ["requeued", "presumed dead", "late result", "duplicate result", "failed:", "started a prefetched trial"] {
             #expect(seen[key, default: 0] > 0, "no '\(key)' in 50 seeds: \(seen)")
         }
     }
