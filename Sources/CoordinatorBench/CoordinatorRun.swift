@@ -13,6 +13,8 @@ import Logging
 struct CoordinatorRun {
     var trials: Int
     var workers: Int
+    /// Assignments each no-op worker holds besides the one it answers (its `ready`'s prefetch).
+    var prefetch: Int
     var logLevel: Logger.Level
     var keep: Bool
 
@@ -70,7 +72,7 @@ struct CoordinatorRun {
         // overhead (libzmq completes the TCP connection in the background, within a few ms).
         var children: [Child] = []
         for i in 0..<workers {
-            children.append(try Child(["--worker", endpoint, "--name", "noop-\(i)"]))
+            children.append(try Child(["--worker", endpoint, "--name", "noop-\(i)", "--prefetch", "\(prefetch)"]))
         }
         for child in children {
             guard child.readLine() == "connected" else {
@@ -106,6 +108,7 @@ struct CoordinatorRun {
 
         result.set("trials", trials)
         result.set("workers", workers)
+        result.set("prefetch", prefetch)
         result.set("wall_s", format(wall, 3))
         result.set("trials_per_s", format(Double(trials) / wall, 0))
         result.set("coord_cpu_s", format(after.cpu - before.cpu, 3))

@@ -54,6 +54,8 @@ struct NoOpWorker {
 
     let endpoint: String
     let name: String
+    /// Assignments it asks to hold besides the one it answers (`ready`'s prefetch).
+    var prefetch = 0
     /// The worker's defaults (WorkerSessionPolicy): heartbeat every second, resend an
     /// unacknowledged result after two, give up after four of silence.
     var heartbeatInterval = 1.0
@@ -70,7 +72,7 @@ struct NoOpWorker {
         var tally = Tally()
         func send(_ message: Message) throws { try socket.send([try message.encoded()]) }
 
-        try send(.ready(WorkerHello(workerName: name, cpuFeatures: "no-op", threadCount: 1)))
+        try send(.ready(WorkerHello(workerName: name, cpuFeatures: "no-op", threadCount: 1, prefetch: prefetch)))
         connected()
         var unacked: [TrialID: (report: TrialReport, sentAt: Double)] = [:]
         var lastHeard = now()

@@ -3,13 +3,14 @@
 //
 //   swift build -c release --scratch-path .build-overhead --product hypergrid-coordinator-bench
 //   .build-overhead/release/hypergrid-coordinator-bench [--trials 5000,20000] [--workers 1,4,16]
-//       [--repeat R] [--log-level info] [--keep]
+//       [--prefetch 0,2] [--repeat R] [--log-level info] [--keep]
 //
 // Each configuration (N trials × K workers) runs in its own coordinator process, so its
 // CPU time and peak RSS are its own: a real CoordinatorServer with a fresh run directory
 // under $TMPDIR (fsync'd journal, atomically rewritten leaderboard, log lines in the
 // `hypergrid` format to coordinator.log there), and K worker processes that answer every
-// assignment at once. The clock runs from `run()` until it returns; then the journal is
+// assignment at once (holding up to `--prefetch` more, as `hypergrid worker --prefetch`
+// does, so that the next is there while a result travels). The clock runs from `run()` until it returns; then the journal is
 // checked to hold every trial exactly once and the leaderboard a row for each.
 //
 // Columns: coord_cpu_s is the coordinator process's CPU time during run() (its libzmq
@@ -19,8 +20,8 @@
 // its result's fsync before its next trial, so K workers cannot beat K / fsync_ms.
 //
 // Hidden modes (this executable starting itself):
-//   --coordinator --trials N --workers K [--log-level L] [--keep]   one configuration
-//   --worker ENDPOINT --name NAME                                     one no-op worker
+//   --coordinator --trials N --workers K --prefetch P [--log-level L] [--keep]   one configuration
+//   --worker ENDPOINT --name NAME --prefetch P                                    one no-op worker
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -50,9 +51,16 @@ let logLevel: Logger.Level = {
     return level
 }()
 let keep = args.contains("--keep")
+/// `--prefetch`: counts from 0 to 8 (`WorkerHello.maxPrefetch`).
+let prefetchCounts: [Int] = {
+    guard let text = value("--prefetch") else { return [0] }
+    let values = text.split(separator: ",").compactMap { Int($0) }
+    guard !values.isEmpty, values.allSatisfy({ (0...8).contains($0) }) else { fail("--prefetch takes counts from 0 to 8, e.g. 0,2") }
+    return values
+}()
 
 if let endpoint = value("--worker") {
-    let worker = NoOpWorker(endpoint: endpoint, name: value("--name") ?? "noop-\(getpid())")
+    let worker = NoOpWorker(endpoint: endpoint, name: value("--name") ?? "noop-\(getpid())", prefetch: prefetchCounts[0])
     do {
         let tally = try worker.run(connected: { print("connected"); fflush(stdout) })
         print(tally.line)
@@ -64,7 +72,7 @@ if let endpoint = value("--worker") {
 
 if args.contains("--coordinator") {
     let run = CoordinatorRun(trials: list("--trials", [5000])[0], workers: list("--workers", [1])[0],
-                             logLevel: logLevel, keep: keep)
+                             prefetch: prefetchCounts[0], logLevel: logLevel, keep: keep)
     do {
         let result = try run.run()
         print(result.line)
@@ -75,7 +83,7 @@ if args.contains("--coordinator") {
 }
 
 if args.contains("--help") {
-    print("usage: hypergrid-coordinator-bench [--trials 5000,20000] [--workers 1,4,16] [--repeat R] [--log-level info] [--keep]")
+    print("usage: hypergrid-coordinator-bench [--trials 5000,20000] [--workers 1,4,16] [--prefetch 0,2] [--repeat R] [--log-level info] [--keep]")
     exit(0)
 }
 
@@ -86,15 +94,16 @@ let trialCounts = list("--trials", [5000, 20000])
 let workerCounts = list("--workers", [1, 4, 16])
 let repeats = list("--repeat", [1])[0]
 print("load average \(loadAverages()) on \(ProcessInfo.processInfo.activeProcessorCount) CPUs; coordinator log level \(logLevel)")
-let columns = ["trials", "workers", "trials_per_s", "wall_s", "coord_cpu_s", "coord_user_s", "coord_sys_s",
+let columns = ["trials", "workers", "prefetch", "trials_per_s", "wall_s", "coord_cpu_s", "coord_user_s", "coord_sys_s",
                "coord_peak_rss_mb", "workers_cpu_s", "fsync_ms", "resends", "log_lines", "verified", "load"]
 print(columns.joined(separator: "\t"))
 var failed = false
 for _ in 0..<repeats {
     for trials in trialCounts {
         for workers in workerCounts {
+          for prefetch in prefetchCounts {
             var arguments = ["--coordinator", "--trials", "\(trials)", "--workers", "\(workers)",
-                             "--log-level", logLevel.rawValue]
+                             "--prefetch", "\(prefetch)", "--log-level", logLevel.rawValue]
             if keep { arguments.append("--keep") }
             do {
                 let child = try Child(arguments)
@@ -107,6 +116,7 @@ for _ in 0..<repeats {
             } catch {
                 fail("cannot start a coordinator process: \(error)")
             }
+          }
         }
     }
 }

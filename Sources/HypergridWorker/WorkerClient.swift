@@ -1,5 +1,6 @@
 import Foundation
 import HypergridPreprocessing
+import HypergridProtocol
 import Logging
 import ZeroMQ
 
@@ -45,6 +46,13 @@ public final class WorkerClient: @unchecked Sendable {
         /// failed without training, as on a machine whose every trial breaks (the end-to-end
         /// test of quarantine). False in any real use.
         public var failEveryTrial = false
+        /// Assignments to hold besides the one training (`--prefetch`, 0 to
+        /// ``WorkerHello/maxPrefetch``): the next starts as soon as a trial ends, while its
+        /// result travels. Worth it for trials of milliseconds; with long trials it only
+        /// keeps work from idle workers at the end of a stage.
+        public var prefetch = 0
+        /// The largest ``prefetch``.
+        public static let maxPrefetch = WorkerHello.maxPrefetch
 
         /// Options with the defaults of `hypergrid worker`.
         public init(endpoint: String, name: String = HostInfo.defaultWorkerName, threads: Int = 1,

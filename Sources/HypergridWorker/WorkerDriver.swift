@@ -179,7 +179,8 @@ final class WorkerDriver {
             abandonSocket()
         case .sendReady:
             send(.ready(WorkerHello(workerName: options.name, cpuFeatures: cpuFeatures, threadCount: options.threads,
-                                    cachedDatasets: DatasetStore.cachedFingerprints(in: options.cacheDirectory))))
+                                    cachedDatasets: DatasetStore.cachedFingerprints(in: options.cacheDirectory),
+                                    prefetch: options.prefetch)))
         case .send(let message):
             send(message)
         case .startTrial(let assignment):

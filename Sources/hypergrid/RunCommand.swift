@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HypergridCoordinator
+import HypergridWorker
 import Logging
 import ZeroMQ
 #if canImport(Glibc)
@@ -35,6 +36,8 @@ struct RunCommand: ParsableCommand {
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Threads each local worker trains a trial on; results are the same bits at any count. A search whose last rung or refit has one trial left can use the idle cores: --workers 1 --threads 2.")
     var threads: Int = 1
+    @Option(help: "Assignments each local worker holds besides the one training, 0 to 8: the next starts as soon as a trial ends. For grids of trials that train in milliseconds (small tables).")
+    var prefetch: Int = 0
     @Flag(name: .shortAndLong, help: "Show the workers' log lines too, beside the coordinator's (they are kept in RUN_DIR/logs either way).")
     var verbose = false
 
@@ -43,6 +46,9 @@ struct RunCommand: ParsableCommand {
         try keys.validate()
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers).") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        guard (0...WorkerClient.Options.maxPrefetch).contains(prefetch) else {
+            throw ValidationError("--prefetch must be 0 to \(WorkerClient.Options.maxPrefetch), got \(prefetch).")
+        }
         // The local workers inherit HYPERGRID_KERNEL: refuse a bad one before starting them.
         try applyKernelChoice()
     }
@@ -64,7 +70,7 @@ struct RunCommand: ParsableCommand {
         let stop = StopSignal.install()
         var workerArguments = ["worker", "--connect", server.endpoint,
                                "--heartbeat", "\(grid.heartbeat)", "--liveness", "\(grid.liveness)",
-                               "--threads", "\(threads)"]
+                               "--threads", "\(threads)", "--prefetch", "\(prefetch)"]
         if let cache = grid.cacheDir { workerArguments += ["--cache-dir", cache] }
         if let localKeys, let curve {
             try localKeys.writeCoordinatorKey(curve.publicKey)

@@ -40,6 +40,8 @@ struct WorkerCommand: ParsableCommand {
     var connect: String
     @Option(help: "Threads each trial trains on; results are bit-identical at any count.")
     var threads: Int = 1
+    @Option(help: "Assignments to hold besides the one training, 0 to 8: the next starts as soon as a trial ends. For trials of milliseconds.")
+    var prefetch: Int = 0
     @Option(help: "Name shown in the coordinator's logs and journal (default: host:pid).")
     var name: String?
     @Option(name: .customLong("cache-dir"), help: "Where datasets and unacknowledged results are kept (default ~/.cache/hypergrid).")
@@ -68,6 +70,9 @@ struct WorkerCommand: ParsableCommand {
             throw ValidationError(error.description)
         }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        if !(0...WorkerClient.Options.maxPrefetch).contains(prefetch) {
+            throw ValidationError("--prefetch must be 0 to \(WorkerClient.Options.maxPrefetch), got \(prefetch).")
+        }
         if !(heartbeat > 0 && heartbeat <= 3600) { throw ValidationError("--heartbeat must be a number of seconds in (0, 3600], got \(heartbeat).") }
         if liveness < 1 { throw ValidationError("--liveness must be at least 1, got \(liveness).") }
         if !(giveUpAfter >= 0 && giveUpAfter.isFinite) { throw ValidationError("--give-up-after must be zero or a positive number of seconds, got \(giveUpAfter).") }
@@ -98,6 +103,7 @@ struct WorkerCommand: ParsableCommand {
         options.curve = curve
         options.wedgeTrainingAfter = wedgeTrainingAfter
         options.failEveryTrial = failEveryTrial
+        options.prefetch = prefetch
         let client = WorkerClient(options: options)
         let watcher = SignalWatcher { signal in
             // The first signal leaves politely; a second one means "now".

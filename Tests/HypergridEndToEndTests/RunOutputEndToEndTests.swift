@@ -63,6 +63,22 @@ import Glibc
         #expect(output.contains(", 2 threads)") && output.contains("threads=2"), "\(output)")
     }
 
+    /// `--prefetch` reaches the local worker, which holds its next assignments while it trains
+    /// (its log says one was queued behind another); every trial is still recorded once.
+    @Test func prefetchReachesTheLocalWorkersAndEveryTrialIsRecordedOnce() throws {
+        let dir = try temporaryDirectory("run-prefetch")
+        let grid = try writeGrid(in: dir)
+        var arguments = runArguments(dir, grid: grid)
+        arguments[arguments.firstIndex(of: "--workers")! + 1] = "1"
+        let (status, output) = try CLIProcess.run(arguments + ["--prefetch", "2"], in: dir)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("prefetch=2"), "\(output)")
+        let log = try String(contentsOf: dir.appendingPathComponent("run/logs/worker-0.log"), encoding: .utf8)
+        #expect(log.contains("; queued behind "), "\(log)")
+        let replay = try expectEveryTrialExactlyOnce(dir.appendingPathComponent("run"), planned: 6)
+        #expect(replay.results.values.allSatisfy { $0.metrics.status == .done })
+    }
+
     @Test func verboseShowsTheWorkersLinesTooAndStillKeepsTheirLogs() throws {
         let dir = try temporaryDirectory("run-verbose")
         let grid = try writeGrid(in: dir)

@@ -108,7 +108,8 @@ struct MessageFactory {
         case .ready:
             return .ready(WorkerHello(numericsVersion: string(), programVersion: string(), workerName: string(),
                                       cpuFeatures: string(), threadCount: anyInt(),
-                                      cachedDatasets: (0..<int(0...3)).map { _ in string() }))
+                                      cachedDatasets: (0..<int(0...3)).map { _ in string() },
+                                      prefetch: int(0...3) == 0 ? int(1...WorkerHello.maxPrefetch) : 0))
         case .progress:
             return .progress(TrialProgress(trialID: trialID(), attempt: u32(), epoch: anyInt(),
                                            iteration: anyInt(), loss: double(),
