@@ -44,15 +44,8 @@ final class JournalCommitter: @unchecked Sendable {
     init(journal: Journal, files: ResultFileWriter, context: Context) throws {
         self.journal = journal
         self.files = files
-        // An inproc PAIR: libzmq can poll it together with the ROUTER socket, which a
-        // condition variable or a pipe would not allow without a second poll mechanism.
-        let endpoint = "inproc://hypergrid-journal-committer-\(UUID().uuidString)"
-        wakeUp = try Socket(context, type: .pair)
-        signal = try Socket(context, type: .pair)
-        try wakeUp.set(.linger, 0)
-        try signal.set(.linger, 0)
-        try wakeUp.bind(endpoint)
-        try signal.connect(endpoint)
+        // Polled together with the ROUTER socket.
+        (wakeUp, signal) = try Socket.wakeUpPair(context, endpoint: "inproc://hypergrid-journal-committer-\(UUID().uuidString)")
         let thread = Thread { [unowned self] in self.serve() }
         thread.name = "journal-committer"
         thread.start()

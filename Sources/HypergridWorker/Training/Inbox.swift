@@ -13,21 +13,15 @@ final class Inbox<Element>: @unchecked Sendable {
     private let lock = NSLock()
     // Guarded by `lock`, and so is `bell`, which the posting threads share.
     private var items: [Element] = []
-    /// The posting side of an inproc PAIR: one empty frame whenever the inbox stops being
-    /// empty. An inproc PAIR because libzmq polls it with the DEALER socket in one call.
+    /// The posting side of a wake-up pair (``Socket/wakeUpPair(_:endpoint:)``): one empty
+    /// frame whenever the inbox stops being empty.
     private let bell: Socket
     /// The socket thread's side: readable when something was posted since the last
     /// ``drain()``. Only the socket thread uses it.
     let wakeUp: Socket
 
     init(context: Context) throws {
-        let endpoint = "inproc://hypergrid-worker-inbox-\(UUID().uuidString)"
-        wakeUp = try Socket(context, type: .pair)
-        bell = try Socket(context, type: .pair)
-        try wakeUp.set(.linger, 0)
-        try bell.set(.linger, 0)
-        try wakeUp.bind(endpoint)
-        try bell.connect(endpoint)
+        (wakeUp, bell) = try Socket.wakeUpPair(context, endpoint: "inproc://hypergrid-worker-inbox-\(UUID().uuidString)")
     }
 
     func post(_ item: Element) {
