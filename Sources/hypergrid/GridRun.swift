@@ -118,6 +118,8 @@ extension GridOptions {
 /// one is kept; throws a non-zero exit when it halted.
 func finish(_ server: CoordinatorServer, _ summary: RunSummary, options: GridOptions, stopped: Bool,
             report: ReportRefresher?) throws {
+    // The workers' `shutdown` messages leave before anything else (and before an exit).
+    server.closeSockets()
     let page = report?.finish()
     print("")
     print("run \(stopped ? "stopped" : (summary.haltReason == nil ? "complete" : "halted")): \(summary.done) done, \(summary.diverged) diverged, \(summary.failed) failed, \(summary.skipped) already in the journal, \(summary.unfinished) unfinished, \(String(format: "%.1f", summary.elapsedSeconds)) s")

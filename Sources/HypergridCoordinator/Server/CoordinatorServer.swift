@@ -63,6 +63,8 @@ public final class CoordinatorServer {
     var warnings = WarningThrottle()
     /// Appends batches of records on a thread of its own (see ``run(shouldStop:)``).
     let committer: JournalCommitter
+    /// Whether ``closeSockets()`` ran.
+    private var socketsClosed = false
     /// Records on the board that `leaderboard.csv` does not show yet.
     var leaderboardIsStale = false
     /// When the leaderboard may be rewritten next, on the ``now`` clock.
@@ -186,10 +188,22 @@ public final class CoordinatorServer {
     }
 
     deinit {
+        closeSockets()
+        journal.close()
+    }
+
+    /// Closes the coordinator's sockets, waiting up to their linger (1 s) for what they still
+    /// queue to leave: the `shutdown` messages of the run's end. Call it once
+    /// ``run(shouldStop:)`` has returned and before the process exits, which does not wait
+    /// for libzmq's I/O thread: a worker whose `shutdown` was still queued would otherwise
+    /// never hear that the run ended, and would keep reconnecting. Idempotent.
+    public func closeSockets() {
+        guard !socketsClosed else { return }
+        socketsClosed = true
         committer.stop()
         socket.close()
         authenticator?.stop()
-        journal.close()
+        context.close()   // zmq_ctx_term: returns once the queued messages are sent or the linger ends
     }
 
     /// Seconds since this coordinator started, on a monotonic clock.
