@@ -38,3 +38,21 @@ public func exponential(_ x: SIMD8<Float>) -> SIMD8<Float> {
 public func exponential(_ x: Float) -> Float {
     exponential(SIMD8<Float>(repeating: x))[0]
 }
+
+/// Replaces each of `count` contiguous values by its `exponential`, eight at a
+/// time and the tail one by one: the same bits as element by element.
+///
+///     // values: [count] in: x, out: exp(x)
+@inline(__always)
+func exponentiateInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    var k = 0
+    while k + 8 <= count {
+        let v = UnsafeRawPointer(values + k).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(values + k).storeBytes(of: exponential(v), as: SIMD8<Float>.self)
+        k += 8
+    }
+    while k < count {
+        values[k] = exponential(values[k])
+        k += 1
+    }
+}

@@ -126,17 +126,7 @@ public func softmaxCrossEntropyMixedFused(_ scores: UnsafeMutablePointer<Float>,
             partnerScores[r] = s[Int(partners[first + r])]
             shiftedSums[r] = shiftedSum
         }
-        let count = rows * c
-        var k = 0
-        while k + 8 <= count {
-            let v = UnsafeRawPointer(block + k).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(block + k).storeBytes(of: exponential(v), as: SIMD8<Float>.self)
-            k += 8
-        }
-        while k < count {
-            block[k] = exponential(block[k])
-            k += 1
-        }
+        exponentiateInPlace(block, count: rows * c)
         for r in 0..<rows {
             let s = block + r * c
             let (a, b) = (Int(labels[first + r]), Int(partners[first + r]))

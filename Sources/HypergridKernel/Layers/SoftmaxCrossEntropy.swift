@@ -92,17 +92,7 @@ public func softmaxCrossEntropyFused(_ scores: UnsafeMutablePointer<Float>,
             for j in 0..<c { s[j] = s[j] - rowMax }
             shiftedLabelScores[r] = s[Int(labels[first + r])]
         }
-        let count = rows * c
-        var k = 0
-        while k + 8 <= count {
-            let v = UnsafeRawPointer(block + k).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(block + k).storeBytes(of: exponential(v), as: SIMD8<Float>.self)
-            k += 8
-        }
-        while k < count {
-            block[k] = exponential(block[k])
-            k += 1
-        }
+        exponentiateInPlace(block, count: rows * c)
         for r in 0..<rows {
             let s = block + r * c
             let y = Int(labels[first + r])
